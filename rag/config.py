@@ -1,0 +1,60 @@
+"""Configuration: defaults, then a TOML file, then RAG_* environment variables, then flags.
+
+The file is `rag.toml` in the working directory, or the one `RAG_CONFIG` names; its keys are the
+field names below (for example `generator = "qwen2.5-coder-0.5b"`). Environment variables are the
+upper-cased names with a `RAG_` prefix (`RAG_INDEX`, `RAG_GENERATOR`, `RAG_K`, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from rag.errors import ConfigError
+from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
+
+
+@dataclass(frozen=True)
+class Config:
+    index: str = "index"
+    embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
+    embedder_dtype: str = "float32"
+    generator: str = DEFAULT_GENERATOR
+    k: int = 4  # passages put in the prompt
+    chunk_tokens: int = 200
+    chunk_overlap: int = 1  # sentences shared by neighbouring chunks
+    max_new_tokens: int = 200
+    min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
+    min_support: float = 0.5  # share of an uncited answer's words a passage must hold
+    threads: int = 0  # 0: all cores
+
+
+def load_config(path: str | None = None, **flags) -> Config:
+    cfg = Config()
+    file = path or os.environ.get("RAG_CONFIG") or ("rag.toml" if Path("rag.toml").is_file() else None)
+    if file:
+        try:
+            data = tomllib.loads(Path(file).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"cannot read the configuration {file}: {e}") from None
+        cfg = _apply(cfg, data, f"in {file}")
+    env = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(Config)
+           if f"RAG_{f.name.upper()}" in os.environ}
+    cfg = _apply(cfg, env, "in the environment")
+    return _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
+
+
+def _apply(cfg: Config, values: dict, where: str) -> Config:
+    types = {f.name: f.type for f in fields(Config)}
+    out = {}
+    for key, value in values.items():
+        if key not in types:
+            raise ConfigError(f"unknown setting {key!r} {where}; known: {', '.join(types)}")
+        kind = {"int": int, "float": float, "str": str}[types[key]]
+        try:
+            out[key] = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {key}={value!r} {where} is not a valid {types[key]}") from None
+    return replace(cfg, **out)

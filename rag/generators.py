@@ -1,0 +1,136 @@
+"""Generators: the `Generator` protocol and its transformers adapter.
+
+A generator streams the answer to a chat (a list of {"role", "content"} messages) piece by piece,
+and stops early when the caller's `stop` event is set (the chat's stop button). One model serves a
+whole process; a FIFO lock lets one answer be generated at a time, in arrival order, which is what
+two CPU cores can do anyway.
+
+The packaged Qwen2.5-Coder GGUFs are converted once to bf16 safetensors (`rag.models`); bf16 runs
+about 2.5x faster than fp32 on CPUs with AVX-512 bf16 or AMX, and fp32 is used elsewhere.
+Left out: sampling (answers are greedy, so the same question gets the same answer).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Iterator, Protocol
+
+from rag.errors import ModelMissing
+from rag.models import prepare_generator
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict], max_new_tokens: int = 200,
+               stop: threading.Event | None = None) -> Iterator[str]: ...
+
+    def info(self) -> dict: ...
+
+
+class FifoLock:
+    """A lock granted in arrival order, so concurrent users are served fairly."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiters: deque[threading.Event] = deque()
+        self._held = False
+
+    def __enter__(self):
+        with self._lock:
+            if not self._held and not self._waiters:
+                self._held = True
+                return self
+            me = threading.Event()
+            self._waiters.append(me)
+        me.wait()
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set()  # hand over directly: stays held
+            else:
+                self._held = False
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+class TransformersGenerator:
+    """A causal LM run by transformers on the CPU, greedy, streaming."""
+
+    def __init__(self, name: str, threads: int | None = None, dtype: str | None = None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as tlog
+
+        tlog.disable_progress_bar()
+        if threads:
+            torch.set_num_threads(threads)
+        self.name = name
+        self.path = prepare_generator(name)
+        self.dtype = dtype or ("bfloat16" if cpu_has_bf16() else "float32")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                self.path, dtype=getattr(torch, self.dtype), local_files_only=True)
+        except OSError as e:
+            raise ModelMissing(f"cannot load the generator {name!r} from {self.path}: {e}. "
+                               "Run ./scripts/setup, or name a local model folder") from e
+        self.model.eval()
+        self._lock = FifoLock()
+
+    def stream(self, messages: list[dict], max_new_tokens: int = 200,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        halt = stop or threading.Event()
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kw):
+                return halt.is_set()
+
+        with self._lock:
+            enc = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
+                                            skip_special_tokens=True)
+            errors: list[BaseException] = []
+
+            def run():
+                try:
+                    with torch.inference_mode():
+                        self.model.generate(
+                            **enc, max_new_tokens=max_new_tokens, do_sample=False,
+                            streamer=streamer, pad_token_id=self.tokenizer.eos_token_id,
+                            stopping_criteria=StoppingCriteriaList([_Stop()]))
+                except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                    errors.append(e)
+                    streamer.end()
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            try:
+                for piece in streamer:
+                    if piece:
+                        yield piece
+            finally:
+                halt.set()  # a consumer that stops reading stops the model too
+                worker.join()
+            if errors:
+                raise errors[0]
+
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        return len(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+
+    def info(self) -> dict:
+        return {"name": self.name, "runtime": "transformers", "dtype": self.dtype,
+                "path": self.path}

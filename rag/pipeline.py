@@ -1,0 +1,184 @@
+"""The one pipeline behind every front end: question -> passages -> streamed, cited answer.
+
+`Pipeline.stream` yields events as they happen: `passages` (what was retrieved, and the query
+that was searched), `token` (a piece of the answer), then `answer` (the checked `Answer`).
+`Pipeline.ask` runs the same and returns the `Answer`. The CLI, the web chat, the HTTP API and the
+batch evaluation all call these; none of them re-implements retrieval, prompting or citations.
+
+A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
+so that "and who is its CEO?" searches for what it means. The index's manifest decides which
+embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
+generating, and an answer that cites nothing and is not supported by any passage is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Iterator
+
+from rag import registry
+from rag.citations import citations_for, parse_answer, support
+from rag.config import Config
+from rag.errors import IndexMismatch, QuestionError
+from rag.prompt import REFUSAL, build_messages
+from rag.store import Index
+from rag.types import Answer, Hit
+
+MAX_QUESTION_CHARS = 2000
+REWRITE_SYSTEM = (
+    "Rewrite the user's last question as one standalone question that can be understood without "
+    "the conversation, replacing pronouns with the names they refer to. Reply with the question only.")
+
+
+class Pipeline:
+    def __init__(self, index: Index, embedder, config: Config, generator=None):
+        self.index = index
+        self.embedder = embedder
+        self.config = config
+        self._generator = generator
+        self._gen_lock = threading.Lock()
+        _check_embedder(index, embedder)
+
+    @classmethod
+    def open(cls, config: Config, load_generator: bool = False) -> "Pipeline":
+        index = Index.open(config.index)
+        info = index.embedder_info
+        emb = registry.embedder(info["name"], info.get("dtype", "float32"), config.threads)
+        pipe = cls(index, emb, config)
+        if load_generator:
+            pipe.generator  # noqa: B018 - load now, not on the first question
+        return pipe
+
+    @property
+    def generator(self):
+        with self._gen_lock:
+            if self._generator is None:
+                self._generator = registry.generator(self.config.generator, self.config.threads)
+            return self._generator
+
+    def reload(self) -> None:
+        """Pick up a new version of the index (after articles were added or removed)."""
+        index = Index.open(self.config.index)
+        _check_embedder(index, self.embedder)
+        self.index = index
+
+    # ---- retrieval -------------------------------------------------------------------------
+    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
+        k = k or self.config.k
+        qvec = self.embedder.embed([query])[0]
+        index = self.index  # one version for the whole search, even if a reload happens
+        hits = []
+        for chunk, score in index.search(qvec, k):
+            art = index.articles.get(chunk.article_id)
+            hits.append(Hit(chunk, score, art.title if art else "", art.date if art else None,
+                            art.url if art else None, art.source if art else None,
+                            {"dense": score}))
+        return hits
+
+    # ---- answering -------------------------------------------------------------------------
+    def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
+               stop: threading.Event | None = None) -> Iterator[dict]:
+        question = validate_question(question)
+        k = _valid_k(k or self.config.k)
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        query = question
+        if history:
+            query = self.rewrite(question, history)
+            timings["rewrite"] = _ms(t0)
+        t1 = time.perf_counter()
+        hits = self.retrieve(query, k)
+        timings["retrieve"] = _ms(t1)
+        yield {"type": "passages", "hits": hits, "search_query": query}
+
+        if not hits or hits[0].score < self.config.min_score:
+            timings["first_token"] = _ms(t0)
+            yield {"type": "token", "text": REFUSAL}
+            timings["total"] = _ms(t0)
+            yield {"type": "answer", "answer": Answer(
+                question, REFUSAL, True, (), tuple(hits), timings, query)}
+            return
+
+        pieces: list[str] = []
+        for piece in self.generator.stream(build_messages(query, hits),
+                                           self.config.max_new_tokens, stop):
+            if not pieces:
+                timings["first_token"] = _ms(t0)
+            pieces.append(piece)
+            yield {"type": "token", "text": piece}
+        timings.setdefault("first_token", _ms(t0))
+        answer = self._check("".join(pieces), question, query, hits, timings)
+        answer.timings_ms["total"] = _ms(t0)
+        yield {"type": "answer", "answer": answer}
+
+    def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
+            stop: threading.Event | None = None) -> Answer:
+        for event in self.stream(question, k, history, stop):
+            if event["type"] == "answer":
+                return event["answer"]
+        raise RuntimeError("the pipeline ended without an answer")  # not reachable
+
+    def rewrite(self, question: str, history: list[dict]) -> str:
+        """A standalone version of a follow-up question, written by the generator."""
+        turns = [m for m in history if m.get("role") in ("user", "assistant")][-6:]
+        convo = "\n".join(f"{m['role']}: {str(m.get('content', ''))[:500]}" for m in turns)
+        messages = [{"role": "system", "content": REWRITE_SYSTEM},
+                    {"role": "user", "content": f"Conversation:\n{convo}\n\nLast question: {question}"}]
+        text = "".join(self.generator.stream(messages, 60)).strip().strip('"').splitlines()
+        rewritten = text[0].strip() if text else ""
+        return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
+
+    def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict
+               ) -> Answer:
+        parsed = parse_answer(raw, len(hits))
+        if parsed.refused:
+            return Answer(question, parsed.text, True, (), tuple(hits), timings, query)
+        cited = parsed.cited
+        text = parsed.text
+        if not cited:
+            # An uncited answer is kept only if one passage holds most of its words.
+            n, _, share = max(support(text, hits), key=lambda s: s[2])
+            if share < self.config.min_support:
+                return Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
+            cited, text = [n], f"{text} [{n}]"
+        return Answer(question, text, False, tuple(citations_for(text, cited, hits)),
+                      tuple(hits), timings, query)
+
+    def facts(self) -> dict:
+        m = self.index.manifest
+        return {"articles": m["counts"]["articles"], "chunks": m["counts"]["chunks"],
+                "embedder": m["embedder"]["name"], "generator": self.config.generator,
+                "updated": m.get("updated")}
+
+
+def validate_question(question) -> str:
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    q = question.strip()
+    if not q:
+        raise QuestionError("the question is empty: ask something about the articles")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(q)} characters long; the limit is "
+                            f"{MAX_QUESTION_CHARS}")
+    return q
+
+
+def _valid_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
+        raise QuestionError(f"k must be a whole number from 1 to 50, not {k!r}")
+    return k
+
+
+def _check_embedder(index: Index, embedder) -> None:
+    want, have = index.embedder_info, embedder.info()
+    for key in ("name", "dim", "weights_sha256"):
+        if want.get(key) != have.get(key):
+            raise IndexMismatch(
+                f"index {index.path} was built with embedder {want.get('name')} "
+                f"({key} {want.get(key)}), but the loaded one has {key} {have.get(key)}: "
+                f"rebuild it with `rag index PATH --index {index.path} --rebuild`")
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 1)

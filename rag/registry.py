@@ -1,0 +1,50 @@
+"""Model factories by name. The real adapters are the defaults; others (local models, the test
+suite's fakes) register under a name, just like real models, and are chosen by configuration."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Callable
+
+_EMBEDDERS: dict[str, Callable[..., object]] = {}
+_GENERATORS: dict[str, Callable[..., object]] = {}
+_LOADED: dict[tuple, object] = {}  # one instance of each model per process
+
+
+def register_embedder(name: str, factory: Callable[..., object]) -> None:
+    _EMBEDDERS[name] = factory
+
+
+def register_generator(name: str, factory: Callable[..., object]) -> None:
+    _GENERATORS[name] = factory
+
+
+def load_plugins() -> None:
+    """Import the modules named in RAG_PLUGINS (comma-separated); each registers its models."""
+    for mod in filter(None, (m.strip() for m in os.environ.get("RAG_PLUGINS", "").split(","))):
+        importlib.import_module(mod)
+
+
+def embedder(name: str, dtype: str = "float32", threads: int = 0):
+    key = ("embedder", name, dtype)
+    if key not in _LOADED:
+        load_plugins()
+        if name in _EMBEDDERS:
+            _LOADED[key] = _EMBEDDERS[name]()
+        else:
+            from rag.embedders import SentenceTransformerEmbedder
+            _LOADED[key] = SentenceTransformerEmbedder(name, dtype=dtype, threads=threads or None)
+    return _LOADED[key]
+
+
+def generator(name: str, threads: int = 0):
+    key = ("generator", name)
+    if key not in _LOADED:
+        load_plugins()
+        if name in _GENERATORS:
+            _LOADED[key] = _GENERATORS[name]()
+        else:
+            from rag.generators import TransformersGenerator
+            _LOADED[key] = TransformersGenerator(name, threads=threads or None)
+    return _LOADED[key]

@@ -1,0 +1,281 @@
+"""The index on disk: FAISS vectors, the chunk store and a manifest, written atomically.
+
+Layout of an index directory:
+    CURRENT              name of the live version folder (replaced atomically)
+    v-000007/            one complete version:
+        manifest.json    format, embedder (name, dim, weights hash), chunking, per-article
+                         content hashes, counts, library versions, file checksums
+        vectors.faiss    IndexIDMap2 over exact inner-product search (vectors are unit length)
+        chunks.jsonl     one chunk a line: faiss id, chunk id, article id, offsets, text
+        articles.jsonl   one article a line: id, title, date, url, source, text
+    .lock                held while writing, so two writers never interleave
+    feedback.jsonl, uploads/   written by the web chat, not part of a version
+
+Every write builds a new version folder beside the live one and then swaps `CURRENT`, so a build
+that is killed half-way leaves the previous version loading as before; stale folders are removed
+on the next write. Reading checks the format, the file sizes and checksums, and says what to do
+when something is off.
+
+Left out: approximate FAISS indexes (exact search is fast at this scale; see the README).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import IndexCorrupt, IndexMissing
+from rag.types import Article, Chunk
+
+FORMAT_VERSION = 1
+_FILES = ("vectors.faiss", "chunks.jsonl", "articles.jsonl")
+
+
+def article_hash(a: Article) -> str:
+    blob = json.dumps([a.title, a.text, a.date, a.url], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Index:
+    """One loaded version of an index: vectors, chunks and articles, searchable."""
+
+    path: Path
+    manifest: dict
+    faiss_index: object
+    chunks: dict[int, Chunk] = field(default_factory=dict)  # faiss id -> chunk
+    articles: dict[str, Article] = field(default_factory=dict)
+
+    # ---- reading -------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, path: str | Path) -> bool:
+        return (Path(path) / "CURRENT").is_file()
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Index":
+        import faiss
+
+        root = Path(path)
+        cur = root / "CURRENT"
+        if not cur.is_file():
+            raise IndexMissing(f"no index at {root}: build one with `rag index PATH --index {root}`")
+        vdir = root / cur.read_text().strip()
+        mpath = vdir / "manifest.json"
+        try:
+            manifest = json.loads(mpath.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise IndexCorrupt(f"index {root}: cannot read {mpath.name} ({e}); rebuild it with "
+                               f"`rag index PATH --index {root} --rebuild`") from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexCorrupt(f"index {root} has format {manifest.get('format')}, this version "
+                               f"reads {FORMAT_VERSION}: rebuild it with `rag index PATH --rebuild`")
+        for name in _FILES:
+            _verify(vdir / name, manifest["files"].get(name), root)
+        try:
+            fidx = faiss.read_index(str(vdir / "vectors.faiss"))
+            chunks = {}
+            with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
+                for line in f:
+                    d = json.loads(line)
+                    chunks[d["fid"]] = Chunk(d["id"], d["article_id"], d["text"], d["start"], d["end"])
+            articles = {}
+            with open(vdir / "articles.jsonl", encoding="utf-8") as f:
+                for line in f:
+                    d = json.loads(line)
+                    articles[d["id"]] = Article(**d)
+        except (RuntimeError, OSError, KeyError, TypeError, json.JSONDecodeError) as e:
+            raise IndexCorrupt(f"index {root} is damaged ({e}); rebuild it with "
+                               f"`rag index PATH --index {root} --rebuild`") from None
+        if fidx.ntotal != len(chunks) or fidx.d != manifest["embedder"]["dim"]:
+            raise IndexCorrupt(f"index {root} is inconsistent ({fidx.ntotal} vectors of dimension "
+                               f"{fidx.d}, {len(chunks)} chunks): rebuild it with `rag index --rebuild`")
+        return cls(root, manifest, fidx, chunks, articles)
+
+    @classmethod
+    def empty(cls, path: str | Path, embedder_info: dict, chunking: dict) -> "Index":
+        import faiss
+
+        dim = int(embedder_info["dim"])
+        manifest = {
+            "format": FORMAT_VERSION, "embedder": embedder_info, "chunking": chunking,
+            "faiss": {"type": "IDMap2,Flat", "metric": "inner_product"},
+            "articles": {}, "next_id": 0, "files": {}, "counts": {"articles": 0, "chunks": 0},
+        }
+        return cls(Path(path), manifest, faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
+
+    @property
+    def embedder_info(self) -> dict:
+        return self.manifest["embedder"]
+
+    def search(self, qvec: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        if self.faiss_index.ntotal == 0 or k <= 0:
+            return []
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        scores, ids = self.faiss_index.search(q, min(k, self.faiss_index.ntotal))
+        return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+
+    def article_chunks(self, article_id: str) -> list[int]:
+        return [fid for fid, c in self.chunks.items() if c.article_id == article_id]
+
+    # ---- changing (in memory; `save` makes it durable) -------------------------------------
+    def remove_article(self, article_id: str) -> int:
+        fids = self.article_chunks(article_id)
+        if fids:
+            self.faiss_index.remove_ids(np.array(fids, dtype=np.int64))
+        for fid in fids:
+            del self.chunks[fid]
+        self.articles.pop(article_id, None)
+        self.manifest["articles"].pop(article_id, None)
+        return len(fids)
+
+    def add_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk")
+        self.remove_article(article.id)
+        start = self.manifest["next_id"]
+        fids = np.arange(start, start + len(chunks), dtype=np.int64)
+        if len(chunks):
+            self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), fids)
+        for fid, c in zip(fids, chunks):
+            self.chunks[int(fid)] = c
+        self.manifest["next_id"] = start + len(chunks)
+        self.articles[article.id] = article
+        self.manifest["articles"][article.id] = {
+            "sha256": article_hash(article), "chunks": len(chunks), "root": article.root}
+
+    # ---- writing -------------------------------------------------------------------------
+    def save(self, locked: bool = False) -> Path:
+        """Write this state as a new version and switch to it atomically.
+
+        `locked=True` when the caller already holds `write_lock` (a read-modify-write).
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        if locked:
+            return self._save()
+        with write_lock(self.path):
+            return self._save()
+
+    def _save(self) -> Path:
+        import faiss
+
+        seq = _next_seq(self.path)
+        tmp = self.path / f".v-{seq:06d}.tmp{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        faiss.write_index(self.faiss_index, str(tmp / "vectors.faiss"))
+        ordered = sorted(self.chunks.items())
+        _write_jsonl(tmp / "chunks.jsonl", (
+            {"fid": fid, "id": c.id, "article_id": c.article_id, "start": c.start,
+             "end": c.end, "text": c.text} for fid, c in ordered))
+        _write_jsonl(tmp / "articles.jsonl",
+                     (self.articles[a].to_dict() for a in sorted(self.articles)))
+        m = self.manifest
+        m["counts"] = {"articles": len(self.articles), "chunks": len(self.chunks)}
+        m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": _sha(tmp / n)}
+                      for n in _FILES}
+        m["versions"] = _versions()
+        m.setdefault("created", _now())
+        m["updated"] = _now()
+        (tmp / "manifest.json").write_text(json.dumps(m, indent=1, ensure_ascii=False))
+        for n in (*_FILES, "manifest.json"):
+            _fsync(tmp / n)
+        final = self.path / f"v-{seq:06d}"
+        os.replace(tmp, final)
+        _atomic_write(self.path / "CURRENT", final.name + "\n")
+        _remove_stale(self.path, keep=final.name)
+        return final
+
+
+@contextmanager
+def write_lock(root: Path):
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _verify(path: Path, expect: dict | None, root: Path) -> None:
+    fix = f"rebuild it with `rag index PATH --index {root} --rebuild`"
+    if expect is None or not path.is_file():
+        raise IndexCorrupt(f"index {root}: {path.name} is missing; {fix}")
+    size = path.stat().st_size
+    if size != expect["bytes"]:
+        raise IndexCorrupt(f"index {root}: {path.name} has {size} bytes, the manifest says "
+                           f"{expect['bytes']} (damaged or half-written); {fix}")
+    # Checksums of large files would cost seconds per load; their size check above stays.
+    if size < 256 * 1024 * 1024 and _sha(path) != expect["sha256"]:
+        raise IndexCorrupt(f"index {root}: {path.name} does not match its checksum (damaged); {fix}")
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(1 << 22):
+            h.update(b)
+    return h.hexdigest()
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _next_seq(root: Path) -> int:
+    seqs = [int(p.name[2:8]) for p in root.glob("v-*") if p.name[2:8].isdigit()]
+    seqs += [int(p.name[3:9]) for p in root.glob(".v-*") if p.name[3:9].isdigit()]
+    return max(seqs, default=0) + 1
+
+
+def _remove_stale(root: Path, keep: str) -> None:
+    for p in list(root.glob("v-*")) + list(root.glob(".v-*")):
+        if p.name != keep and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _versions() -> dict:
+    import platform
+
+    import faiss
+
+    from rag import __version__
+    return {"rag": __version__, "faiss": faiss.__version__, "python": platform.python_version()}

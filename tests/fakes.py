@@ -1,0 +1,102 @@
+"""Small deterministic models that implement the same protocols as the real ones.
+
+`FakeEmbedder` hashes words and word pairs into a unit vector (texts sharing words come out close),
+`FakeGenerator` answers extractively: it quotes the passage sentence that shares most words with
+the question and cites it, or refuses when none shares enough. Importing this module registers them
+as "fake-hash" and "fake-extractive", so `RAG_PLUGINS=tests.fakes` makes them available to any
+process (the web server in the UI tests, the CLI in a subprocess).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from typing import Iterator
+
+import numpy as np
+
+from rag import registry
+from rag.citations import content_words
+from rag.chunking import sentence_spans
+from rag.prompt import REFUSAL
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class FakeEmbedder:
+    name = "fake-hash"
+    dim = 256
+    max_tokens = 256
+
+    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            words = [w for w in _WORD.findall(t.lower()) if len(w) > 2]
+            for feat in words + [a + " " + b for a, b in zip(words, words[1:])]:
+                h = int.from_bytes(hashlib.blake2b(feat.encode(), digest_size=8).digest(), "little")
+                out[i, h % self.dim] += 1.0 if h & 1 << 40 else -1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 2
+
+    def info(self) -> dict:
+        return {"name": self.name, "dim": self.dim, "max_tokens": self.max_tokens,
+                "weights_sha256": "fake", "dtype": "float32"}
+
+
+class FakeGenerator:
+    """Extractive and deterministic; `delay` slows each piece down to test streaming and stop."""
+
+    name = "fake-extractive"
+
+    def __init__(self, delay: float = 0.0, min_overlap: int = 2):
+        self.delay = delay
+        self.min_overlap = min_overlap
+        self.calls = 0
+
+    def stream(self, messages: list[dict], max_new_tokens: int = 200,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        self.calls += 1
+        text = self._answer(messages)
+        for piece in re.findall(r"\S+\s*", text)[:max_new_tokens]:
+            if stop is not None and stop.is_set():
+                return
+            if self.delay:
+                time.sleep(self.delay)
+            yield piece
+
+    def _answer(self, messages: list[dict]) -> str:
+        user = messages[-1]["content"]
+        if "Last question:" in user:  # a follow-up rewrite: name what "it" refers to
+            last = user.rsplit("Last question:", 1)[1].strip()
+            names = re.findall(r"\b[A-Z][a-zA-Z]+\b", user.split("Last question:")[0])
+            names = [n for n in names if n.lower() not in ("user", "assistant", "conversation")]
+            return re.sub(r"\b(its|it|their|they)\b", (names[-1] + "'s") if names else r"\1",
+                          last, count=1) if names else last
+        question = user.rsplit("Question:", 1)[1].split("\n")[0]
+        passages = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n>>>)", user, re.S | re.M)
+        qwords = content_words(question)
+        best = (0, "", 0)
+        for n, body in passages:
+            for a, b in sentence_spans(body):
+                sent = body[a:b]
+                overlap = len(qwords & content_words(sent))
+                if overlap > best[0]:
+                    best = (overlap, sent, int(n))
+        if best[0] < self.min_overlap:
+            return REFUSAL
+        return f"{best[1].rstrip('.')} [{best[2]}]."
+
+    def info(self) -> dict:
+        return {"name": self.name, "runtime": "fake"}
+
+
+registry.register_embedder("fake-hash", FakeEmbedder)
+registry.register_generator("fake-extractive", FakeGenerator)
+registry.register_generator("fake-slow", lambda: FakeGenerator(delay=0.05))
