@@ -91,3 +91,28 @@ def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
 def citations_for(answer: str, cited: list[int], hits: list[Hit]) -> list[Citation]:
     sup = {n: s for n, s, _ in support(answer, hits)}
     return [Citation(n, hits[n - 1], sup.get(n) or None) for n in cited]
+
+
+_TERM = re.compile(r"\b(?:[A-Z][A-Za-z0-9&.-]*[A-Za-z0-9]|\d[\d,.]*\d|\d)\b")
+
+
+def novel_terms(answer: str, sources: list[str]) -> list[str]:
+    """Names and numbers in the answer that appear in none of the sources (passages, question).
+
+    A small model that answers from its own memory brings in names and figures the passages do
+    not hold; those are the claims that must not pass as cited. Sentence-initial words are
+    skipped unless they are also capitalised inside the sources' vocabulary check fails.
+    """
+    vocab = {w.lower().replace("’s", "").replace("'s", "") for s in sources for w in _WORD.findall(s)}
+    vocab |= {t.lower() for s in sources for t in _TERM.findall(s)}
+    text = _MARKER.sub("", answer)
+    starts = {a for a, _ in sentence_spans(text)}
+    novel = []
+    for m in _TERM.finditer(text):
+        term = m.group(0).rstrip(".,")
+        key = term.lower().replace("’s", "").replace("'s", "")
+        if m.start() in starts and not term[0].isdigit():
+            continue  # "The", "Yes": capitalised only because a sentence starts there
+        if key not in vocab and key.replace(",", "") not in vocab and key not in STOPWORDS:
+            novel.append(term)
+    return novel

@@ -4,7 +4,11 @@
     rag remove ID... [--index DIR]                             remove articles by id
     rag ask "QUESTION" [--index DIR] [-k N] [--json]           answer with cited sources
     rag info [--index DIR]                                     what an index holds
+    rag serve [--index DIR] [--host H] [--port P] [--sources PATH...]   web chat and HTTP API
     rag models prepare [NAME...]                               assemble and convert the generators
+    rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S]
+             [--retrieval-only] [--fail-under METRIC=VALUE...]  measure a question set
+    rag eval --compare RUN_A RUN_B                             two runs side by side
 
 Exit codes: 0 ok, 1 other error, 2 bad usage or input, 3 no index, 4 damaged or mismatched index,
 5 missing model.
@@ -47,6 +51,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="what an index holds")
     info.add_argument("--index")
+
+    ev = sub.add_parser("eval", help="measure a question set (or compare two runs)",
+                        description="Run a question set (project .jsonl, SQuAD 2.0 .json or a "
+                        "BEIR folder) through the pipeline and write results.jsonl, metrics.json "
+                        "and report.html; or compare two such output folders.")
+    ev.add_argument("questions", nargs="?", metavar="QUESTIONS")
+    src = ev.add_mutually_exclusive_group()
+    src.add_argument("--index", help="use this existing index")
+    src.add_argument("--articles", nargs="+", metavar="PATH",
+                     help="build (or reuse) an index of these articles in the output folder")
+    ev.add_argument("--out", help="output folder (default: runs/eval-NAME)")
+    ev.add_argument("-k", type=int, help="passages put in the prompt (default 4)")
+    ev.add_argument("--limit", type=int, help="a fixed random sample of N questions")
+    ev.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    ev.add_argument("--balanced", action="store_true",
+                    help="sample half answerable, half unanswerable questions")
+    ev.add_argument("--retrieval-only", action="store_true", help="retrieval figures only")
+    ev.add_argument("--generator", help="generator name or model folder")
+    ev.add_argument("--embedder", help="embedder for an index built here (--articles, SQuAD, BEIR)")
+    ev.add_argument("--fail-under", nargs="+", metavar="METRIC=VALUE",
+                    help="exit 1 when a metric is below its bound, e.g. answer.contains=0.6")
+    ev.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
+                    help="print two runs' metrics side by side and the questions that changed")
+
+    serve = sub.add_parser("serve", help="the web chat and the HTTP API")
+    serve.add_argument("--index")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                       "127.0.0.1; 0.0.0.0 opens it to the network)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--generator", help="generator name or model folder")
+    serve.add_argument("--sources", nargs="+", metavar="PATH",
+                       help="sync these files and folders into the index before serving")
 
     models = sub.add_parser("models", help="prepare the packaged models")
     msub = models.add_subparsers(dest="action", required=True)
@@ -148,6 +184,31 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    cfg = load_config(args.config, index=args.index, generator=args.generator)
+    if args.sources:
+        from rag import registry
+        from rag.chunking import ChunkParams
+        from rag.indexing import sync
+
+        # Incremental and pruning only within the named sources: uploads stay indexed.
+        emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+        report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        for s in report.skipped:
+            print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
+        print(f"index {cfg.index}: {report.summary()}", file=sys.stderr)
+    from ui.server import serve  # the web stack is loaded only by this command
+
+    serve(cfg, args.host, args.port)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from rag.evaluate.command import cmd_eval as run  # the logic lives in rag.evaluate
+
+    return run(args)
+
+
 class _Bar:
     """A progress bar on stderr for long embedding runs (tqdm hides itself when not a terminal)."""
 
@@ -168,7 +229,7 @@ class _Bar:
 
 
 COMMANDS = {"index": cmd_index, "remove": cmd_remove, "ask": cmd_ask, "info": cmd_info,
-            "models": cmd_models}
+            "models": cmd_models, "serve": cmd_serve, "eval": cmd_eval}
 
 if __name__ == "__main__":
     sys.exit(main())

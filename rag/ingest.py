@@ -209,6 +209,9 @@ def _read_jsonl(text: str, source: str, root: str | None) -> tuple[list[Article]
     """One article a line. A bad line is skipped alone, named by its line number."""
     good: list[Article] = []
     bad: list[Skipped] = []
+    if _is_question_set(text):
+        return [], [Skipped(source, 'a question set (lines have "question", not "text"): '
+                            "not indexed; evaluate it with `rag eval`")]
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -232,3 +235,14 @@ def _read_jsonl(text: str, source: str, root: str | None) -> tuple[list[Article]
         except ArticleError as e:
             bad.append(Skipped(where, e.reason))
     return good, bad
+
+
+def _is_question_set(text: str) -> bool:
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(obj, dict) and "question" in obj and "text" not in obj
+    return False

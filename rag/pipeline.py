@@ -18,7 +18,7 @@ import time
 from typing import Iterator
 
 from rag import registry
-from rag.citations import citations_for, parse_answer, support
+from rag.citations import citations_for, novel_terms, parse_answer, support
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
 from rag.prompt import REFUSAL, build_messages
@@ -80,7 +80,7 @@ class Pipeline:
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                stop: threading.Event | None = None) -> Iterator[dict]:
         question = validate_question(question)
-        k = _valid_k(k or self.config.k)
+        k = _valid_k(self.config.k if k is None else k)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         query = question
@@ -136,6 +136,10 @@ class Pipeline:
             return Answer(question, parsed.text, True, (), tuple(hits), timings, query)
         cited = parsed.cited
         text = parsed.text
+        sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
+        if novel_terms(text, sources):
+            # Names or figures that no passage holds come from the model's memory: refuse.
+            return Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
         if not cited:
             # An uncited answer is kept only if one passage holds most of its words.
             n, _, share = max(support(text, hits), key=lambda s: s[2])

@@ -1,0 +1,168 @@
+"""Asking a question set through the pipeline and writing the output folder.
+
+Each question is retrieved to article depth 100 (`Pipeline.retrieve`, deduplicated to articles)
+for the retrieval figures and, unless retrieval only, answered with `Pipeline.ask`. Its result line
+is appended to `results.jsonl` and flushed at once, so an interrupted run loses at most the
+question in flight; run the same command again and the questions already answered there are not
+asked again (failed ones are). `run.json` records what the answers depend on (question set, index
+contents, embedder, chunking, generator, k); resuming with different settings is refused, since
+mixing answers from two setups would make figures neither of them earned.
+
+One failing question is recorded with its error and the run goes on. At the end `results.jsonl`
+is rewritten with this sample's questions in order (each scored again, so answers reused from an
+earlier run meet the current gold answers), then `metrics.json` and `report.html` are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from rag.errors import ConfigError
+from rag.evaluate.metrics import DEPTH, aggregate, score_question
+from rag.evaluate.progress import Progress
+
+RESULTS, METRICS, RUN, REPORT = "results.jsonl", "metrics.json", "run.json", "report.html"
+
+
+def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
+             retrieval_only: bool = False, progress_stream=None) -> dict:
+    """Answer `questions` (a sample of `qset`) into `out_dir`; returns the metrics."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    retrieval_only = retrieval_only or qset.retrieval_only
+    settings = run_settings(qset, pipeline, k, retrieval_only)
+    _check_settings(out, settings)
+    done = load_results(out / RESULTS)
+    todo = [q for q in questions if q.id not in done]
+    prog = Progress(len(questions), len(questions) - len(todo), progress_stream)
+    with (out / RESULTS).open("a", encoding="utf-8") as fh:
+        try:
+            for q in todo:
+                rec = ask_one(pipeline, q, k, retrieval_only)
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                fh.flush()
+                done[q.id] = rec
+                prog.step(error=rec["error"] is not None)
+        except KeyboardInterrupt:
+            print(f"\nstopped with {prog.done} of {len(questions)} answered in {out}; run the same "
+                  "command again to go on", file=prog.stream)
+            raise
+    records = [done[q.id] for q in questions]
+    for q, rec in zip(questions, records):
+        # Scored again from what was asked, so reused answers meet today's gold answers.
+        rec["answers"] = list(q.answers)
+        rec["metrics"] = score_question(q, rec, retrieval_only)
+    _atomic(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    metrics = aggregate(questions, records, retrieval_only, answers_known=not qset.retrieval_only,
+                        config=run_config(pipeline, k, retrieval_only))
+    _atomic(out / METRICS, json.dumps(metrics, indent=1) + "\n")
+    from rag.evaluate.report import write_report  # matplotlib loads only when a report is due
+
+    write_report(out / REPORT, metrics, questions, records)
+    return metrics
+
+
+def ask_one(pipeline, q, k: int, retrieval_only: bool) -> dict:
+    rec = {"id": q.id, "question": q.question, "answers": list(q.answers), "answer": None,
+           "refused": None, "citations": [], "retrieved": [], "metrics": {}, "timings_ms": {},
+           "error": None}
+    try:
+        t0 = time.perf_counter()
+        rec["retrieved"] = article_ranking(pipeline, q.question, DEPTH)
+        if retrieval_only:
+            rec["timings_ms"] = {"retrieve": round((time.perf_counter() - t0) * 1000, 1)}
+        else:
+            answer = pipeline.ask(q.question, k=k)
+            rec.update(answer=answer.text, refused=answer.refused,
+                       citations=[c.to_dict() for c in answer.citations],
+                       timings_ms=dict(answer.timings_ms))
+    except Exception as e:  # noqa: BLE001 - one failing question is recorded; the run goes on
+        rec["error"] = f"{type(e).__name__}: {e}"
+    rec["metrics"] = score_question(q, rec, retrieval_only)
+    return rec
+
+
+def article_ranking(pipeline, query: str, depth: int) -> list[dict]:
+    """The best `depth` articles for a query: its chunks, best first, each article kept once at
+    its best chunk. Asks for more chunks until `depth` articles are found or none are left."""
+    total = len(pipeline.index.chunks)
+    k = min(total, depth * 3)  # articles here have a few chunks each; widen if that falls short
+    while k > 0:
+        ranked: dict[str, dict] = {}
+        for h in pipeline.retrieve(query, k=k):
+            if h.chunk.article_id not in ranked:
+                ranked[h.chunk.article_id] = {"article_id": h.chunk.article_id,
+                                              "chunk_id": h.chunk.id, "score": round(h.score, 4)}
+        if len(ranked) >= depth or k >= total:
+            return list(ranked.values())[:depth]
+        k = min(total, k * 2)
+    return []
+
+
+def load_results(path: Path) -> dict[str, dict]:
+    """Answered questions of an earlier run, by id; failed ones and a torn last line are dropped,
+    so they are asked again."""
+    done: dict[str, dict] = {}
+    if not path.is_file():
+        return done
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict) and "id" in rec:
+            if rec.get("error"):
+                done.pop(rec["id"], None)
+            else:
+                done[rec["id"]] = rec
+    return done
+
+
+def run_settings(qset, pipeline, k: int, retrieval_only: bool) -> dict:
+    m = pipeline.index.manifest
+    contents = hashlib.sha256(json.dumps(sorted(
+        (a, v["sha256"]) for a, v in m["articles"].items())).encode()).hexdigest()[:16]
+    return {"questions": str(Path(qset.source).resolve()), "format": qset.kind,
+            "index_contents": contents, "embedder": m["embedder"].get("name"),
+            "embedder_weights": m["embedder"].get("weights_sha256"), "chunking": m["chunking"],
+            "retrieval_only": retrieval_only,
+            "generator": None if retrieval_only else pipeline.config.generator,
+            "k": None if retrieval_only else k,
+            "max_new_tokens": None if retrieval_only else pipeline.config.max_new_tokens,
+            "min_score": None if retrieval_only else pipeline.config.min_score}
+
+
+def run_config(pipeline, k: int, retrieval_only: bool) -> dict:
+    m = pipeline.index.manifest
+    return {"embedder": m["embedder"].get("name"),
+            "generator": None if retrieval_only else pipeline.config.generator,
+            "k": None if retrieval_only else k, "chunking": m["chunking"],
+            "index": {"path": str(pipeline.index.path), "articles": m["counts"]["articles"],
+                      "chunks": m["counts"]["chunks"], "updated": m.get("updated"),
+                      "format": m.get("format")}}
+
+
+def _check_settings(out: Path, settings: dict) -> None:
+    path = out / RUN
+    if path.is_file() and (out / RESULTS).is_file():
+        try:
+            old = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        diff = [k for k in settings if old.get(k) != settings[k]]
+        if diff:
+            raise ConfigError(
+                f"{out} holds a run with other settings ({', '.join(diff)} differ: "
+                f"{', '.join(f'{k}={old.get(k)!r}' for k in diff)}); its answers cannot be "
+                "reused: choose another --out, or delete that folder")
+    _atomic(path, json.dumps(settings, indent=1) + "\n")
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,44 @@
+"""A fixed random sample of a question set: the same `--limit`/`--seed` always draws the same
+questions, in the set's own order, so runs can be resumed and compared.
+
+`balanced` draws half the sample from answerable and half from unanswerable questions (SQuAD 2.0
+is 52% unanswerable; a balanced sample makes "always refuse" score exactly 0.5 on it). Left out:
+stratifying by anything else (article, question type). A larger `--limit` with the same seed
+draws a superset of the smaller sample, so a run can be extended without asking anything twice.
+"""
+
+from __future__ import annotations
+
+import random
+
+from rag.errors import QuestionError
+
+
+def draw(questions: list, limit: int | None, seed: int = 0, balanced: bool = False) -> list:
+    if limit is not None and limit < 1:
+        raise QuestionError(f"--limit must be at least 1, not {limit}")
+    rng = random.Random(seed)
+    pos = {id(q): i for i, q in enumerate(questions)}
+    if balanced:
+        yes = _shuffled([q for q in questions if q.answerable], rng)
+        no = _shuffled([q for q in questions if not q.answerable], rng)
+        if not yes or not no:
+            raise QuestionError("--balanced needs both answerable and unanswerable questions")
+        want = limit if limit is not None else 2 * min(len(yes), len(no))
+        half = want // 2
+        if half > len(yes) or want - half > len(no):
+            raise QuestionError(f"cannot draw {want} balanced questions from {len(yes)} "
+                                f"answerable and {len(no)} unanswerable ones")
+        picked = yes[:half] + no[:want - half]
+    elif limit is None or limit >= len(questions):
+        return list(questions)
+    else:
+        picked = _shuffled(list(questions), rng)[:limit]
+    return sorted(picked, key=lambda q: pos[id(q)])
+
+
+def _shuffled(items: list, rng: random.Random) -> list:
+    # A prefix of one shuffle: a larger --limit with the same seed keeps the smaller sample's
+    # questions, so their answers in the output folder are reused.
+    rng.shuffle(items)
+    return items

@@ -1,0 +1,141 @@
+"""Prompt building, citation parsing, refusal detection, and the pipeline's checks on answers."""
+
+import threading
+
+import pytest
+
+from rag.citations import best_sentence, is_refusal, parse_answer
+from rag.config import Config
+from rag.errors import QuestionError
+from rag.pipeline import Pipeline
+from rag.prompt import REFUSAL, build_messages
+from rag.types import Chunk, Hit
+
+
+def hit(n, text, title="T", date=None):
+    return Hit(Chunk(f"a#{n}", "a", text, 0, len(text)), 0.9, title, date)
+
+
+def test_prompt_numbers_passages_with_title_and_date():
+    msgs = build_messages(" Who? ", [hit(0, "Alpha.", "First", "2024-01-02"), hit(1, "Beta.", "Second")])
+    assert msgs[0]["role"] == "system" and REFUSAL in msgs[0]["content"]
+    user = msgs[1]["content"]
+    assert "[1] First (2024-01-02)\nAlpha." in user and "[2] Second\nBeta." in user
+    assert user.index("[1]") < user.index("[2]") < user.index("Question: Who?")
+
+
+@pytest.mark.parametrize("text,cited,clean", [
+    ("Dell builds it [1].", [1], "Dell builds it [1]."),
+    ("A [2]. B [1, 2]. C [2][1].", [2, 1], "A [2]. B [1][2]. C [2][1]."),
+    ("Made up [7]. Real [1].", [1], "Made up. Real [1]."),
+    ("No markers.", [], "No markers."),
+])
+def test_markers_parsed_and_invalid_ones_dropped(text, cited, clean):
+    p = parse_answer(text, 2)
+    assert p.cited == cited and p.text == clean and not p.refused
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("The articles don't say.", True),
+    ("The articles do not mention Nvidia's revenue.", True),
+    ("I don't know.", True),
+    ("", True),
+    ("The passages do not contain this information.", True),
+    ("Michael Dell is the CEO [1].", False),
+    ("Dell builds servers [1]. The articles don't say how many [2].", False),
+])
+def test_refusal_detection(text, refused):
+    assert is_refusal(text) is refused
+
+
+def test_best_sentence_finds_the_supporting_one():
+    passage = "Nvidia makes chips. Michael Dell is the CEO of Dell. The sky is blue."
+    sent, share = best_sentence("The CEO of Dell is Michael Dell.", passage)
+    assert sent == "Michael Dell is the CEO of Dell." and share == 1.0
+
+
+def test_pipeline_answers_with_citation(fake_pipeline):
+    a = fake_pipeline.ask("Who is the CEO of Dell Technologies?")
+    assert not a.refused and "Michael Dell" in a.text
+    assert a.citations and "Michael Dell" in a.citations[0].hit.chunk.text
+    assert a.citations[0].support and "Michael Dell" in a.citations[0].support
+    d = a.to_dict()
+    assert set(d) >= {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(d["citations"][0]) >= {"n", "chunk_id", "article_id", "title", "date", "url",
+                                      "text", "score"}
+    assert set(d["timings_ms"]) >= {"retrieve", "first_token", "total"}
+    assert d["citations"][0]["chunk_id"] in [p["chunk_id"] for p in d["passages"]]
+
+
+def test_pipeline_refuses_what_the_articles_do_not_say(fake_pipeline):
+    a = fake_pipeline.ask("What was Nvidia's revenue last quarter?")
+    assert a.refused and a.citations == () and a.passages
+
+
+def test_weak_retrieval_refuses_without_generating(fake_config, fake_index):
+    pipe = Pipeline.open(Config(**{**fake_config.__dict__, "min_score": 0.99}))
+    calls = pipe.generator.calls
+    a = pipe.ask("Who is the CEO of Dell Technologies?")
+    assert a.refused and a.text == REFUSAL
+    assert pipe.generator.calls == calls
+
+
+class Scripted:
+    """A generator that says what it is told to, to test the checks after generation."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def stream(self, messages, max_new_tokens=200, stop=None):
+        yield from (w + " " for w in self.text.split(" "))
+
+    def info(self):
+        return {"name": "scripted"}
+
+
+def _with(fake_pipeline, text):
+    return Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                    Scripted(text))
+
+
+def test_uncited_but_supported_answer_gets_its_citation(fake_pipeline):
+    a = _with(fake_pipeline, "Michael Dell confirmed the collaboration on Twitter.").ask(
+        "Who confirmed the collaboration?")
+    assert not a.refused and a.citations and a.text.endswith(f"[{a.citations[0].n}]")
+    assert "Twitter" in a.citations[0].hit.chunk.text
+
+
+def test_uncited_unsupported_answer_is_refused(fake_pipeline):
+    a = _with(fake_pipeline, "Nvidia earned 26 billion dollars in revenue.").ask(
+        "What was Nvidia's revenue?")
+    assert a.refused and a.text == REFUSAL and a.citations == ()
+
+
+def test_stream_emits_passages_tokens_then_answer(fake_pipeline):
+    events = list(fake_pipeline.stream("Who is the CEO of Dell Technologies?"))
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "passages" and kinds[-1] == "answer" and kinds.count("token") > 3
+    assert "".join(e["text"] for e in events if e["type"] == "token").startswith("Michael Dell")
+
+
+def test_stop_event_ends_generation(fake_pipeline):
+    stop = threading.Event()
+    stop.set()
+    a = fake_pipeline.ask("Who is the CEO of Dell Technologies?", stop=stop)
+    assert a.text == "" or a.refused
+
+
+def test_follow_up_is_rewritten_with_history(fake_pipeline):
+    history = [{"role": "user", "content": "What is Dell building?"},
+               {"role": "assistant", "content": "An AI factory with Nvidia [1]."}]
+    a = fake_pipeline.ask("Who is its CEO?", history=history)
+    assert a.search_query != "Who is its CEO?" and "Nvidia" in a.search_query
+    assert "rewrite" in a.timings_ms
+
+
+@pytest.mark.parametrize("q,k,msg", [("", None, "empty"), ("   ", None, "empty"),
+                                     ("x" * 3000, None, "limit"), (42, None, "text"),
+                                     ("ok?", 0, "k must"), ("ok?", "3", "k must")])
+def test_bad_questions_are_clear_errors(fake_pipeline, q, k, msg):
+    with pytest.raises(QuestionError, match=msg):
+        fake_pipeline.ask(q, k=k)

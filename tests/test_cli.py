@@ -1,0 +1,84 @@
+"""The `rag` command: output shapes, summaries, and typed errors turned into messages and codes."""
+
+import json
+import re
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = str(ROOT / "seeds")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_EMBEDDER", "fake-hash")
+    monkeypatch.setenv("RAG_GENERATOR", "fake-extractive")
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "60")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_index_then_ask_json(env, capsys):
+    assert main(["index", SEEDS, "--index", "ix"]) == 0
+    out = capsys.readouterr()
+    assert "1 added, 0 changed, 0 unchanged, 0 removed, 1 skipped" in out.out
+    assert "questions.jsonl" in out.err
+    assert main(["index", SEEDS, "--index", "ix"]) == 0
+    assert "0 added, 0 changed, 1 unchanged" in capsys.readouterr().out
+    assert main(["ask", "Who is the CEO of Dell Technologies?", "--index", "ix", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["refused"] is False and "Michael Dell" in d["answer"]
+    assert d["citations"][0]["article_id"] == "000_d2bc7125750b2eac.txt"
+    assert d["citations"][0]["date"] == "2024-06-20"
+
+
+def test_ask_streams_text_then_sources(env, capsys):
+    main(["index", SEEDS, "--index", "ix"])
+    capsys.readouterr()
+    assert main(["ask", "Who is the CEO of Dell Technologies?", "--index", "ix"]) == 0
+    out = capsys.readouterr().out
+    answer, sources = out.split("\n\n", 1)
+    assert "Michael Dell" in answer and re.search(r"\[\d\]", answer)
+    assert "(2024-06-20)" in sources and "000_d2bc7125750b2eac.txt#" in sources
+
+
+def test_refusal_is_marked(env, capsys):
+    main(["index", SEEDS, "--index", "ix"])
+    capsys.readouterr()
+    main(["ask", "When did xAI last raise money?", "--index", "ix"])
+    out = capsys.readouterr().out
+    assert out.startswith("The articles don't say.") and "refused" in out
+
+
+def test_errors_have_messages_and_exit_codes(env, capsys):
+    assert main(["ask", "anything?", "--index", "missing"]) == 3
+    assert "no index at missing" in capsys.readouterr().err
+    main(["index", SEEDS, "--index", "ix"])
+    capsys.readouterr()
+    assert main(["ask", "   ", "--index", "ix"]) == 2
+    assert "question is empty" in capsys.readouterr().err
+    assert main(["remove", "nope", "--index", "ix"]) == 1
+    assert "no article 'nope'" in capsys.readouterr().err
+    assert main(["remove", "000_d2bc7125750b2eac.txt", "--index", "ix"]) == 0
+    assert main(["info", "--index", "ix"]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["counts"]["articles"] == 0
+
+
+def test_bad_config_value(env, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_K", "many")
+    assert main(["ask", "q?", "--index", "ix"]) == 2
+    assert "k='many'" in capsys.readouterr().err
+
+
+def test_console_entry_point_runs_as_a_process(env):
+    e = dict(os.environ, RAG_PLUGINS="tests.fakes", PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "rag", "index", SEEDS, "--index", "ix", "--json"],
+                       env=e, capture_output=True, text=True, cwd=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["added"] == 1
