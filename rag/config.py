@@ -16,6 +16,9 @@ from rag.errors import ConfigError
 from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 
 
+RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
+
+
 @dataclass(frozen=True)
 class Config:
     index: str = "index"
@@ -23,6 +26,9 @@ class Config:
     embedder_dtype: str = "float32"
     generator: str = DEFAULT_GENERATOR
     k: int = 4  # passages put in the prompt
+    retrieval: str = "dense"  # dense | bm25 | rrf | convex (rag.retrieval)
+    candidates: int = 50  # depth of each list before fusion
+    dense_weight: float = 0.5  # for "convex"
     chunk_tokens: int = 200
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     max_new_tokens: int = 200
@@ -43,7 +49,10 @@ def load_config(path: str | None = None, **flags) -> Config:
     env = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(Config)
            if f"RAG_{f.name.upper()}" in os.environ}
     cfg = _apply(cfg, env, "in the environment")
-    return _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
+    cfg = _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
+    if cfg.retrieval not in RETRIEVAL_MODES:
+        raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
+    return cfg
 
 
 def _apply(cfg: Config, values: dict, where: str) -> Config:

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Iterator
 
-from rag import registry
+from rag import registry, retrieval
 from rag.citations import citations_for, novel_terms, parse_answer, support
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
@@ -67,14 +67,9 @@ class Pipeline:
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         k = k or self.config.k
         qvec = self.embedder.embed([query])[0]
-        index = self.index  # one version for the whole search, even if a reload happens
-        hits = []
-        for chunk, score in index.search(qvec, k):
-            art = index.articles.get(chunk.article_id)
-            hits.append(Hit(chunk, score, art.title if art else "", art.date if art else None,
-                            art.url if art else None, art.source if art else None,
-                            {"dense": score}))
-        return hits
+        # One index version for the whole search, even if a reload happens meanwhile.
+        return retrieval.search(self.index, qvec, query, k, self.config.retrieval,
+                                self.config.candidates, self.config.dense_weight)
 
     # ---- answering -------------------------------------------------------------------------
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
@@ -92,7 +87,7 @@ class Pipeline:
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        if not hits or hits[0].score < self.config.min_score:
+        if not hits or max(h.scores["dense"] for h in hits) < self.config.min_score:
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)

@@ -6,6 +6,7 @@ Layout of an index directory:
         manifest.json    format, embedder (name, dim, weights hash), chunking, per-article
                          content hashes, counts, library versions, file checksums
         vectors.faiss    IndexIDMap2 over exact inner-product search (vectors are unit length)
+        bm25/            the BM25 index of the same chunks (rag.lexical), rows mapped to FAISS ids
         chunks.jsonl     one chunk a line: faiss id, chunk id, article id, offsets, text
         articles.jsonl   one article a line: id, title, date, url, source, text
     .lock                held while writing, so two writers never interleave
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorrupt, IndexMissing
+from rag.lexical import Bm25, describe as describe_bm25
 from rag.types import Article, Chunk
 
 FORMAT_VERSION = 1
@@ -54,6 +56,7 @@ class Index:
     faiss_index: object
     chunks: dict[int, Chunk] = field(default_factory=dict)  # faiss id -> chunk
     articles: dict[str, Article] = field(default_factory=dict)
+    bm25: Bm25 | None = None  # None while changed in memory; rebuilt when saved
 
     # ---- reading -------------------------------------------------------------------------
     @classmethod
@@ -78,9 +81,10 @@ class Index:
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexCorrupt(f"index {root} has format {manifest.get('format')}, this version "
                                f"reads {FORMAT_VERSION}: rebuild it with `rag index PATH --rebuild`")
-        for name in _FILES:
+        for name in set(_FILES) | set(manifest.get("files", {})):
             _verify(vdir / name, manifest["files"].get(name), root)
         try:
+            bm25 = Bm25.load(vdir / "bm25")
             fidx = faiss.read_index(str(vdir / "vectors.faiss"))
             chunks = {}
             with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
@@ -92,13 +96,16 @@ class Index:
                 for line in f:
                     d = json.loads(line)
                     articles[d["id"]] = Article(**d)
-        except (RuntimeError, OSError, KeyError, TypeError, json.JSONDecodeError) as e:
+        except (RuntimeError, OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
             raise IndexCorrupt(f"index {root} is damaged ({e}); rebuild it with "
                                f"`rag index PATH --index {root} --rebuild`") from None
         if fidx.ntotal != len(chunks) or fidx.d != manifest["embedder"]["dim"]:
             raise IndexCorrupt(f"index {root} is inconsistent ({fidx.ntotal} vectors of dimension "
                                f"{fidx.d}, {len(chunks)} chunks): rebuild it with `rag index --rebuild`")
-        return cls(root, manifest, fidx, chunks, articles)
+        if len(bm25.fids) != len(chunks):
+            raise IndexCorrupt(f"index {root}: the BM25 part has {len(bm25.fids)} rows for "
+                               f"{len(chunks)} chunks; rebuild it with `rag index --rebuild`")
+        return cls(root, manifest, fidx, chunks, articles, bm25)
 
     @classmethod
     def empty(cls, path: str | Path, embedder_info: dict, chunking: dict) -> "Index":
@@ -107,10 +114,10 @@ class Index:
         dim = int(embedder_info["dim"])
         manifest = {
             "format": FORMAT_VERSION, "embedder": embedder_info, "chunking": chunking,
-            "faiss": {"type": "IDMap2,Flat", "metric": "inner_product"},
+            "faiss": {"type": "IDMap2,Flat", "metric": "inner_product"}, "bm25": describe_bm25(),
             "articles": {}, "next_id": 0, "files": {}, "counts": {"articles": 0, "chunks": 0},
         }
-        return cls(Path(path), manifest, faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
+        return cls(Path(path), manifest, faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), bm25=None)
 
     @property
     def embedder_info(self) -> dict:
@@ -123,6 +130,16 @@ class Index:
         scores, ids = self.faiss_index.search(q, min(k, self.faiss_index.ntotal))
         return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
+    def search_bm25(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        if self.bm25 is None:
+            self.bm25 = _build_bm25(self.chunks)
+        return [(self.chunks[fid], s) for fid, s in self.bm25.search(query, k)]
+
+    def dense_scores(self, qvec: np.ndarray, fids: list[int]) -> list[float]:
+        """Cosine of the query with given chunks (for those found by BM25 alone)."""
+        q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+        return [float(self.faiss_index.reconstruct(int(f)) @ q) for f in fids]
+
     def article_chunks(self, article_id: str) -> list[int]:
         return [fid for fid, c in self.chunks.items() if c.article_id == article_id]
 
@@ -131,6 +148,7 @@ class Index:
         fids = self.article_chunks(article_id)
         if fids:
             self.faiss_index.remove_ids(np.array(fids, dtype=np.int64))
+            self.bm25 = None
         for fid in fids:
             del self.chunks[fid]
         self.articles.pop(article_id, None)
@@ -147,6 +165,7 @@ class Index:
             self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), fids)
         for fid, c in zip(fids, chunks):
             self.chunks[int(fid)] = c
+        self.bm25 = None
         self.manifest["next_id"] = start + len(chunks)
         self.articles[article.id] = article
         self.manifest["articles"][article.id] = {
@@ -179,15 +198,19 @@ class Index:
              "end": c.end, "text": c.text} for fid, c in ordered))
         _write_jsonl(tmp / "articles.jsonl",
                      (self.articles[a].to_dict() for a in sorted(self.articles)))
+        if self.bm25 is None:
+            self.bm25 = _build_bm25(self.chunks)
+        names = list(_FILES) + [f"bm25/{p.name}" for p in self.bm25.save(tmp / "bm25")]
         m = self.manifest
         m["counts"] = {"articles": len(self.articles), "chunks": len(self.chunks)}
+        m["bm25"] = describe_bm25()
         m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": _sha(tmp / n)}
-                      for n in _FILES}
+                      for n in names}
         m["versions"] = _versions()
         m.setdefault("created", _now())
         m["updated"] = _now()
         (tmp / "manifest.json").write_text(json.dumps(m, indent=1, ensure_ascii=False))
-        for n in (*_FILES, "manifest.json"):
+        for n in (*names, "manifest.json"):
             _fsync(tmp / n)
         final = self.path / f"v-{seq:06d}"
         os.replace(tmp, final)
@@ -218,6 +241,11 @@ def _verify(path: Path, expect: dict | None, root: Path) -> None:
     # Checksums of large files would cost seconds per load; their size check above stays.
     if size < 256 * 1024 * 1024 and _sha(path) != expect["sha256"]:
         raise IndexCorrupt(f"index {root}: {path.name} does not match its checksum (damaged); {fix}")
+
+
+def _build_bm25(chunks: dict[int, Chunk]) -> Bm25:
+    ordered = sorted(chunks.items())
+    return Bm25.build([fid for fid, _ in ordered], [c.text for _, c in ordered])
 
 
 def _sha(path: Path) -> str:

@@ -33,7 +33,10 @@ def test_manifest_describes_the_index(fake_index):
     art = m["articles"]["000_d2bc7125750b2eac.txt"]
     assert len(art["sha256"]) == 64 and art["chunks"] == m["counts"]["chunks"] > 1
     assert m["counts"]["articles"] == 1
-    assert set(m["files"]) == {"vectors.faiss", "chunks.jsonl", "articles.jsonl"}
+    assert {"vectors.faiss", "chunks.jsonl", "articles.jsonl", "bm25/fids.npy"} <= set(m["files"])
+    assert all((_current(fake_index) / name).stat().st_size == f["bytes"]
+               for name, f in m["files"].items())
+    assert m["bm25"]["library"] == "bm25s"
     assert {"rag", "faiss", "python"} <= set(m["versions"])
 
 

@@ -1,0 +1,70 @@
+"""Finding the passages for a query: dense (FAISS), lexical (BM25), or both fused.
+
+Modes (`Config.retrieval`):
+- "dense": cosine similarity of MiniLM embeddings only;
+- "bm25": BM25 only;
+- "rrf": reciprocal-rank fusion, sum of 1 / (60 + rank) over both lists (rank-based, so it needs
+  no score calibration);
+- "convex": `dense_weight` x min-max-normalised cosine + (1 - dense_weight) x max-normalised BM25.
+Each list is `candidates` deep. Every hit carries its cosine (computed for chunks that BM25 alone
+found) so that refusal thresholds mean the same thing in every mode. The README reports which mode
+measured best and is the default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.config import RETRIEVAL_MODES as MODES
+from rag.store import Index
+from rag.types import Hit
+
+RRF_K = 60
+
+
+def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dense",
+           candidates: int = 50, dense_weight: float = 0.5) -> list[Hit]:
+    if mode not in MODES:
+        raise ValueError(f"retrieval mode {mode!r} is not one of {', '.join(MODES)}")
+    depth = max(k, candidates)
+    dense = {c.id: (c, s) for c, s in index.search(qvec, depth)} if mode != "bm25" else {}
+    sparse = {c.id: (c, s) for c, s in index.search_bm25(query, depth)} if mode != "dense" else {}
+    chunks = {cid: c for cid, (c, _) in (dense | sparse).items()}
+    cos = {cid: s for cid, (_, s) in dense.items()}
+    missing = [cid for cid in chunks if cid not in cos]
+    if missing:
+        fids = {c.id: fid for fid, c in index.chunks.items() if c.id in set(missing)}
+        for cid, s in zip(missing, index.dense_scores(qvec, [fids[c] for c in missing])):
+            cos[cid] = s
+    bm = {cid: s for cid, (_, s) in sparse.items()}
+
+    if mode == "dense":
+        fused = dict(cos)
+    elif mode == "bm25":
+        fused = dict(bm)
+    elif mode == "rrf":
+        fused = {cid: 0.0 for cid in chunks}
+        for ranked in (_ranked(dense), _ranked(sparse)):
+            for r, cid in enumerate(ranked):
+                fused[cid] += 1.0 / (RRF_K + r + 1)
+    else:
+        dvals = [s for _, s in dense.values()] or [0.0]
+        lo, hi = min(dvals), max(dvals)
+        bmax = max(bm.values(), default=0.0) or 1.0
+        fused = {cid: dense_weight * ((cos[cid] - lo) / (hi - lo) if hi > lo else 1.0)
+                 + (1 - dense_weight) * (bm.get(cid, 0.0) / bmax) for cid in chunks}
+    top = sorted(chunks, key=lambda cid: (-fused[cid], cid))[:k]
+    hits = []
+    for cid in top:
+        c = chunks[cid]
+        art = index.articles.get(c.article_id)
+        scores = {"dense": round(cos[cid], 4)}
+        if cid in bm:
+            scores["bm25"] = round(bm[cid], 4)
+        hits.append(Hit(c, fused[cid], art.title if art else "", art.date if art else None,
+                        art.url if art else None, art.source if art else None, scores))
+    return hits
+
+
+def _ranked(found: dict) -> list[str]:
+    return [cid for cid, _ in sorted(found.items(), key=lambda kv: -kv[1][1])]

@@ -1,0 +1,52 @@
+"""The real packaged models end to end on the shipped article (slow: loads the real embedder and
+generator once for the whole session). The question set's every answer is checked by the batch
+evaluation; here a few representative cases pin the behaviour down."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.store import Index
+
+pytestmark = pytest.mark.slow
+QUESTIONS = {json.loads(x)["id"]: json.loads(x) for x in
+             (Path(__file__).resolve().parent.parent / "seeds" / "questions.jsonl").open()}
+
+
+def test_real_index_records_the_packaged_embedder(real_pipeline, real_config):
+    m = Index.open(real_config.index).manifest
+    assert m["embedder"]["name"] == "all-MiniLM-L6-v2" and m["embedder"]["dim"] == 384
+    assert m["embedder"]["weights_sha256"] == \
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    assert all(real_pipeline.embedder.count_tokens(c.text) <= m["chunking"]["max_tokens"]
+               for c in Index.open(real_config.index).chunks.values())
+
+
+def test_retrieval_finds_the_passage(real_pipeline):
+    hits = real_pipeline.retrieve("Who is the CEO of Dell Technologies?", 2)
+    assert "Michael Dell, CEO of Dell Technologies" in hits[0].chunk.text
+
+
+@pytest.mark.parametrize("qid,expect", [("q05", "Michael Dell"), ("q01", "Nvidia")])
+def test_answer_is_right_and_cited(real_pipeline, qid, expect):
+    a = real_pipeline.ask(QUESTIONS[qid]["question"])
+    assert not a.refused, a.text
+    assert expect.lower() in a.text.lower()
+    assert a.citations
+    assert any(expect.lower() in c.hit.chunk.text.lower() for c in a.citations)
+    assert a.timings_ms["first_token"] <= a.timings_ms["total"]
+
+
+@pytest.mark.parametrize("qid", ["q18", "q19", "q23"])
+def test_unanswerable_is_refused_even_if_the_model_knows(real_pipeline, qid):
+    a = real_pipeline.ask(QUESTIONS[qid]["question"])
+    assert a.refused, a.text
+    assert a.citations == ()
+
+
+def test_answer_streams_in_pieces(real_pipeline):
+    events = list(real_pipeline.stream(QUESTIONS["q05"]["question"]))
+    tokens = [e for e in events if e["type"] == "token"]
+    assert len(tokens) > 3
+    assert events[-1]["type"] == "answer"

@@ -1,0 +1,56 @@
+"""Dense, BM25 and fused retrieval over a real FAISS + BM25 index built with the fake embedder."""
+
+import pytest
+
+from rag import registry
+from rag.chunking import ChunkParams
+from rag.indexing import sync
+from rag.retrieval import search
+from rag.store import Index
+
+
+@pytest.fixture
+def index(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "a.txt").write_text("The XR-7731 turbine was installed in Oslo. It spins quietly.")
+    (d / "b.txt").write_text("Wind turbines convert the energy of moving air. Many are installed.")
+    (d / "c.txt").write_text("Bakers make bread from flour, water and yeast. Ovens are hot.")
+    sync([d], tmp_path / "ix", registry.embedder("fake-hash"), ChunkParams(40, 0))
+    return Index.open(tmp_path / "ix")
+
+
+def q(index, text, mode, k=3):
+    emb = registry.embedder("fake-hash")
+    return search(index, emb.embed([text])[0], text, k, mode, candidates=10)
+
+
+def test_bm25_finds_rare_terms_and_stems(index):
+    hits = q(index, "XR-7731", "bm25")
+    assert [h.chunk.article_id for h in hits] == ["a.txt"]
+    assert q(index, "baker ovens", "bm25")[0].chunk.article_id == "c.txt"  # stemmed plurals
+    assert q(index, "zzzz qqqq", "bm25") == []
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "rrf", "convex"])
+def test_every_mode_ranks_and_carries_cosine(index, mode):
+    hits = q(index, "which turbine was installed in Oslo", mode)
+    assert hits[0].chunk.article_id == "a.txt"
+    assert all(-1.0 <= h.scores["dense"] <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_fusion_keeps_chunks_found_by_either_list(index):
+    hits = q(index, "XR-7731 bread", "rrf")
+    assert {h.chunk.article_id for h in hits[:2]} == {"a.txt", "c.txt"}
+
+
+def test_bm25_follows_changes(index, tmp_path):
+    (tmp_path / "docs" / "a.txt").write_text("Nothing about machines here. Only poems.")
+    sync([tmp_path / "docs"], tmp_path / "ix", registry.embedder("fake-hash"), ChunkParams(40, 0))
+    assert q(Index.open(tmp_path / "ix"), "XR-7731", "bm25") == []
+
+
+def test_unknown_mode_is_an_error(index):
+    with pytest.raises(ValueError, match="not one of"):
+        q(index, "x", "magic")
