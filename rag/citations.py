@@ -1,11 +1,17 @@
-"""Reading an answer: its `[n]` markers, whether it is a refusal, and which sentence supports it.
+"""Reading and checking an answer: its `[n]` markers, refusals, and which passage supports what.
 
-Small models cite loosely, so markers are not taken on trust: a marker that names no retrieved
-passage is dropped, and an answer without any marker is attributed to the passage sentence that
-shares most of its content words, or refused when no passage supports it. The supporting sentence
-of each cited passage is found the same way, so a citation can highlight it.
+Small models cite loosely and sometimes answer from memory, so nothing is taken on trust:
+- `parse_answer` keeps only markers that name a retrieved passage and recognises refusals;
+- `verify` checks the answer sentence by sentence: a sentence is supported by a passage when the
+  passage holds most of its content words (stemmed); markers pointing at a passage that does not
+  support their sentence are moved to one that does, or dropped; sentences that no passage
+  supports are removed. An answer left with nothing supported is a refusal;
+- `novel_terms` finds names and numbers that appear in no passage: the tell-tale of an answer
+  from the model's own memory.
+The supporting sentence of each cited passage is kept, so a citation can highlight it.
 
-Left out: semantic entailment (no NLI model can be installed here); support is lexical.
+Left out: semantic entailment (no NLI model can be installed here); support is lexical, which
+also means a faithful paraphrase with new words can be judged unsupported (a refusal, the safe side).
 """
 
 from __future__ import annotations
@@ -65,32 +71,78 @@ def is_refusal(text: str) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    return {w.lower().strip("'’") for w in _WORD.findall(text)} - STOPWORDS
+    words = [w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)]
+    return set(_stem([w for w in words if w not in STOPWORDS]))
+
+
+def _stem(words: list[str]) -> list[str]:
+    from rag.lexical import _stemmer
+    return _stemmer().stemWords(words)
 
 
 def best_sentence(claim: str, passage: str) -> tuple[str, float]:
-    """The passage sentence sharing most of the claim's content words, and that share."""
+    """The passage sentence sharing most of the claim's content words, and the share of the
+    claim's words that the whole passage holds (a claim may draw on two adjacent sentences)."""
     words = content_words(claim)
-    best, score = "", 0.0
-    for a, b in sentence_spans(passage):
-        sent = passage[a:b]
-        if not words:
-            return sent, 0.0
-        share = len(words & content_words(sent)) / len(words)
-        if share > score:
-            best, score = sent, share
-    return best, score
+    spans = sentence_spans(passage)
+    if not words or not spans:
+        return (passage[spans[0][0]:spans[0][1]] if spans else ""), 0.0
+    best, most = "", -1
+    for a, b in spans:
+        n = len(words & content_words(passage[a:b]))
+        if n > most:
+            best, most = passage[a:b], n
+    return best, len(words & content_words(passage)) / len(words)
 
 
 def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
     """For each passage (1-based), its best supporting sentence for the answer and the share."""
     claim = _MARKER.sub("", answer)
-    return [(i, *best_sentence(claim, h.chunk.text)) for i, h in enumerate(hits, 1)]
+    return [(i, *best_sentence(claim, f"{h.title}. {h.chunk.text}")) for i, h in enumerate(hits, 1)]
 
 
-def citations_for(answer: str, cited: list[int], hits: list[Hit]) -> list[Citation]:
-    sup = {n: s for n, s, _ in support(answer, hits)}
-    return [Citation(n, hits[n - 1], sup.get(n) or None) for n in cited]
+@dataclass(frozen=True)
+class Verified:
+    text: str  # the answer as it will be shown: supported sentences, corrected markers
+    cited: list[int]
+    support: dict[int, str]  # passage number -> its sentence that supports the answer
+    dropped: list[str]  # sentences removed for lack of support
+    moved: int  # markers moved to the passage that really supports their sentence
+
+
+def verify(text: str, hits: list[Hit], min_support: float) -> Verified:
+    kept, cited, sup, dropped, moved = [], [], {}, [], 0
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        marks = [int(x) for m in _MARKER.finditer(sentence) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        claim = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        if not content_words(claim):  # a bare marker or filler: keep markers with the previous
+            if kept and marks:
+                kept[-1] = kept[-1].rstrip() + "".join(f"[{n}]" for n in marks if n in cited)
+            continue
+        scored = {n: (sent, share) for n, sent, share in support(claim, hits)}
+        good = [n for n in marks if scored[n][1] >= min_support]
+        if not good:
+            best = max(scored, key=lambda n: scored[n][1])
+            if scored[best][1] < min_support:
+                dropped.append(claim)
+                continue
+            good = [best]
+            moved += 1 if marks else 0
+        for n in good:
+            if n not in cited:
+                cited.append(n)
+            sup.setdefault(n, scored[n][0])
+        body = claim.rstrip()
+        end = ""
+        if body and body[-1] in ".!?":
+            body, end = body[:-1].rstrip(), body[-1]
+        kept.append(body + " " + "".join(f"[{n}]" for n in good) + end)
+    return Verified(" ".join(kept), cited, sup, dropped, moved)
+
+
+def citations_for(v: Verified, hits: list[Hit]) -> list[Citation]:
+    return [Citation(n, hits[n - 1], v.support.get(n) or None) for n in v.cited]
 
 
 _TERM = re.compile(r"\b(?:[A-Z][A-Za-z0-9&.-]*[A-Za-z0-9]|\d[\d,.]*\d|\d)\b")
@@ -100,17 +152,17 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     """Names and numbers in the answer that appear in none of the sources (passages, question).
 
     A small model that answers from its own memory brings in names and figures the passages do
-    not hold; those are the claims that must not pass as cited. Sentence-initial words are
-    skipped unless they are also capitalised inside the sources' vocabulary check fails.
+    do not hold; those are the claims that must not pass as cited. Capitalised words that only
+    start a sentence are not names and are skipped.
     """
-    vocab = {w.lower().replace("’s", "").replace("'s", "") for s in sources for w in _WORD.findall(s)}
+    vocab = {w.lower().replace("’", "'").removesuffix("'s") for s in sources for w in _WORD.findall(s)}
     vocab |= {t.lower() for s in sources for t in _TERM.findall(s)}
     text = _MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
     for m in _TERM.finditer(text):
         term = m.group(0).rstrip(".,")
-        key = term.lower().replace("’s", "").replace("'s", "")
+        key = term.lower().replace("’", "'").removesuffix("'s")
         if m.start() in starts and not term[0].isdigit():
             continue  # "The", "Yes": capitalised only because a sentence starts there
         if key not in vocab and key.replace(",", "") not in vocab and key not in STOPWORDS:

@@ -18,7 +18,7 @@ import time
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.citations import citations_for, novel_terms, parse_answer, support
+from rag.citations import citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
 from rag.prompt import REFUSAL, build_messages
@@ -126,23 +126,20 @@ class Pipeline:
 
     def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict
                ) -> Answer:
+        """Verify the model's draft against the passages; see rag.citations."""
         parsed = parse_answer(raw, len(hits))
+        refusal = Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
         if parsed.refused:
             return Answer(question, parsed.text, True, (), tuple(hits), timings, query)
-        cited = parsed.cited
-        text = parsed.text
         sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
-        if novel_terms(text, sources):
+        if novel_terms(parsed.text, sources):
             # Names or figures that no passage holds come from the model's memory: refuse.
-            return Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
-        if not cited:
-            # An uncited answer is kept only if one passage holds most of its words.
-            n, _, share = max(support(text, hits), key=lambda s: s[2])
-            if share < self.config.min_support:
-                return Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
-            cited, text = [n], f"{text} [{n}]"
-        return Answer(question, text, False, tuple(citations_for(text, cited, hits)),
-                      tuple(hits), timings, query)
+            return refusal
+        v = verify(parsed.text, hits, self.config.min_support)
+        if not v.cited:
+            return refusal
+        return Answer(question, v.text, False, tuple(citations_for(v, hits)), tuple(hits),
+                      timings, query)
 
     def facts(self) -> dict:
         m = self.index.manifest

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from rag.citations import best_sentence, is_refusal, parse_answer
+from rag.citations import best_sentence, is_refusal, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline
@@ -52,6 +52,37 @@ def test_best_sentence_finds_the_supporting_one():
     passage = "Nvidia makes chips. Michael Dell is the CEO of Dell. The sky is blue."
     sent, share = best_sentence("The CEO of Dell is Michael Dell.", passage)
     assert sent == "Michael Dell is the CEO of Dell." and share == 1.0
+    assert best_sentence("Nvidia's chip maker", passage)[1] == pytest.approx(2 / 3)  # stemmed
+
+
+PASSAGES = [hit(0, "Michael Dell is the CEO of Dell Technologies. He posted on Twitter."),
+            hit(1, "Nvidia makes GPUs and AI chips for data centers.")]
+
+
+def test_verify_keeps_supported_sentences_and_right_markers():
+    v = verify("Michael Dell is the CEO of Dell Technologies [1]. Nvidia makes AI chips [2].",
+               PASSAGES, 0.5)
+    assert v.text == "Michael Dell is the CEO of Dell Technologies [1]. Nvidia makes AI chips [2]."
+    assert v.cited == [1, 2] and v.dropped == [] and v.moved == 0
+    assert v.support[1] == "Michael Dell is the CEO of Dell Technologies."
+
+
+def test_verify_moves_a_wrong_marker_and_drops_unsupported_sentences():
+    v = verify("Nvidia makes GPUs and AI chips [1]. Dell sells pizza in Rome [1].", PASSAGES, 0.5)
+    assert v.text == "Nvidia makes GPUs and AI chips [2]."
+    assert v.cited == [2] and v.moved == 1
+    assert v.dropped == ["Dell sells pizza in Rome."]
+
+
+def test_verify_with_nothing_supported_cites_nothing():
+    assert verify("Bananas are yellow [1].", PASSAGES, 0.5).cited == []
+
+
+def test_novel_names_and_numbers_are_found():
+    sources = ["Who is the CEO of Nvidia?", "Michael Dell, CEO of Dell. Published 2024-06-20."]
+    assert novel_terms("The CEO of Nvidia is Jensen Huang [1].", sources) == ["Jensen", "Huang"]
+    assert novel_terms("Nvidia earned 26 billion [1].", sources) == ["26"]
+    assert novel_terms("Michael Dell’s company, Dell [1]. It was on 2024-06-20.", sources) == []
 
 
 def test_pipeline_answers_with_citation(fake_pipeline):
@@ -101,7 +132,7 @@ def _with(fake_pipeline, text):
 def test_uncited_but_supported_answer_gets_its_citation(fake_pipeline):
     a = _with(fake_pipeline, "Michael Dell confirmed the collaboration on Twitter.").ask(
         "Who confirmed the collaboration?")
-    assert not a.refused and a.citations and a.text.endswith(f"[{a.citations[0].n}]")
+    assert not a.refused and a.citations and a.text.endswith(f"[{a.citations[0].n}].")
     assert "Twitter" in a.citations[0].hit.chunk.text
 
 
