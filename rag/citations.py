@@ -112,14 +112,7 @@ class Verified:
 
 def verify(text: str, hits: list[Hit], min_support: float) -> Verified:
     kept, cited, sup, dropped, moved = [], [], {}, [], 0
-    for a, b in sentence_spans(text):
-        sentence = text[a:b]
-        marks = [int(x) for m in _MARKER.finditer(sentence) for x in re.split(r"\s*[,;]\s*", m.group(1))]
-        claim = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
-        if not content_words(claim):  # a bare marker or filler: keep markers with the previous
-            if kept and marks:
-                kept[-1] = kept[-1].rstrip() + "".join(f"[{n}]" for n in marks if n in cited)
-            continue
+    for claim, marks in _claims(text):
         scored = {n: (sent, share) for n, sent, share in support(claim, hits)}
         good = [n for n in marks if scored[n][1] >= min_support]
         if not good:
@@ -133,12 +126,28 @@ def verify(text: str, hits: list[Hit], min_support: float) -> Verified:
             if n not in cited:
                 cited.append(n)
             sup.setdefault(n, scored[n][0])
-        body = claim.rstrip()
-        end = ""
+        body, end = claim.rstrip(), ""
         if body and body[-1] in ".!?":
             body, end = body[:-1].rstrip(), body[-1]
         kept.append(body + " " + "".join(f"[{n}]" for n in good) + end)
     return Verified(" ".join(kept), cited, sup, dropped, moved)
+
+
+def _claims(text: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences without markers, each with the passage numbers it cites. A marker
+    standing alone after a sentence (`... Musk.” [2].`) belongs to that sentence."""
+    out: list[tuple[str, list[int]]] = []
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        marks = [int(x) for m in _MARKER.finditer(sentence)
+                 for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        claim = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        if not content_words(claim):
+            if out:
+                out[-1][1].extend(n for n in marks if n not in out[-1][1])
+            continue
+        out.append((claim, list(dict.fromkeys(marks))))
+    return out
 
 
 def citations_for(v: Verified, hits: list[Hit]) -> list[Citation]:

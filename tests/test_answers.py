@@ -74,6 +74,11 @@ def test_verify_moves_a_wrong_marker_and_drops_unsupported_sentences():
     assert v.dropped == ["Dell sells pizza in Rome."]
 
 
+def test_verify_joins_a_trailing_marker_to_its_sentence():
+    v = verify("Michael Dell posted on Twitter, saying “Dell is great.” [1].", PASSAGES, 0.5)
+    assert v.text == "Michael Dell posted on Twitter, saying “Dell is great.” [1]" and v.moved == 0
+
+
 def test_verify_with_nothing_supported_cites_nothing():
     assert verify("Bananas are yellow [1].", PASSAGES, 0.5).cited == []
 

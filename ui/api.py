@@ -1,0 +1,206 @@
+"""The HTTP API over one shared `Pipeline`: health, ask, and OpenAI-compatible chat completions.
+
+    GET  /api/health            {"status": "ok", "articles", "chunks", "embedder", "generator"}
+    POST /api/ask               {"question", "k"?, "history"?} -> the JSON of `rag ask --json`
+    POST /v1/chat/completions   OpenAI's request and response shapes, `stream: true` as SSE;
+                                the citations travel in an extra `citations` field
+
+The API keeps no conversations: each request carries its own history, so users never share one.
+Requests run in worker threads; the generator's FIFO lock serves them one at a time in arrival
+order. Bad input is a 4xx with a message that says what to fix; typed library errors become
+messages here. Left out: authentication, and the OpenAI parameters that do not apply to a greedy
+extractive answerer (temperature, n, tools...): they are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from rag.errors import QuestionError, RagError
+from rag.types import Answer
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_HISTORY = 50  # messages
+MAX_MESSAGE_CHARS = 8000
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def error(message: str, status: int = 400, kind: str = "invalid_request_error") -> JSONResponse:
+    # OpenAI clients read error.message; plain clients can read detail.
+    return JSONResponse({"detail": message, "error": {"message": message, "type": kind}},
+                        status_code=status)
+
+
+async def read_json(request: Request) -> dict:
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > MAX_BODY_BYTES:
+        raise BadRequest(f"request body of {int(size):,} bytes is over the {MAX_BODY_BYTES:,}-byte "
+                         "limit", 413)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"request body is over the {MAX_BODY_BYTES:,}-byte limit", 413)
+    if not body.strip():
+        raise BadRequest("the body is empty: send a JSON object like {\"question\": \"...\"}")
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequest(f"the body is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object, like {\"question\": \"...\"}")
+    return data
+
+
+def check_k(k) -> int | None:
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
+        raise BadRequest(f"k must be a whole number from 1 to 50, not {k!r}")
+    return k
+
+
+def check_history(history) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise BadRequest("history must be a list of {\"role\", \"content\"} messages")
+    if len(history) > MAX_HISTORY:
+        raise BadRequest(f"history has {len(history)} messages; the limit is {MAX_HISTORY}")
+    out = []
+    for i, m in enumerate(history):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant", "system"):
+            raise BadRequest(f"history[{i}] must be an object with role user, assistant or system")
+        out.append({"role": m["role"], "content": message_text(m.get("content"), f"history[{i}]")})
+    return out
+
+
+def message_text(content, where: str) -> str:
+    """An OpenAI message content: a string, or a list of {"type": "text", "text"} parts."""
+    if isinstance(content, list):
+        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
+            raise BadRequest(f"{where}: only text content parts are supported")
+        content = "\n".join(texts)
+    if not isinstance(content, str):
+        raise BadRequest(f"{where}.content must be text")
+    if len(content) > MAX_MESSAGE_CHARS:
+        raise BadRequest(f"{where}.content is {len(content)} characters; the limit is "
+                         f"{MAX_MESSAGE_CHARS}")
+    return content
+
+
+def build_router(pipeline) -> APIRouter:
+    router = APIRouter()
+
+    def guard(handler):
+        """Typed errors and bad input become 4xx messages at this edge, never a 500."""
+        async def wrapped(request: Request):
+            try:
+                return await handler(request)
+            except BadRequest as e:
+                return error(str(e), e.status)
+            except QuestionError as e:
+                return error(str(e), 400)
+            except RagError as e:
+                return error(str(e), 503, "server_error")
+        wrapped.__name__ = handler.__name__
+        return wrapped
+
+    @router.get("/api/health")
+    async def health():
+        f = pipeline.facts()
+        return {"status": "ok", "articles": f["articles"], "chunks": f["chunks"],
+                "embedder": f["embedder"], "generator": f["generator"]}
+
+    async def ask(request: Request):
+        data = await read_json(request)
+        if "question" not in data:
+            raise BadRequest("missing \"question\": send {\"question\": \"...\"}")
+        k, history = check_k(data.get("k")), check_history(data.get("history"))
+        answer = await run_in_threadpool(pipeline.ask, data["question"], k, history)
+        return JSONResponse(answer.to_dict())
+
+    async def chat_completions(request: Request):
+        data = await read_json(request)
+        messages = data.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise BadRequest("messages must be a non-empty list of {\"role\", \"content\"}")
+        msgs = check_history(messages[:-1])
+        last = messages[-1]
+        if not isinstance(last, dict) or last.get("role") != "user":
+            raise BadRequest("the last message must be the user's question (role \"user\")")
+        question = message_text(last.get("content"), f"messages[{len(messages) - 1}]")
+        history = [m for m in msgs if m["role"] != "system"]
+        k = check_k(data.get("k"))
+        model = data.get("model") if isinstance(data.get("model"), str) else None
+        model = model or pipeline.facts()["generator"]
+        if data.get("stream") is True:
+            return await _stream(pipeline, question, k, history, model)
+        answer = await run_in_threadpool(pipeline.ask, question, k, history)
+        return JSONResponse(_completion(answer, model))
+
+    router.add_api_route("/api/ask", guard(ask), methods=["POST"])
+    router.add_api_route("/v1/chat/completions", guard(chat_completions), methods=["POST"])
+    return router
+
+
+def _extra(answer: Answer) -> dict:
+    d = answer.to_dict()
+    return {"citations": d["citations"], "refused": d["refused"],
+            "search_query": d["search_query"], "timings_ms": d["timings_ms"]}
+
+
+def _completion(answer: Answer, model: str) -> dict:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
+        "created": int(time.time()), "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        **_extra(answer),
+    }
+
+
+async def _stream(pipeline, question: str, k, history: list[dict], model: str):
+    stop = threading.Event()
+    events = pipeline.stream(question, k, history, stop)
+    # The first event (after validation, rewriting and retrieval) is taken before the response
+    # starts, so that a bad question is still a plain 400 rather than an error inside a stream.
+    first = await run_in_threadpool(next, events)
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+        obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+    async def sse():
+        try:
+            yield chunk({"role": "assistant", "content": ""})
+            event = first
+            while event is not None:
+                if event["type"] == "token":
+                    yield chunk({"content": event["text"]})
+                elif event["type"] == "answer":
+                    # The checked answer may differ from the streamed text (a refusal, a marker
+                    # dropped or added): it travels whole in `answer`, with the citations.
+                    a = event["answer"]
+                    yield chunk({}, "stop", answer=a.text, **_extra(a))
+                event = await run_in_threadpool(next, events, None)
+            yield "data: [DONE]\n\n"
+        finally:
+            stop.set()  # a client that goes away stops its generation
+
+    return StreamingResponse(sse(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

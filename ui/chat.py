@@ -1,0 +1,193 @@
+"""The Gradio chat: built by `build_chat(pipeline)`, not launched, so a server or a test mounts it.
+
+Layout: the conversation (answers stream in, [n] markers link to the sources, thumbs up/down on
+each answer) with the question box, Ask / Stop / New chat, unobtrusive timings and example
+questions; beside it the sources panel (cited passages with the supporting sentence marked,
+what was searched, the uncited passages folded away), adding articles, and the index facts.
+
+Each browser session keeps its own conversation in a `gr.State`; the model and index are the one
+shared `Pipeline`. Stop sets the `threading.Event` handed to `pipeline.stream`, which stops the
+generator itself, not only the display. Left out: the answering itself (all in `rag.pipeline`),
+and restoring conversations after a reload of the page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.pipeline import validate_question
+from ui import feedback, render
+from ui.uploads import ALLOWED, add_uploads
+
+EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "seeds" / "questions.jsonl"
+
+CSS = """
+#sources .source { border-left: 3px solid var(--color-accent); padding: 4px 10px; margin: 8px 0; }
+#sources .head { font-weight: 600; }
+#sources .origin { font-size: 0.85em; opacity: 0.75; }
+#sources .passage { white-space: pre-wrap; font-size: 0.92em; margin-top: 4px; }
+#sources mark { background: #ffe58a; color: inherit; padding: 0 1px; }
+#sources .searched, #sources .note { font-size: 0.9em; opacity: 0.85; margin-bottom: 6px; }
+#sources details summary { cursor: pointer; font-size: 0.9em; }
+#timings { font-size: 0.8em; opacity: 0.6; min-height: 1.2em; }
+#facts { font-size: 0.85em; opacity: 0.8; }
+.refusal { font-style: italic; }
+a.cite { text-decoration: none; font-weight: 600; }
+"""
+
+
+def load_examples(path: Path = EXAMPLES_FILE, limit: int = 8) -> list[str]:
+    """Example questions from a questions.jsonl file ({"question": ...} per line); [] if none."""
+    out: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            q = json.loads(line).get("question")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(q, str) and q.strip():
+            out.append(q.strip())
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _new_conversation() -> dict:
+    # messages: what the Chatbot shows; history: plain turns for rewriting follow-ups;
+    # answers: Answer per assistant message index, for feedback.
+    return {"messages": [], "history": [], "answers": {}}
+
+
+def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
+    stops: dict[str, threading.Event] = {}  # session -> the running answer's stop event
+    pressed: set[int] = set()  # ids of events set by the button (the generator also sets its own)
+    index_lock = threading.Lock()  # one upload at a time reloads the pipeline
+
+    def respond(question: str, convo: dict, request: gr.Request):
+        convo = convo or _new_conversation()
+        try:
+            question = validate_question(question)
+        except RagError as e:
+            gr.Warning(str(e))
+            yield convo["messages"], gr.skip(), gr.skip(), gr.skip(), convo
+            return
+        stop = threading.Event()
+        stops[request.session_hash] = stop
+        messages = convo["messages"] + [
+            {"role": "user", "content": render.esc(question)},
+            {"role": "assistant", "content": "…"}]
+        at = len(messages) - 1
+        yield messages, "", '<div class="note">Searching…</div>', "", convo
+        text = ""
+        try:
+            for ev in pipeline.stream(question, None, convo["history"], stop):
+                if ev["type"] == "passages":
+                    sources = render.sources_html(question, ev["hits"], (), ev["search_query"])
+                    yield messages, "", sources, "", convo
+                elif ev["type"] == "token":
+                    text += ev["text"]
+                    messages[at] = {"role": "assistant", "content": render.answer_html(text)}
+                    yield messages, "", gr.skip(), gr.skip(), convo
+                elif ev["type"] == "answer":
+                    a = ev["answer"]
+                    messages[at] = {"role": "assistant", "content": render.answer_html(
+                        a.text, a.refused, stopped=id(stop) in pressed)}
+                    convo = {"messages": messages,
+                             "history": convo["history"] + [
+                                 {"role": "user", "content": question},
+                                 {"role": "assistant", "content": a.text}],
+                             "answers": {**convo["answers"], at: a}}
+                    yield (messages, "", render.answer_sources_html(a),
+                           render.timings_text(a.timings_ms), convo)
+        except RagError as e:
+            messages[at] = {"role": "assistant", "content": render.esc(f"Error: {e}")}
+            yield messages, question, gr.skip(), "", convo
+        finally:
+            stops.pop(request.session_hash, None)
+            pressed.discard(id(stop))
+
+    def stop_answer(request: gr.Request):
+        ev = stops.get(request.session_hash)
+        if ev is not None:
+            pressed.add(id(ev))
+            ev.set()
+
+    def rate(convo: dict, data: gr.LikeData):
+        idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        answer = (convo or {}).get("answers", {}).get(idx)
+        if answer is None or data.liked not in (True, False):
+            return
+        feedback.record(pipeline.index.path, answer, bool(data.liked))
+        gr.Info("Thanks: feedback saved")
+
+    def add_files(files, progress=gr.Progress()):
+        pairs = [(f, Path(f).name) for f in (files or [])]
+        if not pairs:
+            return "Choose one or more files first.", gr.skip(), None
+
+        def bar(done: int, total: int) -> None:
+            progress(done / total if total else 1.0, desc=f"embedding {done}/{total} passages")
+
+        with index_lock:
+            progress(0.0, desc="reading files")
+            result = add_uploads(pairs, pipeline.index.path, pipeline.embedder, bar)
+            if result.report is not None:
+                pipeline.reload()
+        summary = result.report.summary() if result.report else None
+        return (render.report_markdown(result.saved, result.errors, summary),
+                render.facts_markdown(pipeline.facts()), None)
+
+    with gr.Blocks(title="Ask the articles", analytics_enabled=False) as demo:
+        convo = gr.State(_new_conversation())
+        gr.Markdown("### Ask the articles")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="chat", height=460, show_label=False,
+                                  sanitize_html=True, allow_tags=False, render_markdown=True,
+                                  group_consecutive_messages=False,
+                                  feedback_options=("Like", "Dislike"),
+                                  buttons=["copy", "copy_all"],  # no "share": it calls out
+                                  placeholder="Answers come only from the indexed articles, "
+                                              "with [n] citations.")
+                with gr.Row():
+                    box = gr.Textbox(elem_id="question", show_label=False, scale=6, lines=1,
+                                     max_lines=4, placeholder="Ask a question about the articles",
+                                     autofocus=True)
+                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=0,
+                                        min_width=80)
+                    stop_btn = gr.Button("Stop", variant="stop", elem_id="stop", scale=0,
+                                         min_width=80)
+                    new_btn = gr.Button("New chat", elem_id="new-chat", scale=0, min_width=100)
+                timings = gr.Markdown(elem_id="timings")
+                exs = examples if examples is not None else load_examples()
+                if exs:
+                    gr.Examples([[q] for q in exs], inputs=[box], label="Example questions")
+            with gr.Column(scale=2):
+                gr.Markdown("**Sources**")
+                sources = gr.HTML(elem_id="sources", js_on_load=None)
+                with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
+                    files = gr.File(file_count="multiple", file_types=list(ALLOWED),
+                                    elem_id="upload", label=f"{', '.join(ALLOWED)} files")
+                    add_btn = gr.Button("Add to the index", elem_id="add")
+                    upload_status = gr.Markdown(elem_id="upload-status")
+                facts = gr.Markdown(render.facts_markdown(pipeline.facts()), elem_id="facts")
+
+        outs = [chat, box, sources, timings, convo]
+        # Many sessions may answer at once: the generator's FIFO lock orders the model's work.
+        for trigger in (ask_btn.click, box.submit):
+            trigger(respond, [box, convo], outs, concurrency_limit=None,
+                    concurrency_id="answer")
+        stop_btn.click(stop_answer, None, None, queue=False)
+        new_btn.click(lambda: ([], "", "", "", _new_conversation()), None, outs, queue=False)
+        chat.clear(_new_conversation, None, [convo], queue=False)  # the chat's own trash icon
+        chat.like(rate, [convo], None, queue=False)
+        add_btn.click(add_files, [files], [upload_status, facts, files], concurrency_limit=1)
+    return demo

@@ -1,0 +1,89 @@
+"""Articles added from the browser: checked, stored under safe names, indexed incrementally.
+
+Files are accepted by type (.txt, .md, .html, .jsonl) and size, copied to `<index>/uploads/` under
+a name made only of letters, digits, dots, dashes and underscores (prefixed `upload-`, so an upload
+never takes the id of an article indexed from elsewhere), and synced into the index with
+`rag.indexing.sync(prune=False)`: only the new or changed files are embedded, and nothing else is
+removed. Re-uploading a file of the same name replaces its earlier version.
+Left out: deleting uploads from the browser (`rag remove ID` does it).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rag.chunking import ChunkParams
+from rag.indexing import Report, sync
+
+ALLOWED = (".txt", ".md", ".html", ".jsonl")
+MAX_BYTES = 2 * 1024 * 1024  # per file: far above any news article, far below a memory problem
+MAX_FILES = 20
+
+
+@dataclass
+class UploadResult:
+    saved: list[str] = field(default_factory=list)  # stored names
+    errors: list[str] = field(default_factory=list)  # one line per rejected or skipped file
+    report: Report | None = None
+
+
+def safe_name(original: str) -> str:
+    """A name that cannot leave the uploads folder or surprise a shell: 'upload-<clean>.<ext>'."""
+    base = Path(original.replace("\\", "/")).name
+    stem, dot, ext = base.rpartition(".")
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem if dot else base).strip("_.-")[:80] or "article"
+    return f"upload-{stem}.{ext.lower()}" if dot else f"upload-{stem}"
+
+
+def store(files: list[tuple[str, str]], uploads_dir: Path) -> tuple[list[Path], list[str]]:
+    """Copy (temporary path, original name) pairs that pass the checks; return them and errors."""
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    kept, errors = [], []
+    if len(files) > MAX_FILES:
+        errors.append(f"{len(files)} files at once; the limit is {MAX_FILES}: the first "
+                      f"{MAX_FILES} were taken")
+        files = files[:MAX_FILES]
+    for tmp, original in files:
+        name = Path(original).name
+        ext = Path(name).suffix.lower()
+        if ext not in ALLOWED:
+            errors.append(f"{name}: type {ext or '(none)'} is not accepted; use "
+                          f"{', '.join(ALLOWED)}")
+            continue
+        size = Path(tmp).stat().st_size
+        if size > MAX_BYTES:
+            errors.append(f"{name}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit")
+            continue
+        dest = uploads_dir / safe_name(name)
+        shutil.copyfile(tmp, dest)
+        kept.append(dest)
+    return kept, errors
+
+
+def add_uploads(files: list[tuple[str, str]], index_dir: str | Path, embedder,
+                progress: Callable[[int, int], None] | None = None) -> UploadResult:
+    """Store the files and sync them into the index; the caller reloads its pipeline."""
+    from rag.store import Index
+
+    root = Path(index_dir)
+    kept, errors = store(files, root / "uploads")
+    result = UploadResult([p.name for p in kept], errors)
+    if not kept:
+        return result
+    # The index's own chunking, so that adding files never triggers a rebuild.
+    chunking = Index.open(root).manifest["chunking"]
+    params = ChunkParams(chunking["max_tokens"], chunking["overlap_sentences"])
+    result.report = sync(kept, root, embedder, params, prune=False, progress=progress)
+    for s in result.report.skipped:
+        where, _, line = s.source.rpartition(":")
+        name = Path(where if line.isdigit() else s.source).name
+        result.errors.append(f"{name}{':' + line if line.isdigit() else ''}: {s.reason}")
+        if not line.isdigit() and name in result.saved:
+            # A file that could not be read at all is not kept: it would fail again next time.
+            result.saved.remove(name)
+            (root / "uploads" / name).unlink(missing_ok=True)
+    return result
