@@ -25,8 +25,9 @@ class Config:
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
     embedder_dtype: str = "float32"
     generator: str = DEFAULT_GENERATOR
+    runtime: str = "transformers"  # or "llama.cpp" for the packaged GGUF generators
     k: int = 4  # passages put in the prompt
-    retrieval: str = "dense"  # dense | bm25 | rrf | convex (rag.retrieval)
+    retrieval: str = "convex"  # dense | bm25 | rrf | convex (measured in rag.retrieval)
     candidates: int = 50  # depth of each list before fusion
     dense_weight: float = 0.5  # for "convex"
     chunk_tokens: int = 200
@@ -50,6 +51,8 @@ def load_config(path: str | None = None, **flags) -> Config:
            if f"RAG_{f.name.upper()}" in os.environ}
     cfg = _apply(cfg, env, "in the environment")
     cfg = _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
+    if cfg.runtime not in ("transformers", "llama.cpp"):
+        raise ConfigError(f"runtime={cfg.runtime!r} is not transformers or llama.cpp")
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg

@@ -54,7 +54,8 @@ class Pipeline:
     def generator(self):
         with self._gen_lock:
             if self._generator is None:
-                self._generator = registry.generator(self.config.generator, self.config.threads)
+                self._generator = registry.generator(self.config.generator, self.config.threads,
+                                                     self.config.runtime)
             return self._generator
 
     def reload(self) -> None:
@@ -87,7 +88,7 @@ class Pipeline:
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        if not hits or max(h.scores["dense"] for h in hits) < self.config.min_score:
+        if not hits or getattr(hits, "strength", hits[0].score) < self.config.min_score:
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)

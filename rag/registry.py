@@ -38,12 +38,15 @@ def embedder(name: str, dtype: str = "float32", threads: int = 0):
     return _LOADED[key]
 
 
-def generator(name: str, threads: int = 0):
-    key = ("generator", name)
+def generator(name: str, threads: int = 0, runtime: str = "transformers"):
+    key = ("generator", name, runtime)
     if key not in _LOADED:
         load_plugins()
         if name in _GENERATORS:
             _LOADED[key] = _GENERATORS[name]()
+        elif runtime == "llama.cpp":
+            from rag.generators import LlamaCppGenerator
+            _LOADED[key] = LlamaCppGenerator(name, threads=threads or None)
         else:
             from rag.generators import TransformersGenerator
             _LOADED[key] = TransformersGenerator(name, threads=threads or None)

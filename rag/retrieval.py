@@ -7,8 +7,11 @@ Modes (`Config.retrieval`):
   no score calibration);
 - "convex": `dense_weight` x min-max-normalised cosine + (1 - dense_weight) x max-normalised BM25.
 Each list is `candidates` deep. Every hit carries its cosine (computed for chunks that BM25 alone
-found) so that refusal thresholds mean the same thing in every mode. The README reports which mode
-measured best and is the default.
+found) so that refusal thresholds mean the same thing in every mode.
+
+Measured with bench/fusion.py on SciFact (nDCG@10, train queries for choosing / test for
+reporting): dense 0.682 / 0.664, bm25 0.675 / 0.671, rrf 0.715 / 0.713, convex with
+dense_weight 0.5: 0.731 / 0.727 (0.3-0.7 all within 0.015). So "convex" at 0.5 is the default.
 """
 
 from __future__ import annotations
@@ -22,8 +25,15 @@ from rag.types import Hit
 RRF_K = 60
 
 
+class Hits(list):
+    """The hits, best first, and `strength`: the best cosine of the query with any candidate
+    chunk, fused away or not (what the pipeline's early refusal looks at)."""
+
+    strength: float = 0.0
+
+
 def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dense",
-           candidates: int = 50, dense_weight: float = 0.5) -> list[Hit]:
+           candidates: int = 50, dense_weight: float = 0.5) -> Hits:
     if mode not in MODES:
         raise ValueError(f"retrieval mode {mode!r} is not one of {', '.join(MODES)}")
     depth = max(k, candidates)
@@ -32,10 +42,8 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
     chunks = {cid: c for cid, (c, _) in (dense | sparse).items()}
     cos = {cid: s for cid, (_, s) in dense.items()}
     missing = [cid for cid in chunks if cid not in cos]
-    if missing:
-        fids = {c.id: fid for fid, c in index.chunks.items() if c.id in set(missing)}
-        for cid, s in zip(missing, index.dense_scores(qvec, [fids[c] for c in missing])):
-            cos[cid] = s
+    for cid, s in zip(missing, index.dense_scores(qvec, missing)):
+        cos[cid] = s
     bm = {cid: s for cid, (_, s) in sparse.items()}
 
     if mode == "dense":
@@ -54,7 +62,8 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
         fused = {cid: dense_weight * ((cos[cid] - lo) / (hi - lo) if hi > lo else 1.0)
                  + (1 - dense_weight) * (bm.get(cid, 0.0) / bmax) for cid in chunks}
     top = sorted(chunks, key=lambda cid: (-fused[cid], cid))[:k]
-    hits = []
+    hits = Hits()
+    hits.strength = max(cos.values(), default=0.0)
     for cid in top:
         c = chunks[cid]
         art = index.articles.get(c.article_id)

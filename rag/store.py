@@ -57,6 +57,7 @@ class Index:
     chunks: dict[int, Chunk] = field(default_factory=dict)  # faiss id -> chunk
     articles: dict[str, Article] = field(default_factory=dict)
     bm25: Bm25 | None = None  # None while changed in memory; rebuilt when saved
+    _fid_of: dict[str, int] | None = field(default=None, repr=False)  # chunk id -> faiss id
 
     # ---- reading -------------------------------------------------------------------------
     @classmethod
@@ -84,7 +85,8 @@ class Index:
         for name in set(_FILES) | set(manifest.get("files", {})):
             _verify(vdir / name, manifest["files"].get(name), root)
         try:
-            bm25 = Bm25.load(vdir / "bm25")
+            # An index written before BM25 existed gets it built in memory when first searched.
+            bm25 = Bm25.load(vdir / "bm25") if "bm25/fids.npy" in manifest["files"] else None
             fidx = faiss.read_index(str(vdir / "vectors.faiss"))
             chunks = {}
             with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
@@ -102,7 +104,7 @@ class Index:
         if fidx.ntotal != len(chunks) or fidx.d != manifest["embedder"]["dim"]:
             raise IndexCorrupt(f"index {root} is inconsistent ({fidx.ntotal} vectors of dimension "
                                f"{fidx.d}, {len(chunks)} chunks): rebuild it with `rag index --rebuild`")
-        if len(bm25.fids) != len(chunks):
+        if bm25 is not None and len(bm25.fids) != len(chunks):
             raise IndexCorrupt(f"index {root}: the BM25 part has {len(bm25.fids)} rows for "
                                f"{len(chunks)} chunks; rebuild it with `rag index --rebuild`")
         return cls(root, manifest, fidx, chunks, articles, bm25)
@@ -135,10 +137,12 @@ class Index:
             self.bm25 = _build_bm25(self.chunks)
         return [(self.chunks[fid], s) for fid, s in self.bm25.search(query, k)]
 
-    def dense_scores(self, qvec: np.ndarray, fids: list[int]) -> list[float]:
+    def dense_scores(self, qvec: np.ndarray, chunk_ids: list[str]) -> list[float]:
         """Cosine of the query with given chunks (for those found by BM25 alone)."""
+        if self._fid_of is None:
+            self._fid_of = {c.id: fid for fid, c in self.chunks.items()}
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-        return [float(self.faiss_index.reconstruct(int(f)) @ q) for f in fids]
+        return [float(self.faiss_index.reconstruct(self._fid_of[c]) @ q) for c in chunk_ids]
 
     def article_chunks(self, article_id: str) -> list[int]:
         return [fid for fid, c in self.chunks.items() if c.article_id == article_id]
@@ -148,7 +152,7 @@ class Index:
         fids = self.article_chunks(article_id)
         if fids:
             self.faiss_index.remove_ids(np.array(fids, dtype=np.int64))
-            self.bm25 = None
+            self.bm25 = self._fid_of = None
         for fid in fids:
             del self.chunks[fid]
         self.articles.pop(article_id, None)
@@ -165,7 +169,7 @@ class Index:
             self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), fids)
         for fid, c in zip(fids, chunks):
             self.chunks[int(fid)] = c
-        self.bm25 = None
+        self.bm25 = self._fid_of = None
         self.manifest["next_id"] = start + len(chunks)
         self.articles[article.id] = article
         self.manifest["articles"][article.id] = {

@@ -80,7 +80,7 @@ class FakeGenerator:
             return re.sub(r"\b(its|it|their|they)\b", (names[-1] + "'s") if names else r"\1",
                           last, count=1) if names else last
         question = user.rsplit("Question:", 1)[1].split("\n")[0]
-        passages = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n>>>)", user, re.S | re.M)
+        passages = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n\nQuestion:)", user, re.S | re.M)
         qwords = content_words(question)
         best = (0, "", 0)
         for n, body in passages:

@@ -14,7 +14,7 @@ from tests.conftest import SEEDS
 
 # The CI gate on seeds/questions.jsonl, set below the measured figures (docs/eval.md) with room for
 # the small run-to-run variation of CPU generation.
-GATE = ["answer.contains=0.5", "refusal.recall=0.4", "answer.f1_overall=0.3",
+GATE = ["answer.contains=0.5", "refusal.recall=0.7", "answer.f1_overall=0.4",
         "citation.precision=0.8", "retrieval.hit@1=1.0"]
 
 

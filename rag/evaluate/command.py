@@ -148,13 +148,15 @@ def check_bounds(metrics: dict, bounds: list[tuple[str, str, float]]) -> list[st
 
 
 def summary(metrics: dict) -> str:
-    lines = [f"n = {metrics['n']} ({metrics.get('n_answerable')} answerable, "
-             f"{metrics.get('n_unanswerable')} unanswerable, {metrics.get('n_errors', 0)} failed)"]
+    counts = "" if metrics.get("n_answerable") is None else (
+        f"{metrics['n_answerable']} answerable, {metrics['n_unanswerable']} unanswerable, ")
+    lines = [f"n = {metrics['n']} ({counts}{metrics.get('n_errors', 0)} failed)"]
     for group in KEYS:
         vals = {k: v for k, v in (metrics.get(group) or {}).items() if v is not None}
         if vals:
             fmt = "{:.0f}" if group == "latency_ms" else "{:.3f}"
-            lines.append(f"{group:<10} " + "  ".join(f"{k} {fmt.format(v)}" for k, v in vals.items()))
+            shown = "  ".join(f"{k} {fmt.format(v)}" for k, v in vals.items())
+            lines.append(f"{group:<10} {shown}")
     return "\n".join(lines)
 
 

@@ -127,7 +127,8 @@ def load_beir(folder: Path) -> QuestionSet:
         folder / "qrels" / "test.tsv"
     for f in (corpus, queries, qrels):
         if not f.is_file():
-            raise QuestionError(f"{folder} is not a BEIR folder: {f.relative_to(folder)} is missing")
+            raise QuestionError(f"{folder} is not a BEIR folder: "
+                                f"{f.relative_to(folder)} is missing")
     articles = []
     for n, obj in _jsonl(corpus):
         if "_id" not in obj or not str(obj.get("text") or obj.get("title") or "").strip():
@@ -152,7 +153,8 @@ def load_beir(folder: Path) -> QuestionSet:
     missing = [q for q in judged if not str(texts.get(q) or "").strip()]
     if missing:
         raise QuestionError(f"{qrels}: queries {missing[:5]} are not in {queries.name}")
-    questions = [EvalQuestion(q, texts[q].strip(), (), tuple(rel), rel) for q, rel in judged.items()]
+    questions = [EvalQuestion(q, texts[q].strip(), (), tuple(rel), rel)
+                 for q, rel in judged.items()]
     if not questions:
         raise QuestionError(f"{qrels}: no judged queries")
     return QuestionSet("beir", str(folder), questions, articles, retrieval_only=True)

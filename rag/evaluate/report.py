@@ -47,8 +47,9 @@ def worst(questions: list, records: list[dict]) -> list[dict]:
 def _config_line(metrics: dict) -> str:
     c = metrics.get("config") or {}
     ix = c.get("index") or {}
-    return html.escape(f"n = {metrics['n']} questions ({metrics.get('n_answerable')} answerable, "
-                       f"{metrics.get('n_unanswerable')} unanswerable, {metrics.get('n_errors', 0)} "
+    counts = "" if metrics.get("n_answerable") is None else (
+        f"{metrics['n_answerable']} answerable, {metrics['n_unanswerable']} unanswerable, ")
+    return html.escape(f"n = {metrics['n']} questions ({counts}{metrics.get('n_errors', 0)} "
                        f"failed); embedder {c.get('embedder')}, generator {c.get('generator')}, "
                        f"k = {c.get('k')}, chunking {c.get('chunking')}; index {ix.get('path')} "
                        f"({ix.get('articles')} articles, {ix.get('chunks')} chunks)")
