@@ -123,11 +123,17 @@ def test_a_failing_question_is_recorded_and_asked_again(tmp_path, count_asks):
     assert asked == [first["question"]] and lines(out)[0]["error"] is None
 
 
-def test_other_settings_are_not_mixed_into_a_run(tmp_path, capsys):
+def test_other_settings_are_not_mixed_into_a_run(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
     assert run(out, "--limit", "3") == 0
     assert run(out, "--limit", "3", "-k", "2") == 2
     assert "k differ" in capsys.readouterr().err
+    monkeypatch.setenv("RAG_RETRIEVAL", "bm25")
+    assert run(out, "--limit", "3") == 2
+    assert "pipeline differ" in capsys.readouterr().err
+    assert run(tmp_path / "bm25", "--limit", "3") == 0
+    config = json.loads((tmp_path / "bm25" / "metrics.json").read_text())["config"]
+    assert config["pipeline"]["retrieval"] == "bm25"
 
 
 def test_limit_and_seed(tmp_path, count_asks):

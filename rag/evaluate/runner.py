@@ -5,8 +5,9 @@ for the retrieval figures and, unless retrieval only, answered with `Pipeline.as
 is appended to `results.jsonl` and flushed at once, so an interrupted run loses at most the
 question in flight; run the same command again and the questions already answered there are not
 asked again (failed ones are). `run.json` records what the answers depend on (question set, index
-contents, embedder, chunking, generator, k); resuming with different settings is refused, since
-mixing answers from two setups would make figures neither of them earned.
+contents, embedder, chunking, k, and every pipeline setting: retrieval mode, generator...);
+resuming with different settings is refused, since mixing answers from two setups would make
+figures neither of them earned.
 
 One failing question is recorded with its error and the run goes on. At the end `results.jsonl`
 is rewritten with this sample's questions in order (each scored again, so answers reused from an
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import time
+from dataclasses import fields
 from pathlib import Path
 
 from rag.errors import ConfigError
@@ -122,6 +124,21 @@ def load_results(path: Path) -> dict[str, dict]:
     return done
 
 
+# Settings that change what retrieval returns; every other Config field (but where the index is
+# and how many threads run) changes the answers too.
+RETRIEVAL_FIELDS = ("retrieval", "candidates", "dense_weight")
+# Not settings of a run: where the index is, threads, the embedder for building (queries use the
+# index's own, recorded apart), and k (recorded apart: `-k` overrides it).
+_NOT_SETTINGS = ("index", "threads", "embedder", "embedder_dtype", "k")
+
+
+def pipeline_settings(config, retrieval_only: bool) -> dict:
+    """The pipeline configuration a run's figures depend on, read from the Config itself so that a
+    new setting is recorded (and checked on resume) without changes here."""
+    out = {f.name: getattr(config, f.name) for f in fields(config) if f.name not in _NOT_SETTINGS}
+    return {k: v for k, v in out.items() if k in RETRIEVAL_FIELDS} if retrieval_only else out
+
+
 def run_settings(qset, pipeline, k: int, retrieval_only: bool) -> dict:
     m = pipeline.index.manifest
     contents = hashlib.sha256(json.dumps(sorted(
@@ -129,11 +146,8 @@ def run_settings(qset, pipeline, k: int, retrieval_only: bool) -> dict:
     return {"questions": str(Path(qset.source).resolve()), "format": qset.kind,
             "index_contents": contents, "embedder": m["embedder"].get("name"),
             "embedder_weights": m["embedder"].get("weights_sha256"), "chunking": m["chunking"],
-            "retrieval_only": retrieval_only,
-            "generator": None if retrieval_only else pipeline.config.generator,
-            "k": None if retrieval_only else k,
-            "max_new_tokens": None if retrieval_only else pipeline.config.max_new_tokens,
-            "min_score": None if retrieval_only else pipeline.config.min_score}
+            "retrieval_only": retrieval_only, "k": None if retrieval_only else k,
+            "pipeline": pipeline_settings(pipeline.config, retrieval_only)}
 
 
 def run_config(pipeline, k: int, retrieval_only: bool) -> dict:
@@ -141,6 +155,7 @@ def run_config(pipeline, k: int, retrieval_only: bool) -> dict:
     return {"embedder": m["embedder"].get("name"),
             "generator": None if retrieval_only else pipeline.config.generator,
             "k": None if retrieval_only else k, "chunking": m["chunking"],
+            "pipeline": pipeline_settings(pipeline.config, retrieval_only),
             "index": {"path": str(pipeline.index.path), "articles": m["counts"]["articles"],
                       "chunks": m["counts"]["chunks"], "updated": m.get("updated"),
                       "format": m.get("format")}}
