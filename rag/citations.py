@@ -82,17 +82,16 @@ def _stem(words: list[str]) -> list[str]:
 
 def best_sentence(claim: str, passage: str) -> tuple[str, float]:
     """The passage sentence sharing most of the claim's content words, and the share of the
-    claim's words that the whole passage holds (a claim may draw on two adjacent sentences)."""
+    claim's words held by that sentence or by it and a neighbour (a claim may join two adjacent
+    sentences, never facts from far apart in the passage)."""
     words = content_words(claim)
     spans = sentence_spans(passage)
     if not words or not spans:
         return (passage[spans[0][0]:spans[0][1]] if spans else ""), 0.0
-    best, most = "", -1
-    for a, b in spans:
-        n = len(words & content_words(passage[a:b]))
-        if n > most:
-            best, most = passage[a:b], n
-    return best, len(words & content_words(passage)) / len(words)
+    sets = [words & content_words(passage[a:b]) for a, b in spans]
+    i = max(range(len(sets)), key=lambda j: len(sets[j]))
+    best = max([len(s) for s in sets] + [len(x | y) for x, y in zip(sets, sets[1:])])
+    return passage[spans[i][0]:spans[i][1]], best / len(words)
 
 
 def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
@@ -166,6 +165,7 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     """
     vocab = {w.lower().replace("’", "'").removesuffix("'s") for s in sources for w in _WORD.findall(s)}
     vocab |= {t.lower() for s in sources for t in _TERM.findall(s)}
+    vocab |= {w for s in sources for w in _date_words(s)}
     text = _MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
@@ -177,3 +177,16 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
         if key not in vocab and key.replace(",", "") not in vocab and key not in STOPWORDS:
             novel.append(term)
     return novel
+
+
+_MONTHS = ("january february march april may june july august september october november "
+           "december").split()
+
+
+def _date_words(text: str) -> set[str]:
+    """ISO dates also count as written out: 2024-06-20 holds "june", "20" and "2024"."""
+    out = set()
+    for y, m, d in re.findall(r"\b(\d{4})-(\d{2})-(\d{2})\b", text):
+        if 1 <= int(m) <= 12:
+            out |= {y, _MONTHS[int(m) - 1], _MONTHS[int(m) - 1][:3], str(int(d)), d}
+    return out

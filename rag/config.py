@@ -34,7 +34,8 @@ class Config:
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     max_new_tokens: int = 200
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
-    min_support: float = 0.5  # share of an uncited answer's words a passage must hold
+    min_support: float = 0.5  # share of a sentence's content words its passage must hold
+    judge: int = 1  # 1: the generator checks its answer against the cited text (rag.judge)
     threads: int = 0  # 0: all cores
 
 

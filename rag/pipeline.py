@@ -8,7 +8,8 @@ batch evaluation all call these; none of them re-implements retrieval, prompting
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
 so that "and who is its CEO?" searches for what it means. The index's manifest decides which
 embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
-generating, and an answer that cites nothing and is not supported by any passage is refused.
+generating; an answer naming what no passage holds, or whose sentences no passage supports, or
+that the generator itself judges unstated by its cited passages (rag.judge), is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rag import registry, retrieval
 from rag.citations import citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
+from rag.judge import judge_messages, says_no
 from rag.prompt import REFUSAL, build_messages
 from rag.store import Index
 from rag.types import Answer, Hit
@@ -139,6 +141,13 @@ class Pipeline:
         v = verify(parsed.text, hits, self.config.min_support)
         if not v.cited:
             return refusal
+        if self.config.judge:
+            t = time.perf_counter()
+            reply = "".join(self.generator.stream(judge_messages(
+                question, v.text, [hits[n - 1].chunk.text for n in v.cited]), 3))
+            timings["judge"] = _ms(t)
+            if says_no(reply):
+                return refusal
         return Answer(question, v.text, False, tuple(citations_for(v, hits)), tuple(hits),
                       timings, query)
 

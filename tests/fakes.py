@@ -20,6 +20,7 @@ import numpy as np
 from rag import registry
 from rag.citations import content_words
 from rag.chunking import sentence_spans
+from rag.judge import JUDGE_SYSTEM
 from rag.prompt import REFUSAL
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -73,6 +74,10 @@ class FakeGenerator:
 
     def _answer(self, messages: list[dict]) -> str:
         user = messages[-1]["content"]
+        if messages[0]["content"] == JUDGE_SYSTEM:  # the answer check: are its words in the text?
+            text = user.split("\n\nQuestion:")[0]
+            claim = user.split("Proposed answer:")[1].split("\n")[0]
+            return "yes" if content_words(claim) <= content_words(text) else "no"
         if "Last question:" in user:  # a follow-up rewrite: name what "it" refers to
             last = user.rsplit("Last question:", 1)[1].strip()
             names = re.findall(r"\b[A-Z][a-zA-Z]+\b", user.split("Last question:")[0])

@@ -6,6 +6,7 @@ import pytest
 
 from rag.citations import best_sentence, is_refusal, novel_terms, parse_answer, verify
 from rag.config import Config
+from rag.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline
 from rag.prompt import REFUSAL, build_messages
@@ -119,19 +120,36 @@ def test_weak_retrieval_refuses_without_generating(fake_config, fake_index):
 class Scripted:
     """A generator that says what it is told to, to test the checks after generation."""
 
-    def __init__(self, text):
+    def __init__(self, text, verdict="yes"):
         self.text = text
+        self.verdict = verdict
+        self.judged = []
 
     def stream(self, messages, max_new_tokens=200, stop=None):
+        if messages[0]["content"] == JUDGE_SYSTEM:
+            self.judged.append(messages[1]["content"])
+            yield self.verdict
+            return
         yield from (w + " " for w in self.text.split(" "))
 
     def info(self):
         return {"name": "scripted"}
 
 
-def _with(fake_pipeline, text):
+def _with(fake_pipeline, text, verdict="yes"):
     return Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
-                    Scripted(text))
+                    Scripted(text, verdict))
+
+
+def test_answer_the_generator_judges_unstated_is_refused(fake_pipeline):
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    kept = _with(fake_pipeline, text, "Yes.")
+    assert not kept.ask("Who confirmed the collaboration?").refused
+    judged = kept._generator.judged[0]
+    assert "Proposed answer: Michael Dell confirmed the collaboration on Twitter." in judged
+    assert "Michael Dell, CEO of Dell Technologies" in judged  # the cited passage is the text
+    a = _with(fake_pipeline, text, "No, it does not.").ask("Who confirmed the collaboration?")
+    assert a.refused and a.text == REFUSAL and "judge" in a.timings_ms
 
 
 def test_uncited_but_supported_answer_gets_its_citation(fake_pipeline):
