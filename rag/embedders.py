@@ -15,7 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ModelMissing
-from rag.models import embedder_path, weights_hash
+from rag.models import (DEFAULT_EMBEDDER, EMBEDDER_PACKAGE, EMBEDDER_SHA256, embedder_path,
+                        weights_hash)
 
 
 class Embedder(Protocol):
@@ -57,6 +58,10 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self.model.max_seq_length)
         self.tokenizer = self.model.tokenizer
         self._hash = weights_hash(self.path) if os.path.isdir(self.path) else None
+        if name == DEFAULT_EMBEDDER and self._hash != EMBEDDER_SHA256:
+            raise ModelMissing(f"the packaged embedder at {self.path} does not match its sha256 "
+                               f"(got {self._hash}): reinstall it with "
+                               f"`pip install --force-reinstall {EMBEDDER_PACKAGE}`")
 
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:

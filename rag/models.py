@@ -84,19 +84,13 @@ def embedder_path(name: str) -> str:
 
 def weights_hash(model_dir: str) -> str | None:
     """sha256 of a local model's weights file (None for a hub id or a folder without one)."""
+    # Hashed on every load (90 MB take about 0.2 s): the manifest compares it, so a swapped or
+    # damaged model file is found before it silently embeds queries differently.
     p = Path(model_dir)
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (p / name).is_file():
-            if p.resolve() == Path(embedder_path(DEFAULT_EMBEDDER)).resolve():
-                return EMBEDDER_SHA256 if _size_ok(p / name) else sha256_file(p / name)
             return sha256_file(p / name)
     return None
-
-
-def _size_ok(path: Path) -> bool:
-    # The packaged file is checked once per process at full cost only when its size looks wrong;
-    # `rag doctor`-style full checks run in prepare/setup. 90 MB hashes in ~0.2 s, so do it.
-    return sha256_file(path) == EMBEDDER_SHA256
 
 
 def _part_file(spec: PackagedGGUF, i: int) -> Path:

@@ -83,3 +83,19 @@ def start_server(index: str | Path, log: Path, generator: str = "fake-extractive
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def seeded_server(tmp_path_factory, name: str, generator: str):
+    """A server over a fresh fake-model index of seeds/, stopped when the caller's scope ends."""
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.indexing import sync
+    from tests.conftest import SEEDS
+
+    root = tmp_path_factory.mktemp(name)
+    sync([SEEDS], root / "index", registry.embedder("fake-hash"), ChunkParams(60, 1))
+    srv = start_server(root / "index", root / "serve.log", generator=generator)
+    try:
+        yield srv
+    finally:
+        srv.stop()

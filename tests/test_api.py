@@ -11,22 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from rag import registry
-from rag.chunking import ChunkParams
-from rag.indexing import sync
-from tests.conftest import ROOT, SEEDS
-from tests.live_server import start_server
+from tests.conftest import ROOT
+from tests.live_server import seeded_server
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("api")
-    sync([SEEDS], root / "index", registry.embedder("fake-hash"), ChunkParams(60, 1))
-    srv = start_server(root / "index", root / "serve.log", generator="fake-extractive")
-    yield srv
-    srv.stop()
+    yield from seeded_server(tmp_path_factory, "api", "fake-extractive")
 
 
 @pytest.fixture

@@ -13,11 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag import registry
-from rag.chunking import ChunkParams
-from rag.indexing import sync
-from tests.conftest import SEEDS
-from tests.live_server import launch_chromium, start_server
+from tests.live_server import launch_chromium, seeded_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path("/usr/bin/chromium").exists():
@@ -30,11 +26,7 @@ BOT = "#chat [data-testid='bot']"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ui")
-    sync([SEEDS], root / "index", registry.embedder("fake-hash"), ChunkParams(60, 1))
-    srv = start_server(root / "index", root / "serve.log", generator="fake-slow")
-    yield srv
-    srv.stop()
+    yield from seeded_server(tmp_path_factory, "ui", "fake-slow")
 
 
 @pytest.fixture(scope="module")
