@@ -97,7 +97,14 @@ def best_sentence(claim: str, passage: str) -> tuple[str, float]:
 def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
     """For each passage (1-based), its best supporting sentence for the answer and the share."""
     claim = _MARKER.sub("", answer)
-    return [(i, *best_sentence(claim, f"{h.title}. {h.chunk.text}")) for i, h in enumerate(hits, 1)]
+    return [(i, *best_sentence(claim, f"{_heading(h)} {h.chunk.text}")) for i, h in enumerate(hits, 1)]
+
+
+def _heading(h: Hit) -> str:
+    """The passage's title and date as a sentence of their own, so "published on June 20, 2024"
+    can be supported by the article's date."""
+    date = f" Published {h.date} ({' '.join(sorted(_date_words(h.date)))})." if h.date else ""
+    return f"{h.title}.{date}"
 
 
 @dataclass(frozen=True)

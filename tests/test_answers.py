@@ -80,6 +80,13 @@ def test_verify_joins_a_trailing_marker_to_its_sentence():
     assert v.text == "Michael Dell posted on Twitter, saying “Dell is great.” [1]" and v.moved == 0
 
 
+def test_the_article_date_supports_a_date_answer():
+    dated = [hit(0, "Dell and Nvidia build an AI factory.", "AI factory", "2024-06-20")]
+    v = verify("The article was published on June 20, 2024 [1].", dated, 0.5)
+    assert v.cited == [1] and v.dropped == []
+    assert verify("It was published on 3 May 1999 [1].", dated, 0.5).cited == []
+
+
 def test_verify_with_nothing_supported_cites_nothing():
     assert verify("Bananas are yellow [1].", PASSAGES, 0.5).cited == []
 
