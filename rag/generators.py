@@ -128,9 +128,6 @@ class TransformersGenerator:
             if errors:
                 raise errors[0]
 
-    def prompt_tokens(self, messages: list[dict]) -> int:
-        return len(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True))
-
     def info(self) -> dict:
         return {"name": self.name, "runtime": "transformers", "dtype": self.dtype,
                 "path": self.path}

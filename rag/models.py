@@ -151,8 +151,8 @@ def prepare_generator(name: str) -> str:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     gguf = gguf_path(spec)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else _mk(out.parent),
-                                prefix=f".{spec.name}-"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{spec.name}-"))
     try:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         src = AutoModelForCausalLM.from_pretrained(
@@ -175,7 +175,3 @@ def prepare_generator(name: str) -> str:
             shutil.rmtree(tmp, ignore_errors=True)
     return str(out)
 
-
-def _mk(p: Path) -> Path:
-    p.mkdir(parents=True, exist_ok=True)
-    return p
