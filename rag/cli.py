@@ -112,6 +112,7 @@ def cmd_index(args) -> int:
     emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
     bar = _Bar()
     report = sync(args.paths, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
+                  vectors=cfg.vectors,
                   rebuild=args.rebuild, prune=not args.no_prune, progress=bar.update)
     bar.close()
     if args.json:
@@ -167,7 +168,7 @@ def cmd_info(args) -> int:
     cfg = load_config(args.config, index=args.index)
     idx = Index.open(cfg.index)
     m = idx.manifest
-    print(json.dumps({k: m[k] for k in ("format", "embedder", "chunking", "counts", "faiss",
+    print(json.dumps({k: m[k] for k in ("format", "embedder", "chunking", "counts", "vectors",
                                           "created", "updated", "versions") if k in m}, indent=1))
     return 0
 
@@ -193,7 +194,8 @@ def cmd_serve(args) -> int:
 
         # Incremental and pruning only within the named sources: uploads stay indexed.
         emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
-        report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
+                      vectors=cfg.vectors)
         for s in report.skipped:
             print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
         print(f"index {cfg.index}: {report.summary()}", file=sys.stderr)

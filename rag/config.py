@@ -17,6 +17,7 @@ from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 
 
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
+RUNTIMES = ("transformers", "llama.cpp", "openai")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class Config:
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
     embedder_dtype: str = "float32"
     generator: str = DEFAULT_GENERATOR
-    runtime: str = "transformers"  # or "llama.cpp" for the packaged GGUF generators
+    runtime: str = "transformers"  # "llama.cpp" (packaged GGUFs) or "openai" (a server)
+    generator_url: str = ""  # for runtime "openai": the API base, e.g. http://gpu-box:8000/v1
+    vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
     k: int = 4  # passages put in the prompt
     retrieval: str = "convex"  # dense | bm25 | rrf | convex (measured in rag.retrieval)
     candidates: int = 50  # depth of each list before fusion
@@ -52,8 +55,11 @@ def load_config(path: str | None = None, **flags) -> Config:
            if f"RAG_{f.name.upper()}" in os.environ}
     cfg = _apply(cfg, env, "in the environment")
     cfg = _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
-    if cfg.runtime not in ("transformers", "llama.cpp"):
-        raise ConfigError(f"runtime={cfg.runtime!r} is not transformers or llama.cpp")
+    if cfg.runtime not in RUNTIMES:
+        raise ConfigError(f"runtime={cfg.runtime!r} is not one of {', '.join(RUNTIMES)}")
+    if cfg.runtime == "openai" and not cfg.generator_url:
+        raise ConfigError("runtime=\"openai\" needs generator_url, the server's API base, "
+                          "e.g. generator_url = \"http://127.0.0.1:8000/v1\"")
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg

@@ -54,14 +54,19 @@ class Report:
 
 def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
          params: ChunkParams = ChunkParams(), rebuild: bool = False, prune: bool = True,
-         progress: Callable[[int, int], None] | None = None) -> Report:
-    """Bring the index in line with the given sources; see the module docstring."""
+         progress: Callable[[int, int], None] | None = None, vectors: str | None = None
+         ) -> Report:
+    """Bring the index in line with the given sources; see the module docstring.
+
+    `vectors` is where vectors live ("faiss" or a Milvus URI, rag.vectors); None keeps what the
+    index has. A different one moves the index there (a rebuild).
+    """
     t0 = time.perf_counter()
     articles, skipped = read_sources(sources)
     report = Report(skipped=list(skipped))
     root = Path(index_dir)
     with write_lock(root):
-        idx, kept, why = _start(root, embedder, params, rebuild)
+        idx, kept, why = _start(root, embedder, params, rebuild, vectors)
         report.rebuilt = why
         roots = {str(Path(s).resolve()) for s in sources if Path(s).exists()}
         bad_files = {_file_of(s.source) for s in skipped}
@@ -104,7 +109,7 @@ def remove(index_dir: str | Path, article_ids: list[str]) -> list[str]:
     """Remove articles by id; returns the ids that were not in the index."""
     root = Path(index_dir)
     with write_lock(root):
-        idx = Index.open(root)
+        idx = Index.open(root, writable=True)
         missing = [a for a in article_ids if a not in idx.articles]
         for a in article_ids:
             if a in idx.articles:
@@ -114,32 +119,43 @@ def remove(index_dir: str | Path, article_ids: list[str]) -> list[str]:
     return missing
 
 
-def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool
-           ) -> tuple[Index, dict[str, Article], str | None]:
+def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool,
+           vectors: str | None) -> tuple[Index, dict[str, Article], str | None]:
     """Open the index, or start an empty one; on a model/chunking change keep the old articles."""
+    def fresh(spec: str | None):
+        return Index.empty(root, embedder.info(), params.to_dict(), spec or "faiss")
+
     if not Index.exists(root):
-        return Index.empty(root, embedder.info(), params.to_dict()), {}, None
+        return fresh(vectors), {}, None
     if rebuild:
         try:
-            old = Index.open(root).articles
+            old_index = Index.open(root)
+            old, spec = old_index.articles, vectors or _vector_spec(old_index.manifest)
         except Exception:  # noqa: BLE001 - a damaged index is exactly what --rebuild is for
-            old = {}
-        return Index.empty(root, embedder.info(), params.to_dict()), dict(old), "asked for"
-    idx = Index.open(root)
-    why = _mismatch(idx.manifest, embedder.info(), params.to_dict())
+            old, spec = {}, vectors
+        return fresh(spec), dict(old), "asked for"
+    idx = Index.open(root, writable=True)
+    why = _mismatch(idx.manifest, embedder.info(), params.to_dict(), vectors)
     if why:
-        return Index.empty(root, embedder.info(), params.to_dict()), dict(idx.articles), why
+        return fresh(vectors or _vector_spec(idx.manifest)), dict(idx.articles), why
     return idx, {}, None
 
 
-def _mismatch(manifest: dict, info: dict, chunking: dict) -> str | None:
+def _mismatch(manifest: dict, info: dict, chunking: dict, vectors: str | None) -> str | None:
     old = manifest["embedder"]
     for key in ("name", "dim", "weights_sha256", "dtype"):
         if old.get(key) != info.get(key):
             return f"embedder {key} changed from {old.get(key)} to {info.get(key)}"
     if manifest["chunking"] != chunking:
         return f"chunking changed from {manifest['chunking']} to {chunking}"
+    if vectors is not None and vectors != _vector_spec(manifest):
+        return f"vectors moved from {_vector_spec(manifest)} to {vectors}"
     return None
+
+
+def _vector_spec(manifest: dict) -> str:
+    desc = manifest.get("vectors") or {"engine": "faiss"}
+    return "faiss" if desc["engine"] == "faiss" else desc["uri"]
 
 
 def _embed_into(idx: Index, todo: list[Article], embedder: Embedder, params: ChunkParams,

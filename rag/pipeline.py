@@ -57,7 +57,7 @@ class Pipeline:
         with self._gen_lock:
             if self._generator is None:
                 self._generator = registry.generator(self.config.generator, self.config.threads,
-                                                     self.config.runtime)
+                                                     self.config.runtime, self.config.generator_url)
             return self._generator
 
     def reload(self) -> None:

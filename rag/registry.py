@@ -38,12 +38,15 @@ def embedder(name: str, dtype: str = "float32", threads: int = 0):
     return _LOADED[key]
 
 
-def generator(name: str, threads: int = 0, runtime: str = "transformers"):
-    key = ("generator", name, runtime)
+def generator(name: str, threads: int = 0, runtime: str = "transformers", url: str = ""):
+    key = ("generator", name, runtime, url)
     if key not in _LOADED:
         load_plugins()
         if name in _GENERATORS:
             _LOADED[key] = _GENERATORS[name]()
+        elif runtime == "openai":
+            from rag.generators import OpenAIGenerator
+            _LOADED[key] = OpenAIGenerator(name, url)
         elif runtime == "llama.cpp":
             from rag.generators import LlamaCppGenerator
             _LOADED[key] = LlamaCppGenerator(name, threads=threads or None)

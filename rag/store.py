@@ -5,9 +5,9 @@ Layout of an index directory:
     v-000007/            one complete version:
         manifest.json    format, embedder (name, dim, weights hash), chunking, per-article
                          content hashes, counts, library versions, file checksums
-        vectors.faiss    IndexIDMap2 over exact inner-product search (vectors are unit length)
+        vectors.faiss    the FAISS vectors by chunk id (rag.vectors; absent when they live in Milvus)
         bm25/            the BM25 index of the same chunks (rag.lexical), rows mapped to FAISS ids
-        chunks.jsonl     one chunk a line: faiss id, chunk id, article id, offsets, text
+        chunks.jsonl     one chunk a line: vector id, chunk id, article id, offsets, text
         articles.jsonl   one article a line: id, title, date, url, source, text
     .lock                held while writing, so two writers never interleave
     feedback.jsonl, uploads/   written by the web chat, not part of a version
@@ -17,7 +17,7 @@ that is killed half-way leaves the previous version loading as before; stale fol
 on the next write. Reading checks the format, the file sizes and checksums, and says what to do
 when something is off.
 
-Left out: approximate FAISS indexes (exact search is fast at this scale; see the README).
+Left out: sharing one Milvus Lite file between processes that write (Milvus Lite is embedded).
 """
 
 from __future__ import annotations
@@ -35,11 +35,13 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorrupt, IndexMissing
+from rag import vectors as vector_stores
 from rag.lexical import Bm25, describe as describe_bm25
 from rag.types import Article, Chunk
+from rag.vectors import VectorStore
 
 FORMAT_VERSION = 1
-_FILES = ("vectors.faiss", "chunks.jsonl", "articles.jsonl")
+_FILES = ("chunks.jsonl", "articles.jsonl")
 
 
 def article_hash(a: Article) -> str:
@@ -53,11 +55,11 @@ class Index:
 
     path: Path
     manifest: dict
-    faiss_index: object
-    chunks: dict[int, Chunk] = field(default_factory=dict)  # faiss id -> chunk
+    vectors: VectorStore
+    chunks: dict[int, Chunk] = field(default_factory=dict)  # vector id -> chunk
     articles: dict[str, Article] = field(default_factory=dict)
     bm25: Bm25 | None = None  # None while changed in memory; rebuilt when saved
-    _fid_of: dict[str, int] | None = field(default=None, repr=False)  # chunk id -> faiss id
+    _fid_of: dict[str, int] | None = field(default=None, repr=False)  # chunk id -> vector id
 
     # ---- reading -------------------------------------------------------------------------
     @classmethod
@@ -65,9 +67,8 @@ class Index:
         return (Path(path) / "CURRENT").is_file()
 
     @classmethod
-    def open(cls, path: str | Path) -> "Index":
-        import faiss
-
+    def open(cls, path: str | Path, writable: bool = False) -> "Index":
+        """Load the live version; `writable` when it is to be changed and saved (not mapped)."""
         root = Path(path)
         cur = root / "CURRENT"
         if not cur.is_file():
@@ -87,7 +88,7 @@ class Index:
         try:
             # An index written before BM25 existed gets it built in memory when first searched.
             bm25 = Bm25.load(vdir / "bm25") if "bm25/fids.npy" in manifest["files"] else None
-            fidx = faiss.read_index(str(vdir / "vectors.faiss"))
+            vecs = vector_stores.load(_vectors_desc(manifest), vdir, root, writable)
             chunks = {}
             with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
                 for line in f:
@@ -101,36 +102,40 @@ class Index:
         except (RuntimeError, OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
             raise IndexCorrupt(f"index {root} is damaged ({e}); rebuild it with "
                                f"`rag index PATH --index {root} --rebuild`") from None
-        if fidx.ntotal != len(chunks) or fidx.d != manifest["embedder"]["dim"]:
-            raise IndexCorrupt(f"index {root} is inconsistent ({fidx.ntotal} vectors of dimension "
-                               f"{fidx.d}, {len(chunks)} chunks): rebuild it with `rag index --rebuild`")
+        # Milvus may hold more (an interrupted write's), never fewer.
+        n = vecs.ntotal
+        extra_ok = _vectors_desc(manifest)["engine"] == "milvus"
+        if n < len(chunks) or (n > len(chunks) and not extra_ok) \
+                or vecs.dim != manifest["embedder"]["dim"]:
+            raise IndexCorrupt(f"index {root} is inconsistent ({n} vectors of dimension "
+                               f"{vecs.dim}, {len(chunks)} chunks): rebuild it with `rag index --rebuild`")
         if bm25 is not None and len(bm25.fids) != len(chunks):
             raise IndexCorrupt(f"index {root}: the BM25 part has {len(bm25.fids)} rows for "
                                f"{len(chunks)} chunks; rebuild it with `rag index --rebuild`")
-        return cls(root, manifest, fidx, chunks, articles, bm25)
+        return cls(root, manifest, vecs, chunks, articles, bm25)
 
     @classmethod
-    def empty(cls, path: str | Path, embedder_info: dict, chunking: dict) -> "Index":
-        import faiss
-
+    def empty(cls, path: str | Path, embedder_info: dict, chunking: dict,
+              vectors: str = "faiss") -> "Index":
+        """A new index; `vectors` is "faiss" or a Milvus URI (rag.vectors)."""
         dim = int(embedder_info["dim"])
+        store = vector_stores.create(vectors, dim, Path(path))
         manifest = {
             "format": FORMAT_VERSION, "embedder": embedder_info, "chunking": chunking,
-            "faiss": {"type": "IDMap2,Flat", "metric": "inner_product"}, "bm25": describe_bm25(),
+            "vectors": store.describe(), "bm25": describe_bm25(),
             "articles": {}, "next_id": 0, "files": {}, "counts": {"articles": 0, "chunks": 0},
         }
-        return cls(Path(path), manifest, faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), bm25=None)
+        return cls(Path(path), manifest, store, bm25=None)
 
     @property
     def embedder_info(self) -> dict:
         return self.manifest["embedder"]
 
     def search(self, qvec: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        if self.faiss_index.ntotal == 0 or k <= 0:
+        if not self.chunks or k <= 0:
             return []
-        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
-        scores, ids = self.faiss_index.search(q, min(k, self.faiss_index.ntotal))
-        return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        hits = self.vectors.search(np.asarray(qvec, dtype=np.float32), k)
+        return [(self.chunks[i], s) for i, s in hits if i in self.chunks][:k]
 
     def search_bm25(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         if self.bm25 is None:
@@ -142,7 +147,7 @@ class Index:
         if self._fid_of is None:
             self._fid_of = {c.id: fid for fid, c in self.chunks.items()}
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-        return [float(self.faiss_index.reconstruct(self._fid_of[c]) @ q) for c in chunk_ids]
+        return [float(s) for s in self.vectors.vectors([self._fid_of[c] for c in chunk_ids]) @ q]
 
     def article_chunks(self, article_id: str) -> list[int]:
         return [fid for fid, c in self.chunks.items() if c.article_id == article_id]
@@ -151,7 +156,7 @@ class Index:
     def remove_article(self, article_id: str) -> int:
         fids = self.article_chunks(article_id)
         if fids:
-            self.faiss_index.remove_ids(np.array(fids, dtype=np.int64))
+            self.vectors.remove(np.array(fids, dtype=np.int64))
             self.bm25 = self._fid_of = None
         for fid in fids:
             del self.chunks[fid]
@@ -166,7 +171,7 @@ class Index:
         start = self.manifest["next_id"]
         fids = np.arange(start, start + len(chunks), dtype=np.int64)
         if len(chunks):
-            self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), fids)
+            self.vectors.add(fids, vectors)
         for fid, c in zip(fids, chunks):
             self.chunks[int(fid)] = c
         self.bm25 = self._fid_of = None
@@ -188,14 +193,12 @@ class Index:
             return self._save()
 
     def _save(self) -> Path:
-        import faiss
-
         seq = _next_seq(self.path)
         tmp = self.path / f".v-{seq:06d}.tmp{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
-        faiss.write_index(self.faiss_index, str(tmp / "vectors.faiss"))
+        vector_files = self.vectors.save(tmp)
         ordered = sorted(self.chunks.items())
         _write_jsonl(tmp / "chunks.jsonl", (
             {"fid": fid, "id": c.id, "article_id": c.article_id, "start": c.start,
@@ -204,8 +207,9 @@ class Index:
                      (self.articles[a].to_dict() for a in sorted(self.articles)))
         if self.bm25 is None:
             self.bm25 = _build_bm25(self.chunks)
-        names = list(_FILES) + [f"bm25/{p.name}" for p in self.bm25.save(tmp / "bm25")]
+        names = vector_files + list(_FILES) + [f"bm25/{p.name}" for p in self.bm25.save(tmp / "bm25")]
         m = self.manifest
+        m["vectors"] = self.vectors.describe()
         m["counts"] = {"articles": len(self.articles), "chunks": len(self.chunks)}
         m["bm25"] = describe_bm25()
         m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": _sha(tmp / n)}
@@ -219,8 +223,14 @@ class Index:
         final = self.path / f"v-{seq:06d}"
         os.replace(tmp, final)
         _atomic_write(self.path / "CURRENT", final.name + "\n")
+        self.vectors.commit()
         _remove_stale(self.path, keep=final.name)
         return final
+
+
+def _vectors_desc(manifest: dict) -> dict:
+    # Indexes written before rag.vectors named their FAISS index under "faiss".
+    return manifest.get("vectors") or {"engine": "faiss", "kind": "flat"}
 
 
 @contextmanager

@@ -55,7 +55,7 @@ def test_changed_article_replaces_its_chunks(corpus, tmp_path):
     texts = [c.text for c in idx.chunks.values() if c.article_id == "a.txt"]
     assert emb.embedded == len(texts)
     assert all("apples" not in t for t in texts) and any("aircraft" in t for t in texts)
-    assert idx.faiss_index.ntotal == len(idx.chunks)
+    assert idx.vectors.ntotal == len(idx.chunks)
     # The old vectors are gone from FAISS, not only from the chunk store.
     old_ids = set(before.article_chunks("a.txt"))
     assert not old_ids & set(idx.chunks)
@@ -73,7 +73,7 @@ def test_vanished_article_is_removed_and_other_sources_stay(corpus, tmp_path):
     idx = Index.open(tmp_path / "ix")
     assert set(idx.articles) == {"a.txt", "c.md", "other.txt"}
     assert all(c.article_id != "b.txt" for c in idx.chunks.values())
-    assert idx.faiss_index.ntotal == len(idx.chunks)
+    assert idx.vectors.ntotal == len(idx.chunks)
 
 
 def test_remove_by_id(corpus, tmp_path):
@@ -81,7 +81,7 @@ def test_remove_by_id(corpus, tmp_path):
     assert remove(tmp_path / "ix", ["c.md", "nope"]) == ["nope"]
     idx = Index.open(tmp_path / "ix")
     assert set(idx.articles) == {"a.txt", "b.txt"}
-    assert idx.faiss_index.ntotal == len(idx.chunks)
+    assert idx.vectors.ntotal == len(idx.chunks)
 
 
 def test_a_file_gone_bad_keeps_its_previous_version(corpus, tmp_path):

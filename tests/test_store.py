@@ -93,7 +93,7 @@ def test_failed_write_keeps_the_previous_version(fake_index, monkeypatch, tmp_pa
         sync([new], fake_index, registry.embedder("fake-hash"), ChunkParams(60, 1))
     after = Index.open(fake_index)
     assert set(after.articles) == set(before.articles)
-    assert after.faiss_index.ntotal == before.faiss_index.ntotal
+    assert after.vectors.ntotal == before.vectors.ntotal
 
 
 def test_killed_build_leaves_the_previous_version_loading(fake_index, tmp_path):
@@ -122,7 +122,7 @@ def test_killed_build_leaves_the_previous_version_loading(fake_index, tmp_path):
             child.kill()
     after = Index.open(fake_index)
     assert set(after.articles) == set(before.articles)
-    assert after.faiss_index.ntotal == before.faiss_index.ntotal
+    assert after.vectors.ntotal == before.vectors.ntotal
     # The next build cleans the half-written folder up and succeeds.
     report = sync([extra], fake_index, registry.embedder("fake-hash"), ChunkParams(60, 1))
     assert report.added == 20

@@ -97,7 +97,7 @@ def _sync(sources: list[str], index_dir: Path, cfg) -> str:
 
     emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
     report = sync(sources, index_dir, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                  progress=_embed_progress)
+                  progress=_embed_progress, vectors=cfg.vectors)
     for s in report.skipped:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
     print(f"index {index_dir}: {report.summary()}", file=sys.stderr)

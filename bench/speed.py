@@ -1,0 +1,270 @@
+"""The speed benchmark: every figure of the README's speed table, each beside its bare limit.
+
+    .venv/bin/python bench/speed.py [--docs N] [--sizes 100000,1000000] [--runtimes transformers,llama.cpp]
+                                    [--skip ingest,retrieval,scale,answers,memory]
+
+- ingest: SciFact (../shared/data/scifact, read in place) through the whole `rag index` path with
+  the embedder in fp32 and in bf16, then plain fp32 `SentenceTransformer.encode` of the same chunk
+  texts in the same process (the bare limit); docs/s, ratios, and SciFact test nDCG@10 (dense
+  only) per precision, since a faster embedder is only adopted if it ranks as well.
+- retrieval: the full query path at SciFact size (embed the question, FAISS + BM25, fuse), p50/p95,
+  with the embedding and the search timed apart.
+- scale: synthetic vectors (real SciFact chunk vectors plus noise, so neighbourhoods look like
+  real ones) at each size: exact search against the IVF index `rag.vectors` switches to past
+  `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk.
+- answers: the seed questions through the pipeline per generator runtime: first token and total
+  p50/p95, and the refusals (the answers themselves are judged by `rag eval`).
+- memory: peak resident memory (VmHWM) of a real `rag serve` with the default models after
+  answering three questions.
+Prints the machine and library versions first. Nothing is asserted: these are figures to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench.core import machine, pct  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
+
+
+def ms(xs) -> str:
+    return f"p50 {statistics.median(xs):.1f} ms, p95 {pct(xs, 95):.1f} ms"
+
+
+def scifact_jsonl(out: Path, n: int | None) -> int:
+    count = 0
+    with open(SCIFACT / "corpus.jsonl") as f, open(out, "w") as w:
+        for line in f:
+            if n is not None and count >= n:
+                break
+            d = json.loads(line)
+            w.write(json.dumps({"id": d["_id"], "title": d.get("title", ""), "text": d["text"]})
+                    + "\n")
+            count += 1
+    return count
+
+
+def dense_ndcg(index, emb, questions) -> float:
+    from rag.evaluate.metrics import retrieval_scores
+
+    vals = []
+    qvecs = emb.embed([q.question for q in questions])
+    for q, v in zip(questions, qvecs):
+        ranking = []
+        for chunk, _ in index.search(v, 100):
+            if chunk.article_id not in ranking:
+                ranking.append(chunk.article_id)
+        vals.append(retrieval_scores(q.qrels(), ranking)["ndcg@10"])
+    return float(np.mean(vals))
+
+
+def bench_ingest(tmp: Path, n: int | None) -> Path:
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.config import Config
+    from rag.evaluate.questions import load_beir
+    from rag.indexing import sync
+    from rag.store import Index
+
+    cfg = Config()
+    src = tmp / "scifact.jsonl"
+    docs = scifact_jsonl(src, n)
+    questions = load_beir(SCIFACT).questions
+    print(f"\n## ingest: {docs} SciFact abstracts, `rag index` path (read, chunk, embed, write)")
+    rate = {}
+    for dtype in ("float32", "bfloat16"):
+        emb = registry.embedder(cfg.embedder, dtype, 0)
+        emb.embed(["warm up"])
+        t = time.perf_counter()
+        rep = sync([src], tmp / f"ix-{dtype}", emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        secs = time.perf_counter() - t
+        rate[dtype] = docs / secs
+        ndcg = dense_ndcg(Index.open(tmp / f"ix-{dtype}"), emb, questions)
+        note = "" if n is None else " (corpus subset: not comparable to published figures)"
+        print(f"  {dtype}: {secs:.1f} s = {rate[dtype]:.1f} docs/s ({rep.chunks} chunks); "
+              f"SciFact test nDCG@10 dense {ndcg:.4f}{note}")
+    texts = [c.text for c in Index.open(tmp / "ix-float32").chunks.values()]
+    fp32 = registry.embedder(cfg.embedder, "float32", 0)
+    t = time.perf_counter()
+    fp32.model.encode(texts, batch_size=64)
+    bare = docs / (time.perf_counter() - t)
+    print(f"  bare limit, plain fp32 SentenceTransformer.encode of the same chunks: {bare:.1f} docs/s")
+    print(f"  ratios against it: rag index fp32 {rate['float32'] / bare:.2f}, "
+          f"rag index bf16 {rate['bfloat16'] / bare:.2f}")
+    return tmp / f"ix-{cfg.embedder_dtype}"
+
+
+def bench_retrieval(index_dir: Path) -> None:
+    from rag import registry, retrieval
+    from rag.config import Config
+    from rag.evaluate.questions import load_beir
+    from rag.store import Index
+
+    cfg = Config()
+    index = Index.open(index_dir)
+    info = index.embedder_info
+    emb = registry.embedder(info["name"], info.get("dtype", "float32"), 0)
+    qs = [q.question for q in load_beir(SCIFACT).questions]
+    emb.embed(qs[:5])
+    index.search_bm25("warm up", 5)
+    total, embed, search = [], [], []
+    for q in qs:
+        t0 = time.perf_counter()
+        v = emb.embed([q])[0]
+        t1 = time.perf_counter()
+        retrieval.search(index, v, q, cfg.k, cfg.retrieval, cfg.candidates, cfg.dense_weight)
+        t2 = time.perf_counter()
+        embed.append((t1 - t0) * 1000)
+        search.append((t2 - t1) * 1000)
+        total.append((t2 - t0) * 1000)
+    print(f"\n## retrieval at {len(index.chunks)} chunks ({cfg.retrieval} fusion, embedder "
+          f"{info.get('dtype')}, {len(qs)} SciFact queries)")
+    print(f"  whole path {ms(total)}")
+    print(f"  of which: embedding the question {ms(embed)}; FAISS + BM25 + fusion {ms(search)}")
+
+
+def bench_scale(index_dir: Path, sizes: list[int]) -> None:
+    import faiss
+
+    from rag import vectors as vs
+    from rag.store import Index
+
+    base = Index.open(index_dir)
+    _, real = vs.all_vectors(base.vectors.index)
+    rng = np.random.default_rng(0)
+    print(f"\n## dense search at scale (synthetic: real chunk vectors + noise; "
+          f"exact below {vs.EXACT_LIMIT:,} vectors, IVF above)")
+    for n in sizes:
+        x = real[rng.integers(0, len(real), n)] + rng.normal(0, 0.04, (n, real.shape[1]))
+        x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+        ids = np.arange(n, dtype=np.int64)
+        q = real[rng.integers(0, len(real), 200)] + rng.normal(0, 0.04, (200, real.shape[1]))
+        q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+        exact = vs.FaissVectors.empty(x.shape[1])
+        exact.index.add_with_ids(x, ids)
+        truth, t_exact = [], []
+        for v in q:
+            t = time.perf_counter()
+            truth.append({i for i, _ in exact.search(v, 10)})
+            t_exact.append((time.perf_counter() - t) * 1000)
+        flat_bytes = faiss.serialize_index(exact.index).nbytes
+        del exact
+        t = time.perf_counter()
+        ivf = vs.FaissVectors(vs.build_ivf(ids, x), vs.ivf_shape(n)[1])
+        build = time.perf_counter() - t
+        t_ivf, recall = [], []
+        for v, want in zip(q, truth):
+            t = time.perf_counter()
+            got = {i for i, _ in ivf.search(v, 10)}
+            t_ivf.append((time.perf_counter() - t) * 1000)
+            recall.append(len(got & want) / 10)
+        ivf_bytes = faiss.serialize_index(ivf.index).nbytes
+        d = ivf.describe()
+        print(f"  {n:>9,} vectors: exact {ms(t_exact)}, {flat_bytes / n:.0f} B/chunk | "
+              f"IVF{d['nlist']} nprobe {d['nprobe']}: built in {build:.0f} s, {ms(t_ivf)}, "
+              f"recall@10 vs exact {np.mean(recall):.3f}, {ivf_bytes / n:.0f} B/chunk | "
+              f"used: {'exact' if n <= vs.EXACT_LIMIT else 'IVF'}")
+        del ivf, x
+
+
+def bench_answers(runtimes: list[str]) -> None:
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.config import load_config
+    from rag.indexing import sync
+    from rag.pipeline import Pipeline
+
+    questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]
+    print(f"\n## answers: {len(questions)} seed questions, default settings per runtime")
+    for runtime in runtimes:
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime)
+            sync([ROOT / "seeds"], cfg.index, registry.embedder(cfg.embedder, cfg.embedder_dtype),
+                 ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+            t = time.perf_counter()
+            try:
+                pipe = Pipeline.open(cfg, load_generator=True)
+            except Exception as e:  # noqa: BLE001 - a runtime that is not installed is reported
+                print(f"  {runtime}: not available ({e})")
+                continue
+            load = time.perf_counter() - t
+            first, total, refused = [], [], 0
+            for q in questions:
+                a = pipe.ask(q["question"])
+                first.append(a.timings_ms["first_token"] / 1000)
+                total.append(a.timings_ms["total"] / 1000)
+                refused += a.refused
+        print(f"  {runtime} ({pipe.generator.info().get('dtype')}): load {load:.1f} s; first token "
+              f"p50 {statistics.median(first):.2f} s, p95 {pct(first, 95):.2f} s; total p50 "
+              f"{statistics.median(total):.2f} s, p95 {pct(total, 95):.2f} s; "
+              f"refused {refused}/{len(questions)}")
+
+
+def bench_memory() -> None:
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.config import Config
+    from rag.indexing import sync
+    from tests.live_server import start_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Config()
+        sync([ROOT / "seeds"], Path(tmp) / "ix", registry.embedder(cfg.embedder, cfg.embedder_dtype),
+             ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        srv = start_server(Path(tmp) / "ix", Path(tmp) / "serve.log", generator=cfg.generator,
+                           fake=False, timeout=300)
+        try:
+            import httpx
+            for q in ["Who is the CEO of Dell?", "What did Dell and Nvidia build?",
+                      "What is the capital of Australia?"]:
+                httpx.post(srv.url + "/api/ask", json={"question": q}, timeout=600)
+            status = open(f"/proc/{srv.proc.pid}/status").read()
+            peak = next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM"))
+        finally:
+            srv.stop()
+    print(f"\n## memory: `rag serve` (generator {cfg.generator}, runtime {cfg.runtime}) after three "
+          f"answers: peak RSS {int(peak) / 1024 ** 2:.2f} GiB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, help="SciFact abstracts to ingest (default: all 5,183)")
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--runtimes", default="transformers,llama.cpp")
+    ap.add_argument("--skip", default="", help="comma-separated sections to leave out")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    print(f"machine: {machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    with tempfile.TemporaryDirectory() as tmp:
+        index = None
+        if not {"ingest"} <= skip or not {"retrieval", "scale"} <= skip:
+            index = bench_ingest(Path(tmp), args.docs)
+        if "retrieval" not in skip:
+            bench_retrieval(index)
+        if "scale" not in skip:
+            bench_scale(index, [int(s) for s in args.sizes.split(",") if s])
+    if "answers" not in skip:
+        bench_answers([r for r in args.runtimes.split(",") if r])
+    if "memory" not in skip:
+        bench_memory()
+
+
+if __name__ == "__main__":
+    main()
