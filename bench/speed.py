@@ -60,17 +60,11 @@ def scifact_jsonl(out: Path, n: int | None) -> int:
 
 
 def dense_ndcg(index, emb, questions) -> float:
-    from rag.evaluate.metrics import retrieval_scores
+    from rag.vectors import all_vectors
 
-    vals = []
-    qvecs = emb.embed([q.question for q in questions])
-    for q, v in zip(questions, qvecs):
-        ranking = []
-        for chunk, _ in index.search(v, 100):
-            if chunk.article_id not in ranking:
-                ranking.append(chunk.article_id)
-        vals.append(retrieval_scores(q.qrels(), ranking)["ndcg@10"])
-    return float(np.mean(vals))
+    ids, vecs = all_vectors(index.vectors.index)
+    chunks = [index.chunks[int(i)] for i in ids]
+    return _ndcg_of_vectors(chunks, vecs, emb.embed([q.question for q in questions]), questions)
 
 
 def bench_ingest(tmp: Path, n: int | None) -> Path:
@@ -98,7 +92,8 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
         note = "" if n is None else " (corpus subset: not comparable to published figures)"
         print(f"  {dtype}: {secs:.1f} s = {rate[dtype]:.1f} docs/s ({rep.chunks} chunks); "
               f"SciFact test nDCG@10 dense {ndcg:.4f}{note}")
-    texts = [c.text for c in Index.open(tmp / "ix-float32").chunks.values()]
+    chunks = list(Index.open(tmp / "ix-float32").chunks.values())
+    texts = [c.text for c in chunks]
     fp32 = registry.embedder(cfg.embedder, "float32", 0)
     t = time.perf_counter()
     fp32.model.encode(texts, batch_size=64)
@@ -106,7 +101,39 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
     print(f"  bare limit, plain fp32 SentenceTransformer.encode of the same chunks: {bare:.1f} docs/s")
     print(f"  ratios against it: rag index fp32 {rate['float32'] / bare:.2f}, "
           f"rag index bf16 {rate['bfloat16'] / bare:.2f}")
+    try:
+        from bench.onnx_embed import OnnxInt8Embedder
+        onnx = OnnxInt8Embedder(fp32.model, Path.home() / ".cache" / "rag" / "bench-onnx-int8")
+    except ImportError as e:
+        print(f"  int8 ONNX: not measured ({e}; pip install onnxruntime onnx onnxscript)")
+    else:
+        onnx.embed(["warm up"])
+        t = time.perf_counter()
+        vecs = onnx.embed(texts)
+        secs = time.perf_counter() - t
+        ndcg = _ndcg_of_vectors(chunks, vecs, onnx.embed([q.question for q in questions]),
+                                questions)
+        print(f"  int8 ONNX (onnxruntime, embedding only): {docs / secs:.1f} docs/s = "
+              f"{docs / secs / bare:.2f}x the bare fp32 limit; SciFact test nDCG@10 dense {ndcg:.4f}")
     return tmp / f"ix-{cfg.embedder_dtype}"
+
+
+def _ndcg_of_vectors(chunks, vecs, qvecs, questions) -> float:
+    import faiss
+
+    from rag.evaluate.metrics import retrieval_scores
+
+    flat = faiss.IndexFlatIP(vecs.shape[1])
+    flat.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    _, ids = flat.search(np.ascontiguousarray(qvecs, dtype=np.float32), 100)
+    vals = []
+    for q, row in zip(questions, ids):
+        ranking = []
+        for i in row:
+            if i >= 0 and chunks[i].article_id not in ranking:
+                ranking.append(chunks[i].article_id)
+        vals.append(retrieval_scores(q.qrels(), ranking)["ndcg@10"])
+    return float(np.mean(vals))
 
 
 def bench_retrieval(index_dir: Path) -> None:

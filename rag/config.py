@@ -38,7 +38,8 @@ class Config:
     max_new_tokens: int = 200
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
     min_support: float = 0.5  # share of a sentence's content words its passage must hold
-    judge: int = 1  # 1: the generator checks its answer against the cited text (rag.judge)
+    judge: int = 1  # the generator checks its answer: 0 no, 1 against the cited text, 2 as a
+    # follow-up in the answer's conversation (rag.judge)
     threads: int = 0  # 0: all cores
 
 
@@ -60,6 +61,8 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.runtime == "openai" and not cfg.generator_url:
         raise ConfigError("runtime=\"openai\" needs generator_url, the server's API base, "
                           "e.g. generator_url = \"http://127.0.0.1:8000/v1\"")
+    if cfg.judge not in (0, 1, 2):
+        raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate) or 2 (follow-up)")
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg

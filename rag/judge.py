@@ -7,6 +7,10 @@ plainly, the same small model rejects such answers. On the shipped question set 
 four answers the model had made up and kept six of eight right ones; the wording matters: "Is the
 answer supported by the text?" got "yes" every time, "Does the text itself state this answer to
 the question?" did not. It costs one short extra generation (a few tokens).
+
+Two forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
+text; 2 asks as a follow-up in the answer's own conversation, whose prompt llama.cpp still holds
+in its cache, so the passages are not read a second time (measured in the README).
 """
 
 from __future__ import annotations
@@ -28,3 +32,13 @@ def judge_messages(question: str, answer: str, passages: list[str]) -> list[dict
 def says_no(reply: str) -> bool:
     """Only a clear "no" rejects: an unclear reply keeps the answer the other checks passed."""
     return bool(re.match(r"\s*no\b", reply, re.IGNORECASE))
+
+
+def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> list[dict]:
+    """The answer's conversation, its draft, and the same question about the checked answer."""
+    plain = re.sub(r"\s*\[\d+\]", "", answer)
+    return answer_messages + [
+        {"role": "assistant", "content": raw},
+        {"role": "user", "content": f"Proposed answer: {plain}\n\nDo the passages themselves "
+                                    "state this answer to the question? Reply with one word: "
+                                    "yes or no."}]

@@ -22,7 +22,7 @@ from rag import registry, retrieval
 from rag.citations import citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
-from rag.judge import judge_messages, says_no
+from rag.judge import followup_messages, judge_messages, says_no
 from rag.prompt import REFUSAL, build_messages
 from rag.store import Index
 from rag.types import Answer, Hit
@@ -99,14 +99,14 @@ class Pipeline:
             return
 
         pieces: list[str] = []
-        for piece in self.generator.stream(build_messages(query, hits),
-                                           self.config.max_new_tokens, stop):
+        messages = build_messages(query, hits)
+        for piece in self.generator.stream(messages, self.config.max_new_tokens, stop):
             if not pieces:
                 timings["first_token"] = _ms(t0)
             pieces.append(piece)
             yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
-        answer = self._check("".join(pieces), question, query, hits, timings)
+        answer = self._check("".join(pieces), question, query, hits, timings, messages)
         answer.timings_ms["total"] = _ms(t0)
         yield {"type": "answer", "answer": answer}
 
@@ -127,8 +127,8 @@ class Pipeline:
         rewritten = text[0].strip() if text else ""
         return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
 
-    def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict
-               ) -> Answer:
+    def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict,
+               messages: list[dict]) -> Answer:
         """Verify the model's draft against the passages; see rag.citations."""
         parsed = parse_answer(raw, len(hits))
         refusal = Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
@@ -143,8 +143,11 @@ class Pipeline:
             return refusal
         if self.config.judge:
             t = time.perf_counter()
-            reply = "".join(self.generator.stream(judge_messages(
-                question, v.text, [hits[n - 1].chunk.text for n in v.cited]), 3))
+            if self.config.judge == 2:
+                check = followup_messages(messages, raw, v.text)
+            else:
+                check = judge_messages(question, v.text, [hits[n - 1].chunk.text for n in v.cited])
+            reply = "".join(self.generator.stream(check, 3))
             timings["judge"] = _ms(t)
             if says_no(reply):
                 return refusal

@@ -74,8 +74,10 @@ class FakeGenerator:
 
     def _answer(self, messages: list[dict]) -> str:
         user = messages[-1]["content"]
-        if messages[0]["content"] == JUDGE_SYSTEM:  # the answer check: are its words in the text?
-            text = user.split("\n\nQuestion:")[0]
+        if messages[0]["content"] == JUDGE_SYSTEM or user.startswith("Proposed answer:"):
+            # the answer check (either form): are the answer's words in the text?
+            text = (user if messages[0]["content"] == JUDGE_SYSTEM else messages[1]["content"]
+                    ).split("\n\nQuestion:")[0]
             claim = user.split("Proposed answer:")[1].split("\n")[0]
             return "yes" if content_words(claim) <= content_words(text) else "no"
         if "Last question:" in user:  # a follow-up rewrite: name what "it" refers to

@@ -133,8 +133,9 @@ class Scripted:
         self.judged = []
 
     def stream(self, messages, max_new_tokens=200, stop=None):
-        if messages[0]["content"] == JUDGE_SYSTEM:
-            self.judged.append(messages[1]["content"])
+        if messages[0]["content"] == JUDGE_SYSTEM or messages[-1]["content"].startswith(
+                "Proposed answer:"):
+            self.judged.append(messages)
             yield self.verdict
             return
         yield from (w + " " for w in self.text.split(" "))
@@ -152,11 +153,29 @@ def test_answer_the_generator_judges_unstated_is_refused(fake_pipeline):
     text = "Michael Dell confirmed the collaboration on Twitter."
     kept = _with(fake_pipeline, text, "Yes.")
     assert not kept.ask("Who confirmed the collaboration?").refused
-    judged = kept._generator.judged[0]
+    judged = kept._generator.judged[0][1]["content"]
     assert "Proposed answer: Michael Dell confirmed the collaboration on Twitter." in judged
     assert "Michael Dell, CEO of Dell Technologies" in judged  # the cited passage is the text
     a = _with(fake_pipeline, text, "No, it does not.").ask("Who confirmed the collaboration?")
     assert a.refused and a.text == REFUSAL and "judge" in a.timings_ms
+
+
+def test_the_follow_up_judge_asks_in_the_answer_conversation(fake_pipeline):
+    from dataclasses import replace
+
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    pipe = _with(fake_pipeline, text, "yes")
+    pipe.config = replace(pipe.config, judge=2)
+    assert not pipe.ask("Who confirmed the collaboration?").refused
+    convo = pipe._generator.judged[0]
+    # the answer's own prompt first (a prefix the runtime has cached), then its draft, then the ask
+    assert convo[0]["content"].startswith("You are a helpful assistant")
+    assert "Passages:" in convo[1]["content"] and convo[2] == {"role": "assistant",
+                                                               "content": text + " "}
+    assert convo[3]["content"].startswith(
+        "Proposed answer: Michael Dell confirmed the collaboration on Twitter.")
+    pipe._generator.verdict = "No."
+    assert pipe.ask("Who confirmed the collaboration?").refused
 
 
 def test_uncited_but_supported_answer_gets_its_citation(fake_pipeline):
