@@ -177,11 +177,13 @@ def bench_scale(index_dir: Path, sizes: list[int]) -> None:
     print(f"\n## dense search at scale (synthetic: real chunk vectors + noise; "
           f"exact below {vs.EXACT_LIMIT:,} vectors, IVF above)")
     for n in sizes:
-        x = real[rng.integers(0, len(real), n)] + rng.normal(0, 0.04, (n, real.shape[1]))
-        x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+        x = real[rng.integers(0, len(real), n)]
+        x += 0.04 * rng.standard_normal(x.shape, dtype=np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
         ids = np.arange(n, dtype=np.int64)
-        q = real[rng.integers(0, len(real), 200)] + rng.normal(0, 0.04, (200, real.shape[1]))
-        q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+        q = real[rng.integers(0, len(real), 200)]
+        q += 0.04 * rng.standard_normal(q.shape, dtype=np.float32)
+        q /= np.linalg.norm(q, axis=1, keepdims=True)
         exact = vs.FaissVectors.empty(x.shape[1])
         exact.index.add_with_ids(x, ids)
         truth, t_exact = [], []

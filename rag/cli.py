@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question with cited sources")
     ask.add_argument("question")
     ask.add_argument("--index")
-    ask.add_argument("-k", type=int, help="passages to retrieve (default 4)")
+    ask.add_argument("-k", type=int, help="passages put in the prompt (default 3)")
     ask.add_argument("--generator", help="generator name or model folder")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--articles", nargs="+", metavar="PATH",
                      help="build (or reuse) an index of these articles in the output folder")
     ev.add_argument("--out", help="output folder (default: runs/eval-NAME)")
-    ev.add_argument("-k", type=int, help="passages put in the prompt (default 4)")
+    ev.add_argument("-k", type=int, help="passages put in the prompt (default 3)")
     ev.add_argument("--limit", type=int, help="a fixed random sample of N questions")
     ev.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     ev.add_argument("--balanced", action="store_true",

@@ -99,7 +99,7 @@ class Pipeline:
             return
 
         pieces: list[str] = []
-        messages = build_messages(query, hits)
+        messages = build_messages(query, hits, self.config.passage_sentences)
         for piece in self.generator.stream(messages, self.config.max_new_tokens, stop):
             if not pieces:
                 timings["first_token"] = _ms(t0)

@@ -22,14 +22,33 @@ SYSTEM = (
 )
 
 
-def format_passage(n: int, hit: Hit) -> str:
+def format_passage(n: int, hit: Hit, text: str | None = None) -> str:
     head = hit.title or hit.chunk.article_id
     if hit.date:
         head += f" ({hit.date})"
-    return f"[{n}] {head}\n{hit.chunk.text.strip()}"
+    return f"[{n}] {head}\n{(text or hit.chunk.text).strip()}"
 
 
-def build_messages(question: str, hits: list[Hit]) -> list[dict]:
-    passages = "\n\n".join(format_passage(i, h) for i, h in enumerate(hits, 1))
+def window(question: str, text: str, sentences: int) -> str:
+    """The `sentences` consecutive sentences of `text` that share most content words with the
+    question (earliest on ties): what the model reads of a passage when the prompt is trimmed.
+    Prompt reading (prefill) is most of the time to the first token on a CPU."""
+    from rag.chunking import sentence_spans
+    from rag.citations import content_words
+
+    spans = sentence_spans(text)
+    if sentences <= 0 or len(spans) <= sentences:
+        return text
+    q = content_words(question)
+    words = [content_words(text[a:b]) for a, b in spans]
+    best = max(range(len(spans) - sentences + 1),
+               key=lambda i: (len(q & set().union(*words[i:i + sentences])), -i))
+    return text[spans[best][0]:spans[best + sentences - 1][1]]
+
+
+def build_messages(question: str, hits: list[Hit], sentences: int = 0) -> list[dict]:
+    """The chat for the generator; `sentences` > 0 trims each passage to that many sentences."""
+    passages = "\n\n".join(format_passage(i, h, window(question, h.chunk.text, sentences))
+                             for i, h in enumerate(hits, 1))
     user = f"Passages:\n{passages}\n\nQuestion: {question.strip()}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

@@ -26,7 +26,12 @@ def load_plugins() -> None:
         importlib.import_module(mod)
 
 
-def embedder(name: str, dtype: str = "float32", threads: int = 0):
+def embedder(name: str, dtype: str = "auto", threads: int = 0):
+    if dtype == "auto":
+        # bf16 where the CPU computes it natively: 1.8x the fp32 throughput on SciFact with the
+        # same nDCG@10 (README); elsewhere bf16 is emulated and slow, so fp32.
+        from rag.generators import cpu_has_bf16
+        dtype = "bfloat16" if cpu_has_bf16() else "float32"
     key = ("embedder", name, dtype)
     if key not in _LOADED:
         load_plugins()

@@ -168,7 +168,7 @@ def build_ivf(ids: np.ndarray, vecs: np.ndarray):
     nlist, nprobe = ivf_shape(len(ids))
     index = faiss.index_factory(vecs.shape[1], f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(0)
-    sample = vecs[rng.choice(len(vecs), min(len(vecs), nlist * 64), replace=False)]
+    sample = vecs[rng.choice(len(vecs), min(len(vecs), nlist * 40), replace=False)]
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
     ivf = faiss.extract_index_ivf(index)
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id

@@ -9,7 +9,7 @@ from rag.config import Config
 from rag.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline
-from rag.prompt import REFUSAL, build_messages
+from rag.prompt import SYSTEM, REFUSAL, build_messages
 from rag.types import Chunk, Hit
 
 
@@ -219,3 +219,36 @@ def test_follow_up_is_rewritten_with_history(fake_pipeline):
 def test_bad_questions_are_clear_errors(fake_pipeline, q, k, msg):
     with pytest.raises(QuestionError, match=msg):
         fake_pipeline.ask(q, k=k)
+
+
+def test_a_trimmed_prompt_keeps_the_sentences_the_question_is_about():
+    from rag.prompt import window
+
+    text = ("Dell sells laptops. Its headquarters are in Round Rock. Michael Dell founded it in "
+            "1984. The company also builds servers. Nvidia supplies the GPUs for them.")
+    assert window("Who founded Dell, and when?", text, 1) == "Michael Dell founded it in 1984."
+    assert window("Who supplies the GPUs for the servers?", text, 2) == (
+        "The company also builds servers. Nvidia supplies the GPUs for them.")
+    assert window("anything", text, 0) == text and window("anything", text, 9) == text
+
+
+def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
+    from dataclasses import replace
+
+    seen = []
+
+    class Recorder(Scripted):
+        def stream(self, messages, max_new_tokens=200, stop=None):
+            seen.append(messages)
+            yield from super().stream(messages, max_new_tokens, stop)
+
+    full = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                    Recorder("Michael Dell confirmed it."))
+    full.ask("Who confirmed the collaboration?")
+    trimmed = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                       replace(fake_pipeline.config, passage_sentences=1),
+                       Recorder("Michael Dell confirmed it."))
+    trimmed.ask("Who confirmed the collaboration?")
+    prompts = [m[1]["content"] for m in seen if m[0]["content"] == SYSTEM]
+    assert len(prompts) == 2 and len(prompts[1]) < len(prompts[0])
+    assert "Michael Dell" in prompts[1]
