@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-EXACT_LIMIT = 200_000  # below this many vectors search is exact (see bench/speed.py)
+EXACT_LIMIT = 50_000  # below this many vectors search is exact (see bench/speed.py)
 FAISS_FILE = "vectors.faiss"
 
 
