@@ -142,6 +142,7 @@ class LlamaCppGenerator:
     """
 
     def __init__(self, name: str, threads: int | None = None, n_ctx: int = 4096):
+        import atexit
         import os
 
         from rag.models import GENERATORS, gguf_path
@@ -161,6 +162,9 @@ class LlamaCppGenerator:
         self.path = path
         self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(),
                          n_batch=512, verbose=False)
+        # Freed before the interpreter tears down the library's bindings; left to __del__ at
+        # exit, llama-cpp-python prints a TypeError traceback.
+        atexit.register(self.llm.close)
         self._lock = FifoLock()
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
