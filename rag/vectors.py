@@ -15,8 +15,9 @@ One small interface (`VectorStore`), two engines behind it, chosen by configurat
   ones deleted after, and searches drop ids the live version does not hold: an interrupted write
   leaves extra vectors that are never returned, never missing ones.
 
-Vectors are unit length, so inner product is cosine. Left out: product quantisation (it loses
-recall that exact fp32 search at this scale does not need to lose), GPU FAISS.
+Vectors are unit length, so inner product is cosine. Milvus Lite lets one process open its file
+at a time (a second gets a clear error); a Milvus server has no such limit. Left out: product
+quantisation (it loses recall that fp32 vectors at this scale do not need to lose), GPU FAISS.
 """
 
 from __future__ import annotations
@@ -292,4 +293,6 @@ def _milvus_client(uri: str, index_root: Path):
     try:
         return MilvusClient(uri)
     except Exception as e:  # noqa: BLE001 - pymilvus raises its own hierarchy
-        raise ConfigError(f"cannot open the Milvus store {uri}: {e}") from e
+        hint = (" Milvus Lite lets one process open its file at a time: stop the other one (a "
+                "running `rag serve`?) or use a Milvus server." if _is_lite(uri) else "")
+        raise ConfigError(f"cannot open the Milvus store {uri}: {e}.{hint}") from e

@@ -162,3 +162,27 @@ def test_a_read_only_flat_index_is_memory_mapped(tmp_path):
     maps = open("/proc/self/maps").read()
     assert path in maps  # the vectors are read from the mapped file, not copied
     assert top(idx, "rivers and boats")[0][0].startswith("doc3.txt")
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    from rag.errors import ConfigError
+    from tests.conftest import ROOT
+
+    docs = write_corpus(tmp_path / "docs")
+    # Another process builds the index and keeps its Milvus Lite file open (a running server).
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from rag.chunking import ChunkParams; "
+         "from rag.indexing import sync; from tests.fakes import FakeEmbedder; "
+         f"sync([{str(docs)!r}], {str(tmp_path / 'ix')!r}, FakeEmbedder(), ChunkParams(40, 1), "
+         "vectors='milvus.db'); print('open', flush=True); time.sleep(60)"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(ConfigError, match="one process open its file at a time"):
+            Index.open(tmp_path / "ix")
+    finally:
+        holder.kill()
+        holder.wait(10)
