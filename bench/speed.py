@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -37,9 +38,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.core import machine, pct  # noqa: E402
-
 SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
+                if ln.startswith("model name")), platform.processor())
+    import faiss
+    import sentence_transformers
+    import torch
+    import transformers
+    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} "
+            f"threads), transformers {transformers.__version__}, sentence-transformers "
+            f"{sentence_transformers.__version__}, faiss {faiss.__version__}, "
+            f"llama-cpp-python {_version('llama_cpp')}, Python {platform.python_version()}")
+
+
+def _version(module: str) -> str:
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return "not installed"
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))]
 
 
 def ms(xs) -> str:
