@@ -139,7 +139,8 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
                                 questions)
         print(f"  int8 ONNX (onnxruntime, embedding only): {docs / secs:.1f} docs/s = "
               f"{docs / secs / bare:.2f}x the bare fp32 limit; SciFact test nDCG@10 dense {ndcg:.4f}")
-    return tmp / f"ix-{cfg.embedder_dtype}"
+    # the index in the precision the default ("auto") picks on this machine
+    return tmp / f"ix-{registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']}"
 
 
 def _ndcg_of_vectors(chunks, vecs, qvecs, questions) -> float:

@@ -21,7 +21,7 @@ from typing import Callable
 from rag.chunking import ChunkParams, chunk_article
 from rag.embedders import Embedder
 from rag.ingest import Skipped, read_sources
-from rag.store import Index, article_hash, write_lock
+from rag.store import Index, article_hash, vector_spec, write_lock
 from rag.types import Article, Chunk
 
 EMBED_BATCH = 64
@@ -130,14 +130,14 @@ def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool,
     if rebuild:
         try:
             old_index = Index.open(root)
-            old, spec = old_index.articles, vectors or _vector_spec(old_index.manifest)
+            old, spec = old_index.articles, vectors or vector_spec(old_index.manifest)
         except Exception:  # noqa: BLE001 - a damaged index is exactly what --rebuild is for
             old, spec = {}, vectors
         return fresh(spec), dict(old), "asked for"
     idx = Index.open(root, writable=True)
     why = _mismatch(idx.manifest, embedder.info(), params.to_dict(), vectors)
     if why:
-        return fresh(vectors or _vector_spec(idx.manifest)), dict(idx.articles), why
+        return fresh(vectors or vector_spec(idx.manifest)), dict(idx.articles), why
     return idx, {}, None
 
 
@@ -148,14 +148,9 @@ def _mismatch(manifest: dict, info: dict, chunking: dict, vectors: str | None) -
             return f"embedder {key} changed from {old.get(key)} to {info.get(key)}"
     if manifest["chunking"] != chunking:
         return f"chunking changed from {manifest['chunking']} to {chunking}"
-    if vectors is not None and vectors != _vector_spec(manifest):
-        return f"vectors moved from {_vector_spec(manifest)} to {vectors}"
+    if vectors is not None and vectors != vector_spec(manifest):
+        return f"vectors moved from {vector_spec(manifest)} to {vectors}"
     return None
-
-
-def _vector_spec(manifest: dict) -> str:
-    desc = manifest.get("vectors") or {"engine": "faiss"}
-    return "faiss" if desc["engine"] == "faiss" else desc["uri"]
 
 
 def _embed_into(idx: Index, todo: list[Article], embedder: Embedder, params: ChunkParams,

@@ -22,7 +22,7 @@ JUDGE_SYSTEM = "You check answers against a text. Reply with one word: yes or no
 
 def judge_messages(question: str, answer: str, passages: list[str]) -> list[dict]:
     text = "\n".join(passages)
-    plain = re.sub(r"\s*\[\d+\]", "", answer)
+    plain = _unmarked(answer)
     return [{"role": "system", "content": JUDGE_SYSTEM},
             {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n"
                                         f"Proposed answer: {plain}\n\n"
@@ -36,9 +36,13 @@ def says_no(reply: str) -> bool:
 
 def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> list[dict]:
     """The answer's conversation, its draft, and the same question about the checked answer."""
-    plain = re.sub(r"\s*\[\d+\]", "", answer)
+    plain = _unmarked(answer)
     return answer_messages + [
         {"role": "assistant", "content": raw},
         {"role": "user", "content": f"Proposed answer: {plain}\n\nDo the passages themselves "
                                     "state this answer to the question? Reply with one word: "
                                     "yes or no."}]
+
+
+def _unmarked(answer: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", answer)

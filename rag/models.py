@@ -175,3 +175,11 @@ def prepare_generator(name: str) -> str:
             shutil.rmtree(tmp, ignore_errors=True)
     return str(out)
 
+def cpu_has_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (AVX-512 bf16 or AMX); elsewhere it is emulated."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags

@@ -30,7 +30,7 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0):
     if dtype == "auto":
         # bf16 where the CPU computes it natively: 1.8x the fp32 throughput on SciFact with the
         # same nDCG@10 (README); elsewhere bf16 is emulated and slow, so fp32.
-        from rag.generators import cpu_has_bf16
+        from rag.models import cpu_has_bf16
         dtype = "bfloat16" if cpu_has_bf16() else "float32"
     key = ("embedder", name, dtype)
     if key not in _LOADED:
@@ -43,7 +43,7 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0):
     return _LOADED[key]
 
 
-def generator(name: str, threads: int = 0, runtime: str = "transformers", url: str = ""):
+def generator(name: str, threads: int = 0, runtime: str = "llama.cpp", url: str = ""):
     key = ("generator", name, runtime, url)
     if key not in _LOADED:
         load_plugins()

@@ -17,7 +17,7 @@ that is killed half-way leaves the previous version loading as before; stale fol
 on the next write. Reading checks the format, the file sizes and checksums, and says what to do
 when something is off.
 
-Left out: sharing one Milvus Lite file between processes that write (Milvus Lite is embedded).
+Left out: opening one Milvus Lite file from two processes (Milvus Lite is embedded).
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexCorrupt, IndexMissing
 from rag import vectors as vector_stores
+from rag.errors import IndexCorrupt, IndexMissing
 from rag.lexical import Bm25, describe as describe_bm25
 from rag.types import Article, Chunk
-from rag.vectors import VectorStore
 
 FORMAT_VERSION = 1
 _FILES = ("chunks.jsonl", "articles.jsonl")
@@ -55,7 +54,7 @@ class Index:
 
     path: Path
     manifest: dict
-    vectors: VectorStore
+    vectors: vector_stores.VectorStore
     chunks: dict[int, Chunk] = field(default_factory=dict)  # vector id -> chunk
     articles: dict[str, Article] = field(default_factory=dict)
     bm25: Bm25 | None = None  # None while changed in memory; rebuilt when saved
@@ -231,6 +230,12 @@ class Index:
 def _vectors_desc(manifest: dict) -> dict:
     # Indexes written before rag.vectors named their FAISS index under "faiss".
     return manifest.get("vectors") or {"engine": "faiss", "kind": "flat"}
+
+
+def vector_spec(manifest: dict) -> str:
+    """Where an index's vectors live, as the `vectors` setting names it."""
+    desc = _vectors_desc(manifest)
+    return "faiss" if desc["engine"] == "faiss" else desc["uri"]
 
 
 @contextmanager

@@ -55,13 +55,9 @@ class VectorStore(Protocol):
     def describe(self) -> dict: ...
 
 
-def is_milvus(spec: str) -> bool:
-    return spec != "faiss"
-
-
 def create(spec: str, dim: int, index_root: Path) -> VectorStore:
     """A new, empty store for an index at `index_root`; `spec` is "faiss" or a Milvus URI."""
-    if not is_milvus(spec):
+    if spec == "faiss":
         return FaissVectors.empty(dim)
     return MilvusVectors.create(spec, dim, index_root)
 
