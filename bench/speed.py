@@ -1,17 +1,20 @@
 """The speed benchmark: every figure of the README's speed table, each beside its bare limit.
 
-    .venv/bin/python bench/speed.py [--docs N] [--sizes 100000,1000000] [--runtimes transformers,llama.cpp]
+    .venv/bin/python bench/speed.py [--docs N] [--index DIR] [--sizes 100000,1000000]
+                                    [--runtimes transformers,llama.cpp]
                                     [--skip ingest,retrieval,scale,answers,memory]
 
 - ingest: SciFact (../shared/data/scifact, read in place) through the whole `rag index` path with
   the embedder in fp32 and in bf16, then plain fp32 `SentenceTransformer.encode` of the same chunk
   texts in the same process (the bare limit); docs/s, ratios, and SciFact test nDCG@10 (dense
   only) per precision, since a faster embedder is only adopted if it ranks as well.
-- retrieval: the full query path at SciFact size (embed the question, FAISS + BM25, fuse), p50/p95,
-  with the embedding and the search timed apart.
+- retrieval: the full query path (embed the question, FAISS + BM25, fuse) at about 5,000 chunks
+  and at SciFact size, p50/p95, with the embedding and the search timed apart, for questions
+  embedded by the adapter and by the int8 export (rag.query_encoder).
 - scale: synthetic vectors (real SciFact chunk vectors plus noise, so neighbourhoods look like
   real ones) at each size: exact search against the IVF index `rag.vectors` switches to past
-  `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk.
+  `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk; and BM25
+  over as many chunk texts (drawn from the real ones): build time, p50/p95, bytes per chunk.
 - answers: the seed questions through the pipeline per generator runtime: first token and total
   p50/p95, and the refusals (the answers themselves are judged by `rag eval`).
 - memory: peak resident memory (VmHWM) of a real `rag serve` with the default models after
@@ -125,20 +128,16 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
     print(f"  bare limit, plain fp32 SentenceTransformer.encode of the same chunks: {bare:.1f} docs/s")
     print(f"  ratios against it: rag index fp32 {rate['float32'] / bare:.2f}, "
           f"rag index bf16 {rate['bfloat16'] / bare:.2f}")
-    try:
-        from bench.onnx_embed import OnnxInt8Embedder
-        onnx = OnnxInt8Embedder(fp32.model, Path.home() / ".cache" / "rag" / "bench-onnx-int8")
-    except ImportError as e:
-        print(f"  int8 ONNX: not measured ({e}; pip install onnxruntime onnx onnxscript)")
-    else:
-        onnx.embed(["warm up"])
-        t = time.perf_counter()
-        vecs = onnx.embed(texts)
-        secs = time.perf_counter() - t
-        ndcg = _ndcg_of_vectors(chunks, vecs, onnx.embed([q.question for q in questions]),
-                                questions)
-        print(f"  int8 ONNX (onnxruntime, embedding only): {docs / secs:.1f} docs/s = "
-              f"{docs / secs / bare:.2f}x the bare fp32 limit; SciFact test nDCG@10 dense {ndcg:.4f}")
+    # The int8 ONNX export that embeds questions (rag.query_encoder), here run on the documents
+    # too, to see whether it would also be worth using for indexing.
+    onnx = registry.query_encoder(fp32, "onnx-int8", 0)
+    onnx.embed(["warm up"])
+    t = time.perf_counter()
+    vecs = onnx.embed(texts, batch_size=64)
+    secs = time.perf_counter() - t
+    ndcg = _ndcg_of_vectors(chunks, vecs, onnx.embed([q.question for q in questions]), questions)
+    print(f"  int8 ONNX (onnxruntime, embedding only): {docs / secs:.1f} docs/s = "
+          f"{docs / secs / bare:.2f}x the bare fp32 limit; SciFact test nDCG@10 dense {ndcg:.4f}")
     # the index in the precision the default ("auto") picks on this machine
     return tmp / f"ix-{registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']}"
 
@@ -161,7 +160,26 @@ def _ndcg_of_vectors(chunks, vecs, qvecs, questions) -> float:
     return float(np.mean(vals))
 
 
-def bench_retrieval(index_dir: Path) -> None:
+def bench_retrieval(index_dir: Path, tmp: Path) -> None:
+    """The query path at about 5,000 chunks (the first SciFact abstracts) and at all of SciFact,
+    with questions embedded by the adapter ("torch") and by the int8 export ("onnx-int8")."""
+    from rag import registry
+    from rag.chunking import ChunkParams
+    from rag.config import Config
+    from rag.indexing import sync
+
+    cfg = Config()
+    src = tmp / "scifact-5k.jsonl"
+    scifact_jsonl(src, 2000)  # about 2.5 chunks per abstract
+    small = tmp / "ix-5k"
+    sync([src], small, registry.embedder(cfg.embedder, cfg.embedder_dtype, 0),
+         ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+    for folder in (small, index_dir):
+        for encoder in ("torch", "onnx-int8"):
+            _time_retrieval(folder, encoder)
+
+
+def _time_retrieval(index_dir: Path, encoder: str) -> None:
     from rag import registry, retrieval
     from rag.config import Config
     from rag.evaluate.questions import load_beir
@@ -170,7 +188,8 @@ def bench_retrieval(index_dir: Path) -> None:
     cfg = Config()
     index = Index.open(index_dir)
     info = index.embedder_info
-    emb = registry.embedder(info["name"], info.get("dtype", "float32"), 0)
+    emb = registry.query_encoder(registry.embedder(info["name"], info.get("dtype", "float32"), 0),
+                                 encoder, 0)
     qs = [q.question for q in load_beir(SCIFACT).questions]
     emb.embed(qs[:5])
     index.search_bm25("warm up", 5)
@@ -184,8 +203,8 @@ def bench_retrieval(index_dir: Path) -> None:
         embed.append((t1 - t0) * 1000)
         search.append((t2 - t1) * 1000)
         total.append((t2 - t0) * 1000)
-    print(f"\n## retrieval at {len(index.chunks)} chunks ({cfg.retrieval} fusion, embedder "
-          f"{info.get('dtype')}, {len(qs)} SciFact queries)")
+    print(f"\n## retrieval at {len(index.chunks):,} chunks ({cfg.retrieval} fusion, index in "
+          f"{info.get('dtype')}, questions by {encoder}, {len(qs)} SciFact queries)")
     print(f"  whole path {ms(total)}")
     print(f"  of which: embedding the question {ms(embed)}; FAISS + BM25 + fusion {ms(search)}")
 
@@ -196,11 +215,16 @@ def bench_scale(index_dir: Path, sizes: list[int]) -> None:
     from rag import vectors as vs
     from rag.store import Index
 
+    from rag.evaluate.questions import load_beir
+
     base = Index.open(index_dir)
     _, real = vs.all_vectors(base.vectors.index)
+    texts = [c.text for c in base.chunks.values()]
+    queries = [q.question for q in load_beir(SCIFACT).questions]
     rng = np.random.default_rng(0)
     print(f"\n## dense search at scale (synthetic: real chunk vectors + noise; "
-          f"exact below {vs.EXACT_LIMIT:,} vectors, IVF above)")
+          f"exact below {vs.EXACT_LIMIT:,} vectors, IVF above), and BM25 over as many chunk "
+          f"texts drawn from the real ones")
     for n in sizes:
         x = real[rng.integers(0, len(real), n)]
         x += 0.04 * rng.standard_normal(x.shape, dtype=np.float32)
@@ -234,6 +258,31 @@ def bench_scale(index_dir: Path, sizes: list[int]) -> None:
               f"recall@10 vs exact {np.mean(recall):.3f}, {ivf_bytes / n:.0f} B/chunk | "
               f"used: {'exact' if n <= vs.EXACT_LIMIT else 'IVF'}")
         del ivf, x
+        _bm25_at(n, texts, queries, rng)
+
+
+def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
+    """BM25 (rag.lexical) over n chunk texts drawn from the real ones: build time (each index
+    version rebuilds it), query p50/p95 at the pipeline's depth, and size on disk."""
+    from rag.config import Config
+    from rag.lexical import Bm25
+
+    sample = [texts[i] for i in rng.integers(0, len(texts), n)]
+    t = time.perf_counter()
+    bm = Bm25.build(list(range(n)), sample)
+    build = time.perf_counter() - t
+    del sample
+    depth = Config().candidates
+    bm.search(queries[0], depth)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        bm.search(q, depth)
+        times.append((time.perf_counter() - t) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        size = sum(p.stat().st_size for p in bm.save(Path(tmp)))
+    print(f"  {n:>9,} chunks BM25: built in {build:.0f} s, {ms(times)} (top {depth}), "
+          f"{size / n:.0f} B/chunk on disk")
 
 
 def bench_answers(runtimes: list[str]) -> None:
@@ -298,6 +347,8 @@ def bench_memory() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, help="SciFact abstracts to ingest (default: all 5,183)")
+    ap.add_argument("--index", help="a SciFact index already built (for retrieval and scale "
+                                    "without the ingest section)")
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--runtimes", default="transformers,llama.cpp")
     ap.add_argument("--skip", default="", help="comma-separated sections to leave out")
@@ -307,11 +358,11 @@ def main() -> None:
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     with tempfile.TemporaryDirectory() as tmp:
-        index = None
-        if not {"ingest"} <= skip or not {"retrieval", "scale"} <= skip:
+        index = Path(args.index) if args.index else None
+        if "ingest" not in skip or (index is None and not {"retrieval", "scale"} <= skip):
             index = bench_ingest(Path(tmp), args.docs)
         if "retrieval" not in skip:
-            bench_retrieval(index)
+            bench_retrieval(index, Path(tmp))
         if "scale" not in skip:
             bench_scale(index, [int(s) for s in args.sizes.split(",") if s])
     if "answers" not in skip:

@@ -5,9 +5,11 @@
     rag ask "QUESTION" [--index DIR] [-k N] [--json]           answer with cited sources
     rag info [--index DIR]                                     what an index holds
     rag serve [--index DIR] [--host H] [--port P] [--sources PATH...]   web chat and HTTP API
-    rag models prepare [NAME...]                               assemble and convert the generators
-    rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S]
-             [--retrieval-only] [--fail-under METRIC=VALUE...]  measure a question set
+    rag models prepare [NAME...]                               assemble and convert the generators,
+                                                               export the question encoder
+    rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S] [--skip N]
+             [--retrieval-only] [--trade-off] [--fail-under METRIC=VALUE...]
+                                                               measure a question set
     rag eval --compare RUN_A RUN_B                             two runs side by side
 
 Exit codes: 0 ok, 1 other error, 2 bad usage or input, 3 no index, 4 damaged or mismatched index,
@@ -65,9 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-k", type=int, help="passages put in the prompt (default 3)")
     ev.add_argument("--limit", type=int, help="a fixed random sample of N questions")
     ev.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    ev.add_argument("--skip", type=int, default=0,
+                    help="pass over the first N questions of the draw: with --limit, a sample "
+                         "disjoint from --limit N (for tuning apart from testing)")
     ev.add_argument("--balanced", action="store_true",
                     help="sample half answerable, half unanswerable questions")
     ev.add_argument("--retrieval-only", action="store_true", help="retrieval figures only")
+    ev.add_argument("--trade-off", action="store_true",
+                    help="run every check on every question and report, per threshold, the share "
+                         "answered and the share answered wrongly")
     ev.add_argument("--generator", help="generator name or model folder")
     ev.add_argument("--embedder", help="embedder for an index built here (--articles, SQuAD, BEIR)")
     ev.add_argument("--fail-under", nargs="+", metavar="METRIC=VALUE",
@@ -182,6 +190,16 @@ def cmd_models(args) -> int:
                   file=sys.stderr)
             return 2
         print(f"{name}: {prepare_generator(name)}")
+    cfg = load_config(args.config)
+    if cfg.query_encoder == "onnx-int8":
+        from rag import registry
+        from rag.query_encoder import export_int8
+
+        # The int8 export that embeds questions (rag.query_encoder), made now rather than on
+        # the first question.
+        base = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+        if hasattr(base, "tokenizer"):
+            print(f"query encoder: {export_int8(base)}")
     return 0
 
 

@@ -18,6 +18,7 @@ from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
 RUNTIMES = ("transformers", "llama.cpp", "openai")
+QUERY_ENCODERS = ("onnx-int8", "torch")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
     embedder_dtype: str = "auto"  # bfloat16 where the CPU has it natively, else float32
+    # questions: "onnx-int8" (an int8 export of the index's embedder, 2 ms a question) or "torch"
+    query_encoder: str = "onnx-int8"
     generator: str = DEFAULT_GENERATOR
     # llama.cpp: as good on the seed set as transformers and about twice as fast (README)
     runtime: str = "llama.cpp"  # or "transformers", or "openai" (a server)
@@ -65,6 +68,9 @@ def load_config(path: str | None = None, **flags) -> Config:
                           "e.g. generator_url = \"http://127.0.0.1:8000/v1\"")
     if cfg.embedder_dtype not in ("auto", "float32", "bfloat16"):
         raise ConfigError(f"embedder_dtype={cfg.embedder_dtype!r} is not auto, float32 or bfloat16")
+    if cfg.query_encoder not in QUERY_ENCODERS:
+        raise ConfigError(f"query_encoder={cfg.query_encoder!r} is not one of "
+                          f"{', '.join(QUERY_ENCODERS)}")
     if cfg.judge not in (0, 1, 2):
         raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate) or 2 (follow-up)")
     if cfg.retrieval not in RETRIEVAL_MODES:

@@ -34,9 +34,11 @@ REWRITE_SYSTEM = (
 
 
 class Pipeline:
-    def __init__(self, index: Index, embedder, config: Config, generator=None):
+    def __init__(self, index: Index, embedder, config: Config, generator=None,
+                 query_encoder=None):
         self.index = index
-        self.embedder = embedder
+        self.embedder = embedder  # embeds documents (uploads through the chat)
+        self.query_encoder = query_encoder or embedder  # embeds questions
         self.config = config
         self._generator = generator
         self._gen_lock = threading.Lock()
@@ -47,7 +49,8 @@ class Pipeline:
         index = Index.open(config.index)
         info = index.embedder_info
         emb = registry.embedder(info["name"], info.get("dtype", "float32"), config.threads)
-        pipe = cls(index, emb, config)
+        queries = registry.query_encoder(emb, config.query_encoder, config.threads)
+        pipe = cls(index, emb, config, query_encoder=queries)
         if load_generator:
             pipe.generator  # noqa: B018 - load now, not on the first question
         return pipe
@@ -69,14 +72,18 @@ class Pipeline:
     # ---- retrieval -------------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         k = k or self.config.k
-        qvec = self.embedder.embed([query])[0]
+        qvec = self.query_encoder.embed([query])[0]
         # One index version for the whole search, even if a reload happens meanwhile.
         return retrieval.search(self.index, qvec, query, k, self.config.retrieval,
                                 self.config.candidates, self.config.dense_weight)
 
     # ---- answering -------------------------------------------------------------------------
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
-               stop: threading.Event | None = None) -> Iterator[dict]:
+               stop: threading.Event | None = None, audit: bool = False) -> Iterator[dict]:
+        """`audit`: run every check on every question (a weak retrieval still generates, a failed
+        check does not skip the later ones) and keep the checked draft in `checks["draft"]`; the
+        answer itself is decided exactly as without it. This is what `rag eval --trade-off` uses
+        to find how many questions each threshold would answer, and how many wrongly."""
         question = validate_question(question)
         k = _valid_k(self.config.k if k is None else k)
         t0 = time.perf_counter()
@@ -90,12 +97,16 @@ class Pipeline:
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        if not hits or getattr(hits, "strength", hits[0].score) < self.config.min_score:
+        strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
+        weak = not hits or strength < self.config.min_score
+        if weak and not (audit and hits):
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)
+            checks = {"strength": round(strength, 4), "refused_by": "retrieval",
+                      "failed": ["retrieval"]}
             yield {"type": "answer", "answer": Answer(
-                question, REFUSAL, True, (), tuple(hits), timings, query)}
+                question, REFUSAL, True, (), tuple(hits), timings, query, checks)}
             return
 
         pieces: list[str] = []
@@ -104,15 +115,17 @@ class Pipeline:
             if not pieces:
                 timings["first_token"] = _ms(t0)
             pieces.append(piece)
-            yield {"type": "token", "text": piece}
+            if not weak:  # an audited weak retrieval is refused whatever the model writes
+                yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
-        answer = self._check("".join(pieces), question, query, hits, timings, messages)
+        answer = self._check("".join(pieces), question, query, hits, timings, messages,
+                             strength, weak, audit)
         answer.timings_ms["total"] = _ms(t0)
         yield {"type": "answer", "answer": answer}
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
-            stop: threading.Event | None = None) -> Answer:
-        for event in self.stream(question, k, history, stop):
+            stop: threading.Event | None = None, audit: bool = False) -> Answer:
+        for event in self.stream(question, k, history, stop, audit):
             if event["type"] == "answer":
                 return event["answer"]
         raise RuntimeError("the pipeline ended without an answer")  # not reachable
@@ -128,31 +141,51 @@ class Pipeline:
         return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
 
     def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict,
-               messages: list[dict]) -> Answer:
-        """Verify the model's draft against the passages; see rag.citations."""
+               messages: list[dict], strength: float, weak: bool = False,
+               audit: bool = False) -> Answer:
+        """Verify the model's draft against the passages (see rag.citations), in order: the
+        model's own refusal, names or figures no passage holds, sentences no passage supports,
+        then the judge. The first that fails refuses; without `audit` the later ones are skipped."""
         parsed = parse_answer(raw, len(hits))
-        refusal = Answer(question, REFUSAL, True, (), tuple(hits), timings, query)
+        failed = ["retrieval"] if weak else []
+        checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused}
+        v = None
         if parsed.refused:
-            return Answer(question, parsed.text, True, (), tuple(hits), timings, query)
-        sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
-        if novel_terms(parsed.text, sources):
-            # Names or figures that no passage holds come from the model's memory: refuse.
-            return refusal
-        v = verify(parsed.text, hits, self.config.min_support)
-        if not v.cited:
-            return refusal
-        if self.config.judge:
-            t = time.perf_counter()
-            if self.config.judge == 2:
-                check = followup_messages(messages, raw, v.text)
-            else:
-                check = judge_messages(question, v.text, [hits[n - 1].chunk.text for n in v.cited])
-            reply = "".join(self.generator.stream(check, 3))
-            timings["judge"] = _ms(t)
-            if says_no(reply):
-                return refusal
+            failed.append("model")
+        else:
+            sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
+            # Names or figures that no passage holds come from the model's memory.
+            checks["novel_terms"] = novel_terms(parsed.text, sources)
+            if checks["novel_terms"]:
+                failed.append("novel")
+            if audit or not failed:
+                v = verify(parsed.text, hits, self.config.min_support)
+                checks["dropped_sentences"] = len(v.dropped)
+                if not v.cited:
+                    failed.append("support")
+                    v = None
+            if v is not None and self.config.judge and (audit or not failed):
+                t = time.perf_counter()
+                if self.config.judge == 2:
+                    check = followup_messages(messages, raw, v.text)
+                else:
+                    check = judge_messages(question, v.text,
+                                           [hits[n - 1].chunk.text for n in v.cited])
+                reply = "".join(self.generator.stream(check, 3))
+                timings["judge"] = _ms(t)
+                checks["judge"] = "no" if says_no(reply) else "yes"
+                if says_no(reply):
+                    failed.append("judge")
+        checks["failed"] = failed
+        checks["refused_by"] = failed[0] if failed else None
+        if audit and v is not None:
+            checks["draft"] = v.text
+        if parsed.refused and not weak:
+            return Answer(question, parsed.text, True, (), tuple(hits), timings, query, checks)
+        if failed:
+            return Answer(question, REFUSAL, True, (), tuple(hits), timings, query, checks)
         return Answer(question, v.text, False, tuple(citations_for(v, hits)), tuple(hits),
-                      timings, query)
+                      timings, query, checks)
 
     def facts(self) -> dict:
         m = self.index.manifest

@@ -43,6 +43,21 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0):
     return _LOADED[key]
 
 
+def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
+    """What embeds questions for an index embedded by `base`: `base` itself ("torch", or any
+    embedder that is not a sentence-transformers model, such as the test fakes), or its int8
+    ONNX export (rag.query_encoder)."""
+    from rag.embedders import SentenceTransformerEmbedder
+
+    if kind == "torch" or not isinstance(base, SentenceTransformerEmbedder):
+        return base
+    key = ("query_encoder", base.name, base.info().get("weights_sha256"), kind)
+    if key not in _LOADED:
+        from rag.query_encoder import OnnxQueryEncoder
+        _LOADED[key] = OnnxQueryEncoder(base, threads=threads or None)
+    return _LOADED[key]
+
+
 def generator(name: str, threads: int = 0, runtime: str = "llama.cpp", url: str = ""):
     key = ("generator", name, runtime, url)
     if key not in _LOADED:

@@ -73,6 +73,10 @@ class Answer:
     passages: tuple[Hit, ...]
     timings_ms: dict
     search_query: str | None = None  # what was searched, when a follow-up was rewritten
+    # What each check found (retrieval strength, the model's own refusal, names or numbers no
+    # passage holds, unsupported sentences, the judge's verdict) and `refused_by`: the first check
+    # that refused, or None. See rag.pipeline.
+    checks: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -83,4 +87,5 @@ class Answer:
             "passages": [dict(h.to_dict(), n=i) for i, h in enumerate(self.passages, 1)],
             "timings_ms": self.timings_ms,
             "search_query": self.search_query or self.question,
+            "checks": self.checks,
         }

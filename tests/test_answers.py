@@ -252,3 +252,45 @@ def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
     prompts = [m[1]["content"] for m in seen if m[0]["content"] == SYSTEM]
     assert len(prompts) == 2 and len(prompts[1]) < len(prompts[0])
     assert "Michael Dell" in prompts[1]
+
+
+def test_checks_say_which_check_refused(fake_pipeline):
+    ok = _with(fake_pipeline, "Michael Dell confirmed the collaboration on Twitter.").ask(
+        "Who confirmed the collaboration?")
+    assert ok.checks["refused_by"] is None and ok.checks["judge"] == "yes"
+    assert ok.checks["strength"] >= fake_pipeline.config.min_score and "draft" not in ok.checks
+    invented = _with(fake_pipeline, "Jensen Huang confirmed it on Twitter.").ask(
+        "Who confirmed the collaboration?")
+    assert invented.refused and invented.checks["refused_by"] == "novel"
+    assert invented.checks["novel_terms"] == ["Huang"]  # "Jensen" only starts the sentence
+    assert "judge" not in invented.checks  # skipped once a check has refused
+    judged = _with(fake_pipeline, "Michael Dell confirmed the collaboration on Twitter.",
+                   "No.").ask("Who confirmed the collaboration?")
+    assert judged.checks["refused_by"] == "judge" and judged.to_dict()["checks"]["judge"] == "no"
+
+
+def test_audit_runs_every_check_and_decides_the_same(fake_pipeline):
+    from dataclasses import replace
+
+    q = "Who confirmed the collaboration?"
+    plain = _with(fake_pipeline, "Jensen Huang confirmed it on Twitter.")
+    audited = plain.ask(q, audit=True)
+    assert audited.refused and audited.text == plain.ask(q).text == REFUSAL
+    assert audited.checks["failed"] == ["novel", "judge"] or audited.checks["failed"] == ["novel"]
+    assert audited.checks["refused_by"] == "novel" and "judge" in audited.checks
+    assert audited.checks["draft"].startswith("Jensen Huang confirmed it on Twitter")
+
+    # A retrieval below min_score: generated and checked for the record, still refused, and
+    # no token of the draft reaches the reader.
+    strict = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                      replace(fake_pipeline.config, min_score=0.99),
+                      Scripted("Michael Dell confirmed the collaboration on Twitter."))
+    events = list(strict.stream(q, audit=True))
+    tokens = "".join(e["text"] for e in events if e["type"] == "token")
+    answer = events[-1]["answer"]
+    assert answer.refused and answer.text == REFUSAL and "Michael" not in tokens
+    assert answer.checks["failed"] == ["retrieval"] and answer.checks["refused_by"] == "retrieval"
+    assert answer.checks["draft"].startswith("Michael Dell confirmed")
+    plain_weak = strict.ask(q)
+    assert plain_weak.checks == {"strength": answer.checks["strength"], "refused_by": "retrieval",
+                                 "failed": ["retrieval"]}

@@ -124,3 +124,21 @@ def test_sample_is_fixed_and_nested(tmp_path):
         draw(pool, 0)
     with pytest.raises(QuestionError, match="balanced"):
         draw(pool, 30, balanced=True)  # only 10 unanswerable
+
+
+def test_skip_draws_a_sample_disjoint_from_the_test_sample():
+    pool = [EvalQuestion(str(i), f"q{i}", ("a",) if i % 2 else ()) for i in range(40)]
+    for balanced in (False, True):
+        test = draw(pool, 10, seed=0, balanced=balanced)
+        dev = draw(pool, 10, seed=0, balanced=balanced, skip=10)
+        assert len(dev) == 10 and not {q.id for q in test} & {q.id for q in dev}
+        # together they are exactly the larger draw
+        assert {q.id for q in test} | {q.id for q in dev} == {
+            q.id for q in draw(pool, 20, seed=0, balanced=balanced)}
+    assert sum(q.answerable for q in draw(pool, 10, seed=0, balanced=True, skip=10)) == 5
+    with pytest.raises(QuestionError, match="after --skip"):
+        draw(pool, 10, balanced=True, skip=36)
+    with pytest.raises(QuestionError, match="--skip"):
+        draw(pool, 5, skip=-1)
+    with pytest.raises(QuestionError, match="leaves no question"):
+        draw(pool, 5, skip=40)

@@ -76,7 +76,7 @@ def test_output_folder(tmp_path, capsys):
     assert [r["id"] for r in rows] == [g["id"] for g in gold]
     for r in rows:
         assert set(r) == {"id", "question", "answers", "answer", "refused", "citations",
-                          "retrieved", "metrics", "timings_ms", "error"}
+                          "retrieved", "metrics", "timings_ms", "checks", "error"}
         assert r["error"] is None and r["retrieved"][0]["article_id"] == "000_d2bc7125750b2eac.txt"
         assert all({"chunk_id", "article_id", "text", "n"} <= set(c) for c in r["citations"])
         assert r["refused"] or r["citations"]  # an answer always cites something

@@ -44,7 +44,7 @@ def cmd_eval(args) -> int:
     from rag.pipeline import Pipeline, _valid_k
 
     qset = load_questions(args.questions)
-    questions = draw(qset.questions, args.limit, args.seed, args.balanced)
+    questions = draw(qset.questions, args.limit, args.seed, args.balanced, args.skip)
     out = Path(args.out or Path("runs") / f"eval-{Path(args.questions).resolve().stem}")
     cfg = load_config(args.config, index=args.index, generator=args.generator,
                       embedder=args.embedder, k=args.k)
@@ -53,8 +53,14 @@ def cmd_eval(args) -> int:
     if not (args.retrieval_only or qset.retrieval_only):
         _valid_k(cfg.k)  # once here, rather than as the same error on every question
     _warn_unknown_evidence(questions, pipe.index.articles)
-    metrics = run_eval(qset, questions, pipe, out, cfg.k, args.retrieval_only)
+    metrics = run_eval(qset, questions, pipe, out, cfg.k, args.retrieval_only,
+                       audit=args.trade_off)
     print(summary(metrics))
+    if metrics.get("trade_off"):
+        from rag.evaluate.tradeoff import table
+
+        print("refusal trade-off (shares of all questions; latencies include the audit's work):")
+        print(table(metrics["trade_off"]))
     print(f"wrote {out}/results.jsonl, metrics.json, report.html")
     failed = check_bounds(metrics, bounds)
     for line in failed:

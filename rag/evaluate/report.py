@@ -1,6 +1,6 @@
 """`report.html`: one self-contained page (no scripts, no external files) with the summary table,
 plots rendered with matplotlib and embedded as base64 PNG (latency distribution, refusal confusion
-matrix, per-metric bars), and the worst questions with their answers, gold answers and cited
+matrix, per-metric bars, and for an audited run the refusal trade-off), and the worst questions with their answers, gold answers and cited
 passages. Left out: interactive charts and per-article breakdowns.
 """
 
@@ -17,9 +17,16 @@ WORST = 20
 def write_report(path: Path, metrics: dict, questions: list, records: list[dict]) -> None:
     parts = [f"<h1>Evaluation report</h1><p>{_config_line(metrics)}</p>",
              "<h2>Summary</h2>", _summary_table(metrics), "<h2>Plots</h2>"]
-    for fig in (_metric_bars(metrics), _latency_plot(records), _confusion_plot(questions, records)):
+    for fig in (_metric_bars(metrics), _latency_plot(records), _confusion_plot(questions, records),
+                _trade_off_plot(metrics.get("trade_off"))):
         if fig is not None:
             parts.append(f'<img alt="plot" src="data:image/png;base64,{_png(fig)}">')
+    if metrics.get("trade_off"):
+        from rag.evaluate.tradeoff import table
+
+        parts.append("<h2>Refusal trade-off</h2><p>Shares of all questions, per retrieval "
+                     "threshold and set of checks (replayed from this audited run).</p>"
+                     f"<pre>{html.escape(table(metrics['trade_off']))}</pre>")
     parts.append(f"<h2>Worst questions (up to {WORST})</h2>")
     parts.extend(_question_block(r) for r in worst(questions, records)[:WORST])
     path.write_text(_PAGE.format(body="\n".join(parts)), encoding="utf-8")
@@ -133,6 +140,25 @@ def _confusion_plot(questions: list, records: list[dict]):
     ax.set_xlabel("the pipeline")
     ax.set_ylabel("the gold answer")
     ax.set_title("Refusals")
+    return fig
+
+
+def _trade_off_plot(result: dict | None):
+    """Share answered wrongly against share answered, one curve per set of checks."""
+    if not result:
+        return None
+    fig = _figure(6, 4)
+    ax = fig.add_subplot()
+    for name, points in result["curves"].items():
+        ax.plot([p["answered"] for p in points], [p["wrong"] for p in points], marker=".",
+                label=name)
+    op = result["operating_point"]
+    ax.plot([op["answered"]], [op["wrong"]], "k*", markersize=14,
+            label=f"chosen (min_score {op['min_score']})")
+    ax.set_xlabel("share of questions answered")
+    ax.set_ylabel("share answered wrongly")
+    ax.set_title("Refusal trade-off")
+    ax.legend(fontsize=8)
     return fig
 
 

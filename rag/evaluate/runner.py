@@ -2,7 +2,7 @@
 
 Each question is retrieved to article depth 100 (`Pipeline.retrieve`, deduplicated to articles)
 for the retrieval figures and, unless retrieval only, answered with `Pipeline.ask`. Its result line
-is appended to `results.jsonl` and flushed at once, so an interrupted run loses at most the
+(with what each check found, `checks`) is appended to `results.jsonl` and flushed at once, so an interrupted run loses at most the
 question in flight; run the same command again and the questions already answered there are not
 asked again (failed ones are). `run.json` records what the answers depend on (question set, index
 contents, embedder, chunking, k, and every pipeline setting: retrieval mode, generator...);
@@ -31,12 +31,16 @@ RESULTS, METRICS, RUN, REPORT = "results.jsonl", "metrics.json", "run.json", "re
 
 
 def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
-             retrieval_only: bool = False, progress_stream=None) -> dict:
-    """Answer `questions` (a sample of `qset`) into `out_dir`; returns the metrics."""
+             retrieval_only: bool = False, progress_stream=None, audit: bool = False) -> dict:
+    """Answer `questions` (a sample of `qset`) into `out_dir`; returns the metrics. `audit` runs
+    every check on every question, for the refusal trade-off (rag.evaluate.tradeoff)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     retrieval_only = retrieval_only or qset.retrieval_only
+    audit = audit and not retrieval_only
     settings = run_settings(qset, pipeline, k, retrieval_only)
+    if audit:  # recorded only when on, so runs from before the option resume as they were
+        settings["audit"] = True
     _check_settings(out, settings)
     done = load_results(out / RESULTS)
     todo = [q for q in questions if q.id not in done]
@@ -44,7 +48,7 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
     with (out / RESULTS).open("a", encoding="utf-8") as fh:
         try:
             for q in todo:
-                rec = ask_one(pipeline, q, k, retrieval_only)
+                rec = ask_one(pipeline, q, k, retrieval_only, audit)
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 fh.flush()
                 done[q.id] = rec
@@ -61,6 +65,10 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
     _atomic(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     metrics = aggregate(questions, records, retrieval_only, answers_known=not qset.retrieval_only,
                         config=run_config(pipeline, k, retrieval_only))
+    if audit:
+        from rag.evaluate.tradeoff import trade_off
+
+        metrics["trade_off"] = trade_off(questions, records, metrics["config"]["pipeline"])
     _atomic(out / METRICS, json.dumps(metrics, indent=1) + "\n")
     from rag.evaluate.report import write_report  # matplotlib loads only when a report is due
 
@@ -68,20 +76,20 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
     return metrics
 
 
-def ask_one(pipeline, q, k: int, retrieval_only: bool) -> dict:
+def ask_one(pipeline, q, k: int, retrieval_only: bool, audit: bool = False) -> dict:
     rec = {"id": q.id, "question": q.question, "answers": list(q.answers), "answer": None,
            "refused": None, "citations": [], "retrieved": [], "metrics": {}, "timings_ms": {},
-           "error": None}
+           "checks": {}, "error": None}
     try:
         t0 = time.perf_counter()
         rec["retrieved"] = article_ranking(pipeline, q.question, DEPTH)
         if retrieval_only:
             rec["timings_ms"] = {"retrieve": round((time.perf_counter() - t0) * 1000, 1)}
         else:
-            answer = pipeline.ask(q.question, k=k)
+            answer = pipeline.ask(q.question, k=k, audit=audit)
             rec.update(answer=answer.text, refused=answer.refused,
                        citations=[c.to_dict() for c in answer.citations],
-                       timings_ms=dict(answer.timings_ms))
+                       timings_ms=dict(answer.timings_ms), checks=dict(answer.checks))
     except Exception as e:  # noqa: BLE001 - one failing question is recorded; the run goes on
         rec["error"] = f"{type(e).__name__}: {e}"
     rec["metrics"] = score_question(q, rec, retrieval_only)
@@ -126,7 +134,7 @@ def load_results(path: Path) -> dict[str, dict]:
 
 # Settings that change what retrieval returns; every other Config field (but where the index is
 # and how many threads run) changes the answers too.
-RETRIEVAL_FIELDS = ("retrieval", "candidates", "dense_weight")
+RETRIEVAL_FIELDS = ("retrieval", "candidates", "dense_weight", "query_encoder")
 # Not settings of a run: where the index is, threads, the embedder for building (queries use the
 # index's own, recorded apart), and k (recorded apart: `-k` overrides it).
 _NOT_SETTINGS = ("index", "threads", "embedder", "embedder_dtype", "k")

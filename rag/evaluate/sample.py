@@ -14,9 +14,14 @@ import random
 from rag.errors import QuestionError
 
 
-def draw(questions: list, limit: int | None, seed: int = 0, balanced: bool = False) -> list:
+def draw(questions: list, limit: int | None, seed: int = 0, balanced: bool = False,
+         skip: int = 0) -> list:
+    """`skip` passes over the first `skip` questions of the same draw, so `--skip 400 --limit 100`
+    is a development sample that shares no question with `--limit 400` (the test sample)."""
     if limit is not None and limit < 1:
         raise QuestionError(f"--limit must be at least 1, not {limit}")
+    if skip < 0:
+        raise QuestionError(f"--skip must be 0 or more, not {skip}")
     rng = random.Random(seed)
     pos = {id(q): i for i, q in enumerate(questions)}
     if balanced:
@@ -24,16 +29,20 @@ def draw(questions: list, limit: int | None, seed: int = 0, balanced: bool = Fal
         no = _shuffled([q for q in questions if not q.answerable], rng)
         if not yes or not no:
             raise QuestionError("--balanced needs both answerable and unanswerable questions")
+        yes, no = yes[skip // 2:], no[skip - skip // 2:]
         want = limit if limit is not None else 2 * min(len(yes), len(no))
         half = want // 2
-        if half > len(yes) or want - half > len(no):
+        if half > len(yes) or want - half > len(no) or want < 1:
             raise QuestionError(f"cannot draw {want} balanced questions from {len(yes)} "
-                                f"answerable and {len(no)} unanswerable ones")
+                                f"answerable and {len(no)} unanswerable ones (after --skip {skip})")
         picked = yes[:half] + no[:want - half]
-    elif limit is None or limit >= len(questions):
+    elif not skip and (limit is None or limit >= len(questions)):
         return list(questions)
     else:
-        picked = _shuffled(list(questions), rng)[:limit]
+        rest = _shuffled(list(questions), rng)[skip:]
+        if not rest:
+            raise QuestionError(f"--skip {skip} leaves no question of {len(questions)}")
+        picked = rest[:limit]
     return sorted(picked, key=lambda q: pos[id(q)])
 
 

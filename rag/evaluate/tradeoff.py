@@ -1,0 +1,89 @@
+"""The refusal trade-off: how many questions a setting of the checks answers, and how many wrongly.
+
+An audited run (`rag eval --trade-off`, `Pipeline.ask(audit=True)`) generates an answer for every
+question and runs every check on it, recording in `checks` the retrieval strength, which checks
+failed and the checked draft. From that one run this module replays, without the model, what the
+pipeline would have answered under other settings:
+- the retrieval threshold `min_score`, swept over every strength seen (the first check, so a
+  replay is exact: above it the same draft is generated and checked);
+- the optional checks switched on or off: the names/numbers check ("novel") and the judge.
+The model's own refusal and the support check always apply (without them an answer carries no
+checked citation).
+
+For each setting: `answered` is the share of all questions answered, `wrong` the share answered
+wrongly (an unanswerable question answered, or an answerable one whose answer holds no accepted
+answer, the `contains` test), `right` the share answered rightly. Left out: sweeping
+`min_support`, which changes the text of the answer and so needs the model again.
+"""
+
+from __future__ import annotations
+
+from rag.evaluate.metrics import contains
+
+# name -> the optional checks in force
+POLICIES = {
+    "model + support": (),
+    "+ names/numbers": ("novel",),
+    "+ judge": ("judge",),
+    "all checks": ("novel", "judge"),
+}
+ALWAYS = ("model", "support")
+
+
+def replay(questions: list, records: list[dict]) -> list[dict]:
+    """Per question: strength, the checks that failed (retrieval aside), whether a draft exists
+    and whether it is right."""
+    out = []
+    for q, r in zip(questions, records):
+        c = r.get("checks") or {}
+        draft = c.get("draft")
+        out.append({"strength": float(c.get("strength", 0.0)),
+                    "failed": set(c.get("failed") or []) - {"retrieval"},
+                    "draft": draft is not None,
+                    "right": bool(draft) and q.answerable and contains(draft, q.answers),
+                    "error": bool(r.get("error"))})
+    return out
+
+
+def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float]) -> list[dict]:
+    active = set(ALWAYS) | set(optional)
+    n = len(rows) or 1
+    points = []
+    for t in thresholds:
+        answered = [r for r in rows if not r["error"] and r["draft"] and r["strength"] >= t
+                    and not (r["failed"] & active)]
+        right = sum(r["right"] for r in answered)
+        points.append({"min_score": round(t, 4), "answered": len(answered) / n,
+                       "wrong": (len(answered) - right) / n, "right": right / n})
+    return points
+
+
+STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def trade_off(questions: list, records: list[dict], config: dict) -> dict:
+    """metrics.json's `trade_off` for an audited run; `config` is the run's pipeline settings."""
+    rows = replay(questions, records)
+    strengths = sorted({round(r["strength"], 4) for r in rows})
+    thresholds = [0.0] + [s for s in strengths if s > 0] + [1.01]
+    checks = ["novel"] + (["judge"] if config.get("judge") else [])
+    min_score = float(config.get("min_score") or 0.0)
+    return {"n": len(rows),
+            "curves": {name: curve(rows, opt, thresholds) for name, opt in POLICIES.items()},
+            "steps": {name: curve(rows, opt, list(STEPS)) for name, opt in POLICIES.items()},
+            "operating_point": dict(curve(rows, tuple(checks), [min_score])[0], checks=checks)}
+
+
+def table(result: dict) -> str:
+    """A plain-text table: each policy at a few thresholds (answered / wrong shares)."""
+    names = list(result["steps"])
+    lines = ["min_score  " + "  ".join(f"{name:>17}" for name in names),
+             " " * 11 + "  ".join(f"{'answered  wrong':>17}" for _ in names)]
+    for i, t in enumerate(STEPS):
+        cells = [f"{result['steps'][n][i]['answered']:>8.3f} {result['steps'][n][i]['wrong']:>8.3f}"
+                 for n in names]
+        lines.append(f"{t:>9.2f}  " + "  ".join(f"{c:>17}" for c in cells))
+    op = result["operating_point"]
+    lines.append(f"chosen: min_score {op['min_score']}, checks {', '.join(op['checks'])}: "
+                 f"answered {op['answered']:.3f}, wrong {op['wrong']:.3f}, right {op['right']:.3f}")
+    return "\n".join(lines)

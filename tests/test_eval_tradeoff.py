@@ -1,0 +1,74 @@
+"""The refusal trade-off replayed from an audited run: shares answered and answered wrongly per
+retrieval threshold and set of checks, by hand, and `rag eval --trade-off` end to end (fakes)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.evaluate.questions import EvalQuestion
+from rag.evaluate.tradeoff import table, trade_off
+from tests.test_eval_run import run
+
+
+def _q(i, answers):
+    return EvalQuestion(id=f"q{i}", question=f"question {i}?", answers=tuple(answers))
+
+
+def _rec(strength, failed, draft):
+    checks = {"strength": strength, "failed": failed}
+    if draft is not None:
+        checks["draft"] = draft
+    return {"checks": checks, "error": None}
+
+
+def test_trade_off_by_hand():
+    questions = [_q(1, ["Paris"]), _q(2, ["1984"]), _q(3, []), _q(4, []), _q(5, ["blue"])]
+    records = [
+        _rec(0.6, [], "It is Paris [1]."),                  # right, passes everything
+        _rec(0.3, ["judge"], "It was 1984 [1]."),           # right, but the judge said no
+        _rec(0.2, ["novel"], "Made up by Bob [1]."),        # unanswerable, invented name
+        _rec(0.1, ["retrieval"], "Something [2]."),         # unanswerable, weak retrieval
+        _rec(0.5, ["model"], None),                         # the model refused: no draft
+    ]
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1})
+    op = t["operating_point"]
+    assert op["checks"] == ["novel", "judge"] and op["min_score"] == 0.15
+    assert (op["answered"], op["wrong"], op["right"]) == (0.2, 0.0, 0.2)  # only q1
+    steps = dict(zip((0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
+                     t["steps"]["model + support"]))
+    # No optional check: q1, q2, q3, q4 answered at 0; q3 and q4 are wrong.
+    assert steps[0.0]["answered"] == pytest.approx(0.8) and steps[0.0]["wrong"] == pytest.approx(0.4)
+    assert steps[0.15]["answered"] == pytest.approx(0.6) and steps[0.15]["wrong"] == pytest.approx(0.2)
+    assert steps[0.25]["answered"] == pytest.approx(0.4) and steps[0.25]["wrong"] == 0.0
+    assert steps[0.5]["answered"] == pytest.approx(0.2)
+    novel = dict(zip((0.0, 0.1), t["steps"]["+ names/numbers"]))
+    assert novel[0.0]["answered"] == pytest.approx(0.6) and novel[0.0]["wrong"] == pytest.approx(0.2)
+    curve = t["curves"]["all checks"]
+    assert [p["answered"] for p in curve] == sorted((p["answered"] for p in curve), reverse=True)
+    assert "chosen: min_score 0.15" in table(t)
+
+
+def test_eval_trade_off_end_to_end(tmp_path, capsys):
+    out = tmp_path / "audit"
+    assert run(out, "--trade-off") == 0
+    printed = capsys.readouterr().out
+    assert "refusal trade-off" in printed and "chosen: min_score" in printed
+    m = json.loads((out / "metrics.json").read_text())
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert all("failed" in r["checks"] and "strength" in r["checks"] for r in rows)
+    t = m["trade_off"]
+    assert t["n"] == 24 and set(t["curves"]) == {"model + support", "+ names/numbers", "+ judge",
+                                                   "all checks"}
+    # The chosen point replays the run itself: its answered share is the run's.
+    answered = sum(not r["refused"] for r in rows) / 24
+    assert t["operating_point"]["answered"] == pytest.approx(answered)
+    page = (out / "report.html").read_text()
+    assert "Refusal trade-off" in page and page.count("data:image/png;base64,") == 4
+
+    plain = tmp_path / "plain"
+    assert run(plain) == 0
+    assert "trade_off" not in json.loads((plain / "metrics.json").read_text())
+    plain_rows = [json.loads(x) for x in (plain / "results.jsonl").read_text().splitlines()]
+    assert [r["answer"] for r in plain_rows] == [r["answer"] for r in rows]
