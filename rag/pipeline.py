@@ -23,7 +23,7 @@ from rag.citations import citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
 from rag.judge import followup_messages, judge_messages, says_no
-from rag.prompt import REFUSAL, build_messages
+from rag.prompt import REFUSAL, build_messages, format_passage
 from rag.store import Index
 from rag.types import Answer, Hit
 
@@ -169,8 +169,10 @@ class Pipeline:
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
                 else:
+                    # With each passage's title and date, as the model read it: an answer
+                    # may take the date from there ("published on June 20, 2024").
                     check = judge_messages(question, v.text,
-                                           [hits[n - 1].chunk.text for n in v.cited])
+                                           [format_passage(n, hits[n - 1]) for n in v.cited])
                 reply = "".join(self.generator.stream(check, 3))
                 timings["judge"] = _ms(t)
                 checks["judge"] = "no" if says_no(reply) else "yes"

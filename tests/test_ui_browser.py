@@ -106,6 +106,9 @@ def test_refusal_looks_like_one_and_shows_what_was_searched(page):
     assert page.locator(f"{BOT} .refusal").count() == 1
     assert page.locator("#sources .source").count() >= 1 or "No passages" in page.inner_text(
         "#sources")
+    if page.locator("#sources .source").count():  # why it was refused, in words
+        why = page.inner_text("#sources .refused-why")
+        assert "These were searched" in why and len(why) > len("These were searched:")
 
 
 def test_stop_button_really_stops(page, server):

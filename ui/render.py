@@ -81,17 +81,37 @@ def searched_html(question: str, search_query: str | None) -> str:
     return ""
 
 
+# Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
+REASONS = {
+    "retrieval": "No passage is close enough to the question to answer it from.",
+    "model": "The model found no answer in these passages.",
+    "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
+    "support": "No passage supports the draft answer's sentences, so it was withheld.",
+    "judge": "Checked against the passages it cited, the draft answer is not stated there, "
+             "so it was withheld.",
+}
+
+
+def refusal_reason(checks: dict | None) -> str:
+    why = (checks or {}).get("refused_by")
+    if why not in REASONS:
+        return "Nothing retrieved answers this."
+    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]))
+
+
 def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
                  citations: tuple[Citation, ...] = (), search_query: str | None = None,
-                 refused: bool = False) -> str:
-    """The sources panel: cited passages with their supporting sentence marked, then the rest."""
+                 refused: bool = False, checks: dict | None = None) -> str:
+    """The sources panel: cited passages with their supporting sentence marked, then the rest;
+    for a refusal, which check refused first."""
     cited = {c.n: c for c in citations}
     out = [searched_html(question, search_query)]
     for c in citations:
         out.append(_passage(c.n, c.hit, c.support, True))
     rest = [(i, h) for i, h in enumerate(hits, 1) if i not in cited]
     if refused and hits:
-        out.append('<div class="note">Nothing retrieved answers this; these were searched:</div>')
+        out.append(f'<div class="note refused-why">{esc(refusal_reason(checks))} '
+                   'These were searched:</div>')
     elif not hits:
         out.append('<div class="note">No passages were retrieved.</div>')
     if rest:
@@ -103,7 +123,7 @@ def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
 
 def answer_sources_html(answer: Answer) -> str:
     return sources_html(answer.question, answer.passages, answer.citations,
-                        answer.search_query, answer.refused)
+                        answer.search_query, answer.refused, answer.checks)
 
 
 def timings_text(t: dict) -> str:
