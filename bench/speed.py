@@ -312,10 +312,35 @@ def bench_answers(runtimes: list[str]) -> None:
                 first.append(a.timings_ms["first_token"] / 1000)
                 total.append(a.timings_ms["total"] / 1000)
                 refused += a.refused
-        print(f"  {runtime} ({pipe.generator.info().get('dtype')}): load {load:.1f} s; first token "
-              f"p50 {statistics.median(first):.2f} s, p95 {pct(first, 95):.2f} s; total p50 "
-              f"{statistics.median(total):.2f} s, p95 {pct(total, 95):.2f} s; "
-              f"refused {refused}/{len(questions)}")
+            print(f"  {runtime} ({pipe.generator.info().get('dtype')}): load {load:.1f} s; first "
+                  f"token p50 {statistics.median(first):.2f} s, p95 {pct(first, 95):.2f} s; total "
+                  f"p50 {statistics.median(total):.2f} s, p95 {pct(total, 95):.2f} s; "
+                  f"refused {refused}/{len(questions)}")
+            if runtime == "llama.cpp":
+                _bare_prefill(pipe, questions, statistics.median(first))
+
+
+def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
+    """The bare limit of the first token: llama.cpp reading the same prompts (ChatML, as the
+    packaged models' template writes them) into an empty cache, nothing else."""
+    from rag.prompt import build_messages
+
+    llm = pipe.generator.llm
+    secs, sizes = [], []
+    for q in questions:
+        msgs = build_messages(q["question"], pipe.retrieve(q["question"]),
+                              pipe.config.passage_sentences)
+        chatml = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs)
+        tokens = llm.tokenize((chatml + "<|im_start|>assistant\n").encode(), special=True)
+        llm.reset()
+        t = time.perf_counter()
+        llm.eval(tokens)
+        secs.append(time.perf_counter() - t)
+        sizes.append(len(tokens))
+    bare = statistics.median(secs)
+    print(f"  bare limit, llama.cpp reading the same prompts ({statistics.median(sizes):.0f} "
+          f"tokens p50): p50 {bare:.2f} s = {sum(sizes) / sum(secs):.0f} tokens/s; first token "
+          f"p50 / this: {first_p50 / bare:.2f}")
 
 
 def bench_memory() -> None:
