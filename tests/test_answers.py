@@ -156,7 +156,7 @@ def test_answer_the_generator_judges_unstated_is_refused(fake_pipeline):
     judged = kept._generator.judged[0][1]["content"]
     assert "Proposed answer: Michael Dell confirmed the collaboration on Twitter." in judged
     assert "Michael Dell, CEO of Dell Technologies" in judged  # the cited passage is the text
-    assert "(2024-06-20)" in judged  # with its date, as the model read it
+    assert "(Published 2024-06-20.)" in judged  # with its date, which an answer may use
     a = _with(fake_pipeline, text, "No, it does not.").ask("Who confirmed the collaboration?")
     assert a.refused and a.text == REFUSAL and "judge" in a.timings_ms
 
