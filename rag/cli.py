@@ -144,7 +144,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from rag.pipeline import Pipeline
+    from rag.pipeline import Pipeline, why_refused
 
     cfg = load_config(args.config, index=args.index, generator=args.generator)
     pipe = Pipeline.open(cfg)
@@ -159,7 +159,7 @@ def cmd_ask(args) -> int:
         return 0
     print()
     if answer.refused:
-        print("\n(refused: the retrieved passages do not answer this)")
+        print(f"\n(refused: {why_refused(answer.checks)})")
     for c in answer.citations:
         h = c.hit
         print(f"\n[{c.n}] {h.title}" + (f" ({h.date})" if h.date else "") + f" — {h.chunk.id}")

@@ -194,6 +194,25 @@ class Pipeline:
                 "updated": m.get("updated")}
 
 
+# Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
+REASONS = {
+    "retrieval": "No passage is close enough to the question to answer it from.",
+    "model": "The model found no answer in these passages.",
+    "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
+    "support": "No passage supports the draft answer's sentences, so it was withheld.",
+    "judge": "Checked against the passages it cited, the draft answer is not stated there, "
+             "so it was withheld.",
+}
+
+
+def why_refused(checks: dict | None) -> str:
+    """A refusal's reason in words, for the chat and the CLI."""
+    why = (checks or {}).get("refused_by")
+    if why not in REASONS:
+        return "Nothing retrieved answers this."
+    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]))
+
+
 def validate_question(question) -> str:
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")

@@ -54,6 +54,8 @@ def test_refusal_is_marked(env, capsys):
     main(["ask", "When did xAI last raise money?", "--index", "ix"])
     out = capsys.readouterr().out
     assert out.startswith("The articles don't say.") and "refused" in out
+    # with the reason in words: nothing in the article is near this question
+    assert "(refused: No passage is close enough to the question to answer it from.)" in out
 
 
 def test_errors_have_messages_and_exit_codes(env, capsys):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from rag import registry
+from rag.pipeline import REASONS, why_refused
 from ui import feedback, render
 from ui.chat import load_examples
 from ui.uploads import MAX_BYTES, add_uploads, safe_name, store
@@ -48,15 +49,15 @@ def test_a_refusal_says_which_check_refused(fake_pipeline):
     from dataclasses import replace
 
     a = fake_pipeline.ask("What is the recipe for sourdough bread with rye flour?")
-    assert a.refused and a.checks["refused_by"] in render.REASONS
+    assert a.refused and a.checks["refused_by"] in REASONS
     out = render.answer_sources_html(a)
-    assert render.esc(render.refusal_reason(a.checks)) in out and "These were searched" in out
+    assert render.esc(why_refused(a.checks)) in out and "These were searched" in out
     invented = replace(a, checks={"refused_by": "novel", "novel_terms": ["Huang", "2019"]})
     assert render.esc("named things no passage holds (Huang, 2019)") in render.answer_sources_html(
         invented)
     judged = render.answer_sources_html(replace(a, checks={"refused_by": "judge"}))
     assert "not stated there" in judged
-    assert render.refusal_reason({}) == "Nothing retrieved answers this."
+    assert why_refused({}) == "Nothing retrieved answers this."
 
 
 def test_links_only_from_web_urls(fake_pipeline):

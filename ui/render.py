@@ -13,6 +13,7 @@ import html
 import re
 from pathlib import Path
 
+from rag.pipeline import why_refused
 from rag.types import Answer, Citation, Hit
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -81,24 +82,6 @@ def searched_html(question: str, search_query: str | None) -> str:
     return ""
 
 
-# Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
-REASONS = {
-    "retrieval": "No passage is close enough to the question to answer it from.",
-    "model": "The model found no answer in these passages.",
-    "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
-    "support": "No passage supports the draft answer's sentences, so it was withheld.",
-    "judge": "Checked against the passages it cited, the draft answer is not stated there, "
-             "so it was withheld.",
-}
-
-
-def refusal_reason(checks: dict | None) -> str:
-    why = (checks or {}).get("refused_by")
-    if why not in REASONS:
-        return "Nothing retrieved answers this."
-    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]))
-
-
 def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
                  citations: tuple[Citation, ...] = (), search_query: str | None = None,
                  refused: bool = False, checks: dict | None = None) -> str:
@@ -110,7 +93,7 @@ def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
         out.append(_passage(c.n, c.hit, c.support, True))
     rest = [(i, h) for i, h in enumerate(hits, 1) if i not in cited]
     if refused and hits:
-        out.append(f'<div class="note refused-why">{esc(refusal_reason(checks))} '
+        out.append(f'<div class="note refused-why">{esc(why_refused(checks))} '
                    'These were searched:</div>')
     elif not hits:
         out.append('<div class="note">No passages were retrieved.</div>')
