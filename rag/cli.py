@@ -190,16 +190,14 @@ def cmd_models(args) -> int:
                   file=sys.stderr)
             return 2
         print(f"{name}: {prepare_generator(name)}")
-    cfg = load_config(args.config)
-    if cfg.query_encoder == "onnx-int8":
-        from rag import registry
-        from rag.query_encoder import export_int8
+    from rag import registry
 
-        # The int8 export that embeds questions (rag.query_encoder), made now rather than on
-        # the first question.
-        base = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
-        if hasattr(base, "tokenizer"):
-            print(f"query encoder: {export_int8(base)}")
+    # The question encoder (rag.query_encoder), exported now rather than on the first question.
+    cfg = load_config(args.config)
+    base = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+    encoder = registry.query_encoder(base, cfg.query_encoder, cfg.threads)
+    if encoder is not base:
+        print(f"query encoder: {encoder.path}")
     return 0
 
 

@@ -26,7 +26,7 @@ class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
     embedder_dtype: str = "auto"  # bfloat16 where the CPU has it natively, else float32
-    # questions: "onnx-int8" (an int8 export of the index's embedder, 2 ms a question) or "torch"
+    # questions: "onnx-int8" (an int8 export of the index's embedder, 3 ms a question) or "torch"
     query_encoder: str = "onnx-int8"
     generator: str = DEFAULT_GENERATOR
     # llama.cpp: as good on the seed set as transformers and about twice as fast (README)

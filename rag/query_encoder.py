@@ -1,8 +1,8 @@
 """Questions embedded by onnxruntime from an int8 export of the index's own embedder.
 
 A question is one short text, and for one short text PyTorch's per-call overhead, not arithmetic,
-is most of the time: MiniLM takes about 11 ms a question through `SentenceTransformer.encode`
-here, the int8 export about 2 ms, which is what brings retrieval under 5 ms (README). Documents
+is most of the time: MiniLM takes about 8 ms a question through `SentenceTransformer.encode`
+here, the int8 export about 3 ms, which is what brings retrieval under 5 ms (README). Documents
 are still embedded by the sentence-transformers adapter (in bf16 or fp32), so the index does not
 change; on SciFact, int8 question vectors against the bf16 index give nDCG@10 0.7221, against
 0.7234 with the adapter's own (bench/speed.py prints both).
@@ -12,8 +12,8 @@ int8 weights per channel) is written once per machine into the model cache, unde
 sha256, atomically: an interrupted export leaves nothing that a later run would load.
 `rag models prepare` does it at set-up; otherwise the first question does (a few seconds).
 
-Left out: exporting models other than BERT-style sentence-transformers with mean pooling (those
-keep the adapter: `query_encoder = "torch"`).
+Left out: exporting models other than BERT-style sentence-transformers with mean pooling; for
+those `exportable` is false and questions go through the adapter, as with `query_encoder = "torch"`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ import numpy as np
 from rag.errors import ModelMissing
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def exportable(base) -> bool:
+    """Whether `base` (a SentenceTransformerEmbedder) is what this export reproduces: a BERT-style
+    encoder (the three inputs) with mean pooling."""
+    modules = list(base.model)
+    if len(modules) < 2:
+        return False
+    config = getattr(getattr(modules[0], "auto_model", None), "config", None)
+    pooling = getattr(modules[1], "pooling_mode", None) or \
+        ("mean" if getattr(modules[1], "pooling_mode_mean_tokens", False) else None)
+    return getattr(config, "model_type", None) == "bert" and pooling == "mean"
 
 
 class OnnxQueryEncoder:

@@ -44,12 +44,13 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0):
 
 
 def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
-    """What embeds questions for an index embedded by `base`: `base` itself ("torch", or any
-    embedder that is not a sentence-transformers model, such as the test fakes), or its int8
-    ONNX export (rag.query_encoder)."""
+    """What embeds questions for an index embedded by `base`: its int8 ONNX export
+    (rag.query_encoder), or `base` itself for "torch" and for what the export does not reproduce
+    (models other than BERT with mean pooling, the test fakes)."""
     from rag.embedders import SentenceTransformerEmbedder
+    from rag.query_encoder import exportable
 
-    if kind == "torch" or not isinstance(base, SentenceTransformerEmbedder):
+    if kind == "torch" or not isinstance(base, SentenceTransformerEmbedder) or not exportable(base):
         return base
     key = ("query_encoder", base.name, base.info().get("weights_sha256"), kind)
     if key not in _LOADED:

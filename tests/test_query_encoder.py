@@ -21,6 +21,20 @@ def test_fakes_and_torch_keep_the_embedder_itself():
     assert registry.query_encoder(fake, "torch") is fake
 
 
+def test_only_bert_with_mean_pooling_is_exported():
+    """Other sentence-transformers models keep their adapter for questions instead of failing."""
+    from types import SimpleNamespace as NS
+
+    def st(model_type, pooling):
+        return NS(model=[NS(auto_model=NS(config=NS(model_type=model_type))),
+                         NS(pooling_mode=pooling)])
+
+    assert query_encoder.exportable(st("bert", "mean"))
+    assert not query_encoder.exportable(st("xlm-roberta", "mean"))
+    assert not query_encoder.exportable(st("bert", "cls"))
+    assert not query_encoder.exportable(NS(model=[NS()]))
+
+
 def test_unknown_encoder_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("RAG_QUERY_ENCODER", "tensorrt")
     with pytest.raises(ConfigError, match="query_encoder='tensorrt' is not one of onnx-int8, torch"):
@@ -51,6 +65,7 @@ def test_a_failed_export_leaves_nothing_to_load(tmp_path, monkeypatch):
 def test_int8_questions_match_the_adapter(real_pipeline):
     base = real_pipeline.embedder
     onnx = real_pipeline.query_encoder
+    assert query_encoder.exportable(base)
     assert type(onnx).__name__ == "OnnxQueryEncoder" and onnx.info()["query_encoder"] == "onnx-int8"
     assert onnx.path.is_file() and onnx.info()["weights_sha256"] == base.info()["weights_sha256"]
     questions = [json.loads(x)["question"] for x in (SEEDS / "questions.jsonl").read_text().splitlines()]

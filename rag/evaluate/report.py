@@ -1,7 +1,8 @@
 """`report.html`: one self-contained page (no scripts, no external files) with the summary table,
 plots rendered with matplotlib and embedded as base64 PNG (latency distribution, refusal confusion
-matrix, per-metric bars, and for an audited run the refusal trade-off), and the worst questions with their answers, gold answers and cited
-passages. Left out: interactive charts and per-article breakdowns.
+matrix, per-metric bars, and for an audited run the refusal trade-off), and the worst questions
+with their answers, gold answers and cited passages. Left out: interactive charts and
+per-article breakdowns.
 """
 
 from __future__ import annotations

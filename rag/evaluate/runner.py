@@ -2,12 +2,12 @@
 
 Each question is retrieved to article depth 100 (`Pipeline.retrieve`, deduplicated to articles)
 for the retrieval figures and, unless retrieval only, answered with `Pipeline.ask`. Its result line
-(with what each check found, `checks`) is appended to `results.jsonl` and flushed at once, so an interrupted run loses at most the
-question in flight; run the same command again and the questions already answered there are not
-asked again (failed ones are). `run.json` records what the answers depend on (question set, index
-contents, embedder, chunking, k, and every pipeline setting: retrieval mode, generator...);
-resuming with different settings is refused, since mixing answers from two setups would make
-figures neither of them earned.
+(with what each check found, `checks`) is appended to `results.jsonl` and flushed at once, so an
+interrupted run loses at most the question in flight; run the same command again and the
+questions already answered there are not asked again (failed ones are). `run.json` records what
+the answers depend on (question set, index contents, embedder, chunking, k, and every pipeline
+setting: retrieval mode, generator...); resuming with different settings is refused, since
+mixing answers from two setups would make figures neither of them earned.
 
 One failing question is recorded with its error and the run goes on. At the end `results.jsonl`
 is rewritten with this sample's questions in order (each scored again, so answers reused from an
