@@ -192,12 +192,14 @@ def cmd_models(args) -> int:
         print(f"{name}: {prepare_generator(name)}")
     from rag import registry
 
-    # The question encoder (rag.query_encoder), exported now rather than on the first question.
+    # The int8 export (rag.query_encoder), made now rather than on the first use.
+    from rag.query_encoder import OnnxQueryEncoder
+
     cfg = load_config(args.config)
     base = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
     encoder = registry.query_encoder(base, cfg.query_encoder, cfg.threads)
-    if encoder is not base:
-        print(f"query encoder: {encoder.path}")
+    if isinstance(encoder, OnnxQueryEncoder):
+        print(f"int8 export of the embedder: {encoder.path}")
     return 0
 
 

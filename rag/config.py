@@ -19,13 +19,16 @@ from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
 RUNTIMES = ("transformers", "llama.cpp", "openai")
 QUERY_ENCODERS = ("onnx-int8", "torch")
+ANSWER_STYLES = ("short", "sentence")
 
 
 @dataclass(frozen=True)
 class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
-    embedder_dtype: str = "auto"  # bfloat16 where the CPU has it natively, else float32
+    # "auto": the int8 ONNX export where it reproduces the model, else bfloat16 where the CPU
+    # has it natively, else float32 (rag.registry.embedder)
+    embedder_dtype: str = "auto"
     # questions: "onnx-int8" (an int8 export of the index's embedder, 3 ms a question) or "torch"
     query_encoder: str = "onnx-int8"
     generator: str = DEFAULT_GENERATOR
@@ -40,11 +43,16 @@ class Config:
     chunk_tokens: int = 200
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     passage_sentences: int = 0  # > 0: the prompt holds only that many sentences of each passage
+    # "short": the few words from a passage that answer, cited; "sentence": one or two sentences
+    answer_style: str = "short"
     max_new_tokens: int = 200
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
     min_support: float = 0.5  # share of a sentence's content words its passage must hold
     judge: int = 1  # the generator checks its answer: 0 no, 1 against the cited text, 2 as a
     # follow-up in the answer's conversation (rag.judge)
+    # the judge's P(yes) below which an answer is refused: chosen on development samples of the
+    # seed set and SQuAD 2.0 (docs/eval.md, "The refusal trade-off")
+    min_judge: float = 0.7
     threads: int = 0  # 0: all cores
 
 
@@ -66,13 +74,19 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.runtime == "openai" and not cfg.generator_url:
         raise ConfigError("runtime=\"openai\" needs generator_url, the server's API base, "
                           "e.g. generator_url = \"http://127.0.0.1:8000/v1\"")
-    if cfg.embedder_dtype not in ("auto", "float32", "bfloat16"):
-        raise ConfigError(f"embedder_dtype={cfg.embedder_dtype!r} is not auto, float32 or bfloat16")
+    if cfg.embedder_dtype not in ("auto", "int8", "float32", "bfloat16"):
+        raise ConfigError(f"embedder_dtype={cfg.embedder_dtype!r} is not auto, int8, float32 or "
+                          "bfloat16")
     if cfg.query_encoder not in QUERY_ENCODERS:
         raise ConfigError(f"query_encoder={cfg.query_encoder!r} is not one of "
                           f"{', '.join(QUERY_ENCODERS)}")
     if cfg.judge not in (0, 1, 2):
         raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate) or 2 (follow-up)")
+    if not 0.0 <= cfg.min_judge <= 1.0:
+        raise ConfigError(f"min_judge={cfg.min_judge} is not a probability from 0 to 1")
+    if cfg.answer_style not in ANSWER_STYLES:
+        raise ConfigError(f"answer_style={cfg.answer_style!r} is not one of "
+                          f"{', '.join(ANSWER_STYLES)}")
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg

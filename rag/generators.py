@@ -26,7 +26,16 @@ class Generator(Protocol):
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None) -> Iterator[str]: ...
 
+    # Optional: the probability that the reply starts with each word (any of its capitalisations),
+    # read off the model's next-token distribution without generating. The judge uses it for a
+    # graded verdict; a generator without it is judged by its written reply (rag.judge).
+    def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]: ...
+
     def info(self) -> dict: ...
+
+
+def _variants(word: str) -> set[str]:
+    return {word.lower(), word.capitalize(), word.upper()}
 
 
 class FifoLock:
@@ -122,6 +131,18 @@ class TransformersGenerator:
             if errors:
                 raise errors[0]
 
+    def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
+        import torch
+
+        with self._lock:
+            enc = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            with torch.inference_mode():
+                logits = self.model(**enc).logits[0, -1].float()
+        probs = torch.softmax(logits, dim=-1)
+        encode = lambda t: self.tokenizer.encode(t, add_special_tokens=False)  # noqa: E731
+        return {w: float(sum(probs[i] for i in _first_tokens(encode, w))) for w in words}
+
     def info(self) -> dict:
         return {"name": self.name, "runtime": "transformers", "dtype": self.dtype,
                 "path": self.path}
@@ -131,8 +152,9 @@ class LlamaCppGenerator:
     """A GGUF model run by llama.cpp (llama-cpp-python), greedy, streaming.
 
     llama.cpp runs the packaged Q4_K_M weights as they are (no conversion) and decodes about 2.5x
-    faster than transformers in bf16 here. It keeps the previous prompt's KV cache and reuses
-    the part a new prompt shares with it (what `judge = 2` relies on).
+    faster than transformers in bf16 here. A prompt that continues the previous one reuses its
+    KV cache (what `judge = 2` relies on); any other is read from an empty cache, so the same
+    prompt always gets the same answer.
     """
 
     def __init__(self, name: str, threads: int | None = None, n_ctx: int = 4096):
@@ -160,10 +182,14 @@ class LlamaCppGenerator:
         # exit, llama-cpp-python prints a TypeError traceback.
         atexit.register(self.llm.close)
         self._lock = FifoLock()
+        self._last_prompt = ""
+        self._heads: dict = {}  # system turn text -> llama.cpp state after reading it
+        self._chat_formatter = None
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None) -> Iterator[str]:
         with self._lock:
+            self._prompt_tokens(messages)  # starts from an empty cache unless it continues
             chunks = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_new_tokens, temperature=0.0, top_k=1,
                 stream=True)
@@ -176,6 +202,71 @@ class LlamaCppGenerator:
                         yield piece
             finally:
                 chunks.close()  # stops decoding: no token is computed after this
+
+    def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
+        """One forward pass over the chat's prompt (from the cache only where the prompt
+        continues the previous one, as in generation), then the next token's distribution."""
+        import numpy as np
+
+        llm = self.llm
+        with self._lock:
+            tokens = self._prompt_tokens(messages)
+            # Keep the cached tokens this prompt starts with; evaluate at least its last token.
+            same = 0
+            for a, b in zip(llm.input_ids[:min(llm.n_tokens, len(tokens) - 1)], tokens):
+                if a != b:
+                    break
+                same += 1
+            llm.n_tokens = same
+            llm.eval(tokens[same:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+            logits = logits.astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        encode = lambda t: llm.tokenize(t.encode("utf-8"), add_bos=False, special=False)  # noqa: E731
+        return {w: float(sum(probs[i] for i in _first_tokens(encode, w))) for w in words}
+
+    def _prompt_tokens(self, messages: list[dict]) -> list[int]:
+        """The chat's prompt tokens, with the cache made ready for them. A prompt that continues
+        the previous one (a follow-up in the same conversation, `judge = 2`) keeps the cache,
+        whose prefix llama.cpp reuses. Any other starts from the saved state of its system turn
+        (the rules, the same for every question: about 70 tokens not read again) or, the first
+        time, from an empty cache. Why not reuse whatever prefix the cache shares: a split at
+        an arbitrary point computes slightly different numbers, which moved near-tie verdicts
+        from one run to the next; split always at the system turn, the same prompt always gives
+        the same result."""
+        llm = self.llm
+        prompt = self._formatter()(messages=messages)
+        text = prompt.prompt
+        tokenize = lambda t: llm.tokenize(t.encode("utf-8"), add_bos=not prompt.added_special,  # noqa: E731
+                                          special=True)
+        tokens = tokenize(text)
+        if not (self._last_prompt and len(text) > len(self._last_prompt)
+                and text.startswith(self._last_prompt)):
+            llm.reset()
+            head = _system_turn(text, messages, self._formatter().eos_token)
+            if head in self._heads:
+                llm.load_state(self._heads[head])
+            elif head:
+                head_tokens = tokenize(head)
+                if len(head_tokens) < len(tokens) and tokens[:len(head_tokens)] == head_tokens:
+                    llm.eval(head_tokens)
+                    if len(self._heads) >= 4:  # a few system prompts: answer, judge, rewrite
+                        self._heads.pop(next(iter(self._heads)))
+                    self._heads[head] = llm.save_state()
+        self._last_prompt = text
+        return tokens
+
+    def _formatter(self):
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        if self._chat_formatter is None:
+            llm = self.llm
+            text = lambda t: llm._model.token_get_text(t) if t != -1 else ""  # noqa: E731
+            self._chat_formatter = Jinja2ChatFormatter(
+                template=llm.metadata["tokenizer.chat_template"], eos_token=text(llm.token_eos()),
+                bos_token=text(llm.token_bos()), stop_token_ids=[llm.token_eos()])
+        return self._chat_formatter
 
     def info(self) -> dict:
         return {"name": self.name, "runtime": "llama.cpp", "dtype": "q4_k_m", "path": self.path}
@@ -240,5 +331,48 @@ class OpenAIGenerator:
             raise ModelMissing(f"cannot reach the generator server {self.url} ({e}); start it, "
                                "or set generator_url / runtime in rag.toml") from e
 
+    def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
+        """From the first token's `top_logprobs`; a server that sends none, or refuses to (as
+        llama-cpp-python's does unless started with all logits), is read by its reply:
+        probability 1 for the word the reply starts with."""
+        import math
+
+        import httpx
+
+        body = {"model": self.name, "messages": messages, "max_tokens": 1, "temperature": 0.0,
+                "logprobs": True, "top_logprobs": 20}
+        try:
+            r = self._client.post("/chat/completions", json=body)
+        except httpx.TransportError as e:
+            raise ModelMissing(f"cannot reach the generator server {self.url} ({e})") from e
+        reply = None
+        if r.status_code == 200:
+            choice = r.json()["choices"][0]
+            top = ((choice.get("logprobs") or {}).get("content") or [{}])[0].get("top_logprobs")
+            if top:
+                pairs = [(t["token"].strip(), math.exp(t["logprob"])) for t in top]
+                return {w: sum(p for tok, p in pairs if tok in _variants(w)) for w in words}
+            reply = (choice.get("message") or {}).get("content")
+        if reply is None:
+            reply = "".join(self.stream(messages, 3))
+        first = (reply.strip().split() or [""])[0].strip(".,!:;")
+        return {w: float(first in _variants(w)) for w in words}
+
     def info(self) -> dict:
         return {"name": self.name, "runtime": "openai", "url": self.url}
+
+
+def _system_turn(prompt: str, messages: list[dict], end: str) -> str | None:
+    """The prompt's text up to the end of its system turn (`end`, the template's end-of-turn
+    token), or None when it has none."""
+    if not messages or messages[0].get("role") != "system" or not end:
+        return None
+    at = prompt.find(messages[0]["content"])
+    stop = prompt.find(end, at + len(messages[0]["content"])) if at >= 0 else -1
+    return prompt[:stop + len(end)] if stop >= 0 else None
+
+
+def _first_tokens(encode, word: str) -> set[int]:
+    """The ids a reply starting with `word` can start with: the first token of each of its
+    capitalisations (a tokenizer may split "Yes" differently from "yes")."""
+    return {ids[0] for v in _variants(word) if (ids := encode(v))}

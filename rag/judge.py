@@ -3,10 +3,16 @@
 The lexical checks in rag.citations catch invented names and figures, but not an answer built
 from words that are all in the passages yet answer something else ("The CEO of Nvidia is Elon
 Musk", from a passage naming Michael Dell as Dell's CEO beside Nvidia and Elon Musk). Asked
-plainly, the same small model rejects such answers. On the shipped question set it rejected all
-four answers the model had made up and kept six of eight right ones; the wording matters: "Is the
-answer supported by the text?" got "yes" every time, "Does the text itself state this answer to
-the question?" did not. It costs one short extra generation (a few tokens).
+plainly, the same small model rejects such answers. The wording matters: "Is the answer supported
+by the text?" got "yes" every time; of the wordings measured on the drafts of the development
+samples (docs/eval.md), "Is the proposed answer correct according to the text?" separated right
+from wrong answers best (AUC 0.78 on SQuAD 2.0, against 0.76 for "Does the text itself state this
+answer to the question?"). It costs one forward pass over the cited text, no generation.
+
+The verdict is graded: the probability the generator gives "yes" against "no" as its first word
+(`yes_probability`), and an answer is refused below `min_judge`. A threshold can then be tuned on a
+development sample (`rag eval --trade-off` replays it) instead of taking the model's coin-flip on a
+near-tie. A generator that cannot give probabilities is read by its written reply (1 or 0).
 
 Two forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
 text; 2 asks as a follow-up in the answer's own conversation, whose prompt llama.cpp still holds
@@ -22,11 +28,23 @@ JUDGE_SYSTEM = "You check answers against a text. Reply with one word: yes or no
 
 def judge_messages(question: str, answer: str, passages: list[str]) -> list[dict]:
     text = "\n".join(passages)
-    plain = _unmarked(answer)
+    plain = unmarked(answer)
     return [{"role": "system", "content": JUDGE_SYSTEM},
             {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n"
                                         f"Proposed answer: {plain}\n\n"
-                                        "Does the text itself state this answer to the question?"}]
+                                        "Is the proposed answer correct according to the text?"}]
+
+
+def yes_probability(generator, messages: list[dict]) -> float:
+    """P(yes) / (P(yes) + P(no)) for the reply's first word; from the reply itself (1.0 unless it
+    is a clear "no") where the generator does not give probabilities."""
+    probabilities = getattr(generator, "word_probabilities", None)
+    if probabilities is not None:
+        p = probabilities(messages, ["yes", "no"])
+        total = p["yes"] + p["no"]
+        if total > 0:
+            return p["yes"] / total
+    return 0.0 if says_no("".join(generator.stream(messages, 3))) else 1.0
 
 
 def says_no(reply: str) -> bool:
@@ -36,7 +54,7 @@ def says_no(reply: str) -> bool:
 
 def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> list[dict]:
     """The answer's conversation, its draft, and the same question about the checked answer."""
-    plain = _unmarked(answer)
+    plain = unmarked(answer)
     return answer_messages + [
         {"role": "assistant", "content": raw},
         {"role": "user", "content": f"Proposed answer: {plain}\n\nDo the passages themselves "
@@ -44,5 +62,6 @@ def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> lis
                                     "yes or no."}]
 
 
-def _unmarked(answer: str) -> str:
+def unmarked(answer: str) -> str:
+    """The answer without its `[n]` markers."""
     return re.sub(r"\s*\[\d+\]", "", answer)

@@ -19,10 +19,10 @@ import time
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.citations import citations_for, novel_terms, parse_answer, verify
+from rag.citations import citations_for, content_words, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
-from rag.judge import followup_messages, judge_messages, says_no
+from rag.judge import followup_messages, judge_messages, unmarked, yes_probability
 from rag.prompt import REFUSAL, build_messages
 from rag.store import Index
 from rag.types import Answer, Hit
@@ -110,7 +110,8 @@ class Pipeline:
             return
 
         pieces: list[str] = []
-        messages = build_messages(query, hits, self.config.passage_sentences)
+        messages = build_messages(query, hits, self.config.passage_sentences,
+                                  self.config.answer_style)
         for piece in self.generator.stream(messages, self.config.max_new_tokens, stop):
             if not pieces:
                 timings["first_token"] = _ms(t0)
@@ -145,7 +146,7 @@ class Pipeline:
                audit: bool = False) -> Answer:
         """Verify the model's draft against the passages (see rag.citations), in order: the
         model's own refusal, names or figures no passage holds, sentences no passage supports,
-        then the judge. The first that fails refuses; without `audit` the later ones are skipped."""
+        an answer made only of the question's words, then the judge. The first that fails refuses; without `audit` the later ones are skipped."""
         parsed = parse_answer(raw, len(hits))
         failed = ["retrieval"] if weak else []
         checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused}
@@ -164,6 +165,10 @@ class Pipeline:
                 if not v.cited:
                     failed.append("support")
                     v = None
+                elif content_words(unmarked(v.text)) <= content_words(f"{question} {query}"):
+                    # "Nvidia" for "Who is the CEO of Nvidia?": words of the question, no answer.
+                    checks["echo"] = True
+                    failed.append("echo")
             if v is not None and self.config.judge and (audit or not failed):
                 t = time.perf_counter()
                 if self.config.judge == 2:
@@ -171,10 +176,11 @@ class Pipeline:
                 else:
                     check = judge_messages(question, v.text,
                                            [_dated(hits[n - 1]) for n in v.cited])
-                reply = "".join(self.generator.stream(check, 3))
+                p_yes = yes_probability(self.generator, check)
                 timings["judge"] = _ms(t)
-                checks["judge"] = "no" if says_no(reply) else "yes"
-                if says_no(reply):
+                checks["judge_p_yes"] = round(p_yes, 4)
+                checks["judge"] = "yes" if p_yes >= self.config.min_judge else "no"
+                if checks["judge"] == "no":
                     failed.append("judge")
         checks["failed"] = failed
         checks["refused_by"] = failed[0] if failed else None
@@ -200,6 +206,7 @@ REASONS = {
     "model": "The model found no answer in these passages.",
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
+    "echo": "The draft answer only repeated words of the question, so it was withheld.",
     "judge": "Checked against the passages it cited, the draft answer is not stated there, "
              "so it was withheld.",
 }

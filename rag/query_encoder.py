@@ -1,19 +1,22 @@
-"""Questions embedded by onnxruntime from an int8 export of the index's own embedder.
+"""The int8 ONNX export of a sentence-transformers embedder, for questions and for documents.
 
 A question is one short text, and for one short text PyTorch's per-call overhead, not arithmetic,
 is most of the time: MiniLM takes about 8 ms a question through `SentenceTransformer.encode`
-here, the int8 export about 3 ms, which is what brings retrieval under 5 ms (README). Documents
-are still embedded by the sentence-transformers adapter (in bf16 or fp32), so the index does not
-change; on SciFact, int8 question vectors against the bf16 index give nDCG@10 0.7221, against
-0.7234 with the adapter's own (bench/speed.py prints both).
+here, the int8 export a few ms, which is what brings retrieval under 5 ms (README). For documents
+the export is the fastest of the precisions measured on SciFact (bench/speed.py: fp32, bf16,
+int8) with the same ranking, so an index can be embedded by it too (`embedder_dtype = "int8"`,
+what "auto" picks for the models it reproduces); questions then go through the same export.
 
-The export (`torch.onnx.export` of the packaged weights, then onnxruntime's `quantize_dynamic`,
-int8 weights per channel) is written once per machine into the model cache, under the weights'
-sha256, atomically: an interrupted export leaves nothing that a later run would load.
-`rag models prepare` does it at set-up; otherwise the first question does (a few seconds).
+The export: `torch.onnx.export` of the packaged fp32 weights with eager attention, so that
+onnxruntime's BERT optimiser recognises and fuses each layer's attention, its embedding with its
+layer norm and its bias with GELU (fused kernels, no per-op overhead), then onnxruntime's
+`quantize_dynamic` (int8 weights per channel; the fused attention becomes its int8 form). It is
+written once per machine into the model cache, under the weights' sha256, atomically: an
+interrupted export leaves nothing that a later run would load. `rag models prepare` does it at
+set-up; otherwise the first use does (a few seconds).
 
 Left out: exporting models other than BERT-style sentence-transformers with mean pooling; for
-those `exportable` is false and questions go through the adapter, as with `query_encoder = "torch"`.
+those `exportable` is false and they run through the adapter (bf16 or fp32).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def exportable(base) -> bool:
 
 
 class OnnxQueryEncoder:
-    """Embeds questions like `base` (a SentenceTransformerEmbedder) does, through an int8 export."""
+    """Embeds texts like `base` (a SentenceTransformerEmbedder) does, through the int8 export."""
 
     def __init__(self, base, threads: int | None = None):
         try:
@@ -62,6 +65,7 @@ class OnnxQueryEncoder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.path), opts,
                                             providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self.session.get_inputs()]
 
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -70,7 +74,7 @@ class OnnxQueryEncoder:
             idx = order[s:s + batch_size]
             enc = self.base.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                       max_length=self.max_tokens, return_tensors="np")
-            feed = {k: enc[k].astype(np.int64) for k in INPUTS}
+            feed = {k: enc[k].astype(np.int64) for k in self._inputs}
             hidden = self.session.run(None, feed)[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
@@ -85,6 +89,14 @@ class OnnxQueryEncoder:
         return dict(self.base.info(), query_encoder="onnx-int8")
 
 
+class OnnxEmbedder(OnnxQueryEncoder):
+    """The export as an index's embedder: the manifest records dtype "int8", so the index is
+    opened with it again and its questions are embedded by it too."""
+
+    def info(self) -> dict:
+        return dict(self.base.info(), dtype="int8")
+
+
 def export_int8(base) -> Path:
     """The int8 ONNX file for `base`'s weights in the model cache, exported on first call."""
     from rag.models import cache_dir
@@ -93,12 +105,15 @@ def export_int8(base) -> Path:
     if not digest:
         raise ModelMissing(f"cannot export {base.name!r} to ONNX: its weights have no hash "
                            "(not a local folder); set query_encoder = \"torch\"")
-    target = cache_dir() / "onnx" / f"{base.name.replace('/', '_')}-{digest}" / "model_int8.onnx"
+    # "fused": the recipe below; a file from an earlier, unfused recipe is not reused.
+    target = (cache_dir() / "onnx" / f"{base.name.replace('/', '_')}-{digest}"
+              / "model_int8_fused.onnx")
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        fp32, int8 = Path(tmp) / "model.onnx", Path(tmp) / "model_int8.onnx"
+        fp32, fused = Path(tmp) / "model.onnx", Path(tmp) / "model_fused.onnx"
+        int8 = Path(tmp) / "model_int8.onnx"
         root = logging.getLogger()
         level = root.level
         try:
@@ -106,11 +121,17 @@ def export_int8(base) -> Path:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 root.setLevel(logging.ERROR)
-                _export_fp32(base, fp32)
+                heads, hidden = _export_fp32(base, fp32)
+                import onnx
                 from onnxruntime.quantization import QuantType, quantize_dynamic
+                from onnxruntime.transformers.optimizer import optimize_model
 
-                quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8,
-                                 per_channel=True)
+                optimize_model(str(fp32), model_type="bert", num_heads=heads,
+                               hidden_size=hidden).save_model_to_file(str(fused))
+                # The fused ops are outside ONNX's type inference: their outputs are float.
+                quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8,
+                                 per_channel=True,
+                                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         except ImportError as e:
             raise ModelMissing(f"exporting the query encoder needs onnx and onnxscript ({e}): "
                                "run ./scripts/setup, or set query_encoder = \"torch\"") from e
@@ -120,17 +141,16 @@ def export_int8(base) -> Path:
     return target
 
 
-def _export_fp32(base, path: Path) -> None:
+def _export_fp32(base, path: Path) -> tuple[int, int]:
+    """Writes the fp32 ONNX graph; returns the model's attention heads and hidden size."""
     import torch
+    from transformers import AutoModel
 
-    # Exported from the fp32 weights whatever precision the adapter runs in: a bf16 adapter's
-    # weights are the originals rounded, and int8 quantisation starts best from the originals.
-    if base.dtype == "float32":
-        bert = base.model[0].auto_model.eval()
-    else:
-        from transformers import AutoModel
-
-        bert = AutoModel.from_pretrained(base.path, local_files_only=True).float().eval()
+    # From the fp32 weights whatever precision the adapter runs in (a bf16 adapter's weights are
+    # the originals rounded; int8 quantisation starts best from the originals), with eager
+    # attention: the graph of PyTorch's fused attention is not one onnxruntime's optimiser knows.
+    bert = AutoModel.from_pretrained(base.path, local_files_only=True,
+                                     attn_implementation="eager").float().eval()
     for p in bert.parameters():
         p.requires_grad_(False)  # the exporter refuses weights that require a gradient
 
@@ -151,6 +171,7 @@ def _export_fp32(base, path: Path) -> None:
                           dynamic_axes={n: {0: "batch", 1: "seq"}
                                         for n in (*INPUTS, "last_hidden_state")})
     _constants_to_initializers(path)
+    return bert.config.num_attention_heads, bert.config.hidden_size
 
 
 def _constants_to_initializers(path: Path) -> None:

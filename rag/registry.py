@@ -27,16 +27,30 @@ def load_plugins() -> None:
 
 
 def embedder(name: str, dtype: str = "auto", threads: int = 0):
-    if dtype == "auto":
-        # bf16 where the CPU computes it natively: 1.8x the fp32 throughput on SciFact with the
-        # same nDCG@10 (README); elsewhere bf16 is emulated and slow, so fp32.
-        from rag.models import cpu_has_bf16
-        dtype = "bfloat16" if cpu_has_bf16() else "float32"
+    """The embedder `name` in precision `dtype`: "int8" (its ONNX export, rag.query_encoder),
+    "bfloat16", "float32", or "auto": int8 where the export reproduces the model (fastest on
+    SciFact with the same ranking, README), else bf16 where the CPU computes it natively, else
+    fp32 (bf16 emulated is slow)."""
     key = ("embedder", name, dtype)
     if key not in _LOADED:
         load_plugins()
         if name in _EMBEDDERS:
             _LOADED[key] = _EMBEDDERS[name]()
+        elif dtype in ("auto", "int8"):
+            from rag.query_encoder import OnnxEmbedder, exportable
+
+            base = embedder(name, "float32", threads)
+            if exportable(base):
+                _LOADED[key] = OnnxEmbedder(base, threads=threads or None)
+            elif dtype == "int8":
+                from rag.errors import ConfigError
+                raise ConfigError(f"embedder_dtype = \"int8\" needs a BERT-style model with mean "
+                                  f"pooling; {name!r} is not one: use \"auto\", \"bfloat16\" "
+                                  "or \"float32\"")
+            else:
+                from rag.models import cpu_has_bf16
+                _LOADED[key] = embedder(name, "bfloat16" if cpu_has_bf16() else "float32",
+                                        threads)
         else:
             from rag.embedders import SentenceTransformerEmbedder
             _LOADED[key] = SentenceTransformerEmbedder(name, dtype=dtype, threads=threads or None)

@@ -72,14 +72,25 @@ class FakeGenerator:
                 time.sleep(self.delay)
             yield piece
 
+    def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
+        """For the judge: graded by the share of the proposed answer's words found in the text,
+        at least 0.5 only when all of them are (the written verdict's rule)."""
+        share = self._support(messages)
+        share = 1.0 if share == 1.0 else share / 2
+        return {w: {"yes": share, "no": 1.0 - share}.get(w, 0.0) for w in words}
+
+    def _support(self, messages: list[dict]) -> float:
+        user = messages[-1]["content"]
+        text = (user if messages[0]["content"] == JUDGE_SYSTEM else messages[1]["content"]
+                ).split("\n\nQuestion:")[0]
+        claim = content_words(user.split("Proposed answer:")[1].split("\n")[0])
+        return len(claim & content_words(text)) / len(claim) if claim else 0.0
+
     def _answer(self, messages: list[dict]) -> str:
         user = messages[-1]["content"]
         if messages[0]["content"] == JUDGE_SYSTEM or user.startswith("Proposed answer:"):
             # the answer check (either form): are the answer's words in the text?
-            text = (user if messages[0]["content"] == JUDGE_SYSTEM else messages[1]["content"]
-                    ).split("\n\nQuestion:")[0]
-            claim = user.split("Proposed answer:")[1].split("\n")[0]
-            return "yes" if content_words(claim) <= content_words(text) else "no"
+            return "yes" if self._support(messages) == 1.0 else "no"
         if "Last question:" in user:  # a follow-up rewrite: name what "it" refers to
             last = user.rsplit("Last question:", 1)[1].strip()
             names = re.findall(r"\b[A-Z][a-zA-Z]+\b", user.split("Last question:")[0])

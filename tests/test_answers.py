@@ -9,7 +9,7 @@ from rag.config import Config
 from rag.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline
-from rag.prompt import SYSTEM, REFUSAL, build_messages
+from rag.prompt import REFUSAL, STYLES, build_messages
 from rag.types import Chunk, Hit
 
 
@@ -23,6 +23,13 @@ def test_prompt_numbers_passages_with_title_and_date():
     user = msgs[1]["content"]
     assert "[1] First (2024-01-02)\nAlpha." in user and "[2] Second\nBeta." in user
     assert user.index("[1]") < user.index("[2]") < user.index("Question: Who?")
+
+
+def test_the_answer_style_picks_the_rules():
+    short = build_messages("Who?", [hit(0, "Alpha.")], style="short")[0]["content"]
+    sentence = build_messages("Who?", [hit(0, "Alpha.")], style="sentence")[0]["content"]
+    assert "shortest phrase" in short and "one or two sentences" in sentence
+    assert REFUSAL in short and REFUSAL in sentence
 
 
 @pytest.mark.parametrize("text,cited,clean", [
@@ -250,7 +257,7 @@ def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
                        replace(fake_pipeline.config, passage_sentences=1),
                        Recorder("Michael Dell confirmed it."))
     trimmed.ask("Who confirmed the collaboration?")
-    prompts = [m[1]["content"] for m in seen if m[0]["content"] == SYSTEM]
+    prompts = [m[1]["content"] for m in seen if m[0]["content"] in STYLES.values()]
     assert len(prompts) == 2 and len(prompts[1]) < len(prompts[0])
     assert "Michael Dell" in prompts[1]
 
@@ -295,3 +302,34 @@ def test_audit_runs_every_check_and_decides_the_same(fake_pipeline):
     plain_weak = strict.ask(q)
     assert plain_weak.checks == {"strength": answer.checks["strength"], "refused_by": "retrieval",
                                  "failed": ["retrieval"]}
+
+
+def test_the_judge_is_graded_and_its_threshold_decides(fake_pipeline):
+    from dataclasses import replace
+
+    # Most of the answer's words are in the cited passage, not all: the fake judge's P(yes) is
+    # under 0.5 (graded by the share).
+    text = "Michael Dell confirmed the collaboration on Twitter with great excitement."
+    strict = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                      fake_pipeline.generator)
+    strict._generator = type("G", (), {
+        "stream": lambda self, m, n=200, stop=None: iter([text]),
+        "word_probabilities": lambda self, m, w: fake_pipeline.generator.word_probabilities(m, w),
+    })()
+    a = strict.ask("Who confirmed the collaboration?")
+    p = a.checks["judge_p_yes"]
+    assert 0 < p < 0.5 and a.refused and a.checks["refused_by"] == "judge"
+    lenient = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                       replace(strict.config, min_judge=p / 2), strict._generator)
+    b = lenient.ask("Who confirmed the collaboration?")
+    assert not b.refused and b.checks["judge"] == "yes" and b.checks["judge_p_yes"] == p
+
+
+def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
+    from rag.pipeline import why_refused
+
+    a = _with(fake_pipeline, "Dell Technologies [1].").ask("Who is the CEO of Dell Technologies?")
+    assert a.refused and a.checks["refused_by"] == "echo" and a.checks["echo"] is True
+    assert "repeated words of the question" in why_refused(a.checks)
+    ok = _with(fake_pipeline, "Michael Dell [1].").ask("Who is the CEO of Dell Technologies?")
+    assert not ok.refused and "echo" not in ok.checks

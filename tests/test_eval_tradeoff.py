@@ -72,3 +72,19 @@ def test_eval_trade_off_end_to_end(tmp_path, capsys):
     assert "trade_off" not in json.loads((plain / "metrics.json").read_text())
     plain_rows = [json.loads(x) for x in (plain / "results.jsonl").read_text().splitlines()]
     assert [r["answer"] for r in plain_rows] == [r["answer"] for r in rows]
+
+
+def test_the_judge_threshold_is_replayed_from_its_probability():
+    questions = [_q(1, ["Paris"]), _q(2, ["1984"]), _q(3, [])]
+    records = [_rec(0.6, [], "It is Paris [1]."), _rec(0.6, ["judge"], "It was 1984 [1]."),
+               _rec(0.6, [], "Bob did [1].")]
+    for rec, p in zip(records, (0.9, 0.3, 0.6)):
+        rec["checks"]["judge_p_yes"] = p
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1, "min_judge": 0.5})
+    by = {p["min_judge"]: p for p in t["judge_steps"]}
+    # 0.5 is the run itself: q1 right and q3 wrong answered, q2 refused by the judge.
+    assert by[0.5]["answered"] == pytest.approx(2 / 3) and by[0.5]["wrong"] == pytest.approx(1 / 3)
+    assert t["operating_point"]["answered"] == by[0.5]["answered"]
+    assert by[0.2]["answered"] == 1.0 and by[0.2]["right"] == pytest.approx(2 / 3)  # q2 back
+    assert by[0.7]["answered"] == pytest.approx(1 / 3) and by[0.7]["wrong"] == 0.0  # q3 out
+    assert "min_judge" in table(t)

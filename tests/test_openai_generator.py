@@ -137,3 +137,30 @@ def test_the_pipeline_answers_through_llama_cpp_server(real_config, real_pipelin
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_word_probabilities_fall_back_to_the_reply(server):
+    """`rag serve` sends no logprobs: the judge's probabilities come from the written reply."""
+    gen = OpenAIGenerator("fake-slow", server.url + "/v1")
+    p = gen.word_probabilities([{"role": "user", "content": QUESTION}], ["michael", "no"])
+    assert p == {"michael": 1.0, "no": 0.0}
+
+
+def test_word_probabilities_read_the_first_token_s_logprobs():
+    import math
+
+    sent = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.update(json.loads(request.content))
+        top = [{"token": "Yes", "logprob": math.log(0.6)}, {"token": " yes", "logprob": math.log(0.1)},
+               {"token": "No", "logprob": math.log(0.2)}, {"token": "Maybe", "logprob": math.log(0.1)}]
+        return httpx.Response(200, json={"choices": [{"message": {"content": "Yes"},
+                                                      "logprobs": {"content": [{"token": "Yes",
+                                                                                "top_logprobs": top}]}}]})
+
+    gen = OpenAIGenerator("m", "http://server.invalid/v1")
+    gen._client = httpx.Client(base_url=gen.url, transport=httpx.MockTransport(handler))
+    p = gen.word_probabilities([{"role": "user", "content": "ok?"}], ["yes", "no"])
+    assert p["yes"] == pytest.approx(0.7) and p["no"] == pytest.approx(0.2)
+    assert sent["logprobs"] is True and sent["max_tokens"] == 1

@@ -62,9 +62,24 @@ def test_a_failed_export_leaves_nothing_to_load(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+def test_the_default_index_is_embedded_by_the_int8_export(real_pipeline):
+    """"auto" picks the export for the packaged model: the manifest says so, and questions go
+    through the same export as the documents."""
+    emb = real_pipeline.embedder
+    assert type(emb).__name__ == "OnnxEmbedder" and emb.info()["dtype"] == "int8"
+    assert real_pipeline.index.embedder_info["dtype"] == "int8"
+    assert real_pipeline.query_encoder is emb
+    # The fused graph: onnxruntime's attention and embedding kernels, in their int8 form.
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(emb.path)).graph.node}
+    assert {"QAttention", "QEmbedLayerNormalization", "SkipLayerNormalization"} <= ops, ops
+
+
+@pytest.mark.slow
 def test_int8_questions_match_the_adapter(real_pipeline):
-    base = real_pipeline.embedder
-    onnx = real_pipeline.query_encoder
+    base = registry.embedder(real_pipeline.embedder.name, "float32")
+    onnx = registry.query_encoder(base, "onnx-int8")
     assert query_encoder.exportable(base)
     assert type(onnx).__name__ == "OnnxQueryEncoder" and onnx.info()["query_encoder"] == "onnx-int8"
     assert onnx.path.is_file() and onnx.info()["weights_sha256"] == base.info()["weights_sha256"]

@@ -50,3 +50,21 @@ def test_answer_streams_in_pieces(real_pipeline):
     tokens = [e for e in events if e["type"] == "token"]
     assert len(tokens) > 3
     assert events[-1]["type"] == "answer"
+
+
+def test_the_judge_reads_the_model_s_own_yes_and_no(real_pipeline):
+    from rag.judge import judge_messages, yes_probability
+
+    gen = real_pipeline.generator
+    text = "Michael Dell, CEO of Dell Technologies, confirmed the collaboration on Twitter."
+    right = judge_messages("Who is the CEO of Dell Technologies?", "Michael Dell [1]", [text])
+    wrong = judge_messages("Who is the CEO of Dell Technologies?", "Elon Musk [1]", [text])
+    p_right, p_wrong = yes_probability(gen, right), yes_probability(gen, wrong)
+    assert p_right > 0.5 > p_wrong, (p_right, p_wrong)
+    # The distribution is the one greedy decoding follows.
+    probs = gen.word_probabilities(wrong, ["yes", "no"])
+    assert "".join(gen.stream(wrong, 3)).strip().lower().startswith(
+        "no" if probs["no"] > probs["yes"] else "yes")
+    # The same prompt gets the same numbers whatever was asked before (read from an empty cache
+    # unless it continues the previous prompt): verdicts do not move from one run to the next.
+    assert yes_probability(gen, right) == p_right

@@ -6,9 +6,11 @@ failed and the checked draft. From that one run this module replays, without the
 pipeline would have answered under other settings:
 - the retrieval threshold `min_score`, swept over every strength seen (the first check, so a
   replay is exact: above it the same draft is generated and checked);
-- the optional checks switched on or off: the names/numbers check ("novel") and the judge.
-The model's own refusal and the support check always apply (without them an answer carries no
-checked citation).
+- the optional checks switched on or off: the names/numbers check ("novel") and the judge;
+- the judge's threshold `min_judge` (its recorded P(yes) against each threshold), at the
+  configured `min_score` with all checks on.
+The model's own refusal, the support check and the echo check (an answer made only of the
+question's words) always apply: without them an answer carries no checked citation.
 
 For each setting: `answered` is the share of all questions answered, `wrong` the share answered
 wrongly (an unanswerable question answered, or an answerable one whose answer holds no accepted
@@ -27,7 +29,7 @@ POLICIES = {
     "+ judge": ("judge",),
     "all checks": ("novel", "judge"),
 }
-ALWAYS = ("model", "support")
+ALWAYS = ("model", "support", "echo")
 
 
 def replay(questions: list, records: list[dict]) -> list[dict]:
@@ -37,28 +39,40 @@ def replay(questions: list, records: list[dict]) -> list[dict]:
     for q, r in zip(questions, records):
         c = r.get("checks") or {}
         draft = c.get("draft")
+        p_yes = c.get("judge_p_yes")
         out.append({"strength": float(c.get("strength", 0.0)),
                     "failed": set(c.get("failed") or []) - {"retrieval"},
+                    "p_yes": None if p_yes is None else float(p_yes),
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and contains(draft, q.answers),
                     "error": bool(r.get("error"))})
     return out
 
 
-def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float]) -> list[dict]:
+def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float],
+          min_judge: float | None = None) -> list[dict]:
+    """Answered / wrong / right shares for each `min_score` threshold; `min_judge` replaces the
+    judge's recorded verdict by its P(yes) against that threshold."""
     active = set(ALWAYS) | set(optional)
     n = len(rows) or 1
     points = []
     for t in thresholds:
         answered = [r for r in rows if not r["error"] and r["draft"] and r["strength"] >= t
-                    and not (r["failed"] & active)]
+                    and not (_failed(r, min_judge) & active)]
         right = sum(r["right"] for r in answered)
         points.append({"min_score": round(t, 4), "answered": len(answered) / n,
                        "wrong": (len(answered) - right) / n, "right": right / n})
     return points
 
 
+def _failed(row: dict, min_judge: float | None) -> set[str]:
+    if min_judge is None or row["p_yes"] is None:
+        return row["failed"]
+    return (row["failed"] - {"judge"}) | ({"judge"} if row["p_yes"] < min_judge else set())
+
+
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+JUDGE_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 def trade_off(questions: list, records: list[dict], config: dict) -> dict:
@@ -68,10 +82,15 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     thresholds = [0.0] + [s for s in strengths if s > 0] + [1.01]
     checks = ["novel"] + (["judge"] if config.get("judge") else [])
     min_score = float(config.get("min_score") or 0.0)
-    return {"n": len(rows),
-            "curves": {name: curve(rows, opt, thresholds) for name, opt in POLICIES.items()},
-            "steps": {name: curve(rows, opt, list(STEPS)) for name, opt in POLICIES.items()},
-            "operating_point": dict(curve(rows, tuple(checks), [min_score])[0], checks=checks)}
+    out = {"n": len(rows),
+           "curves": {name: curve(rows, opt, thresholds) for name, opt in POLICIES.items()},
+           "steps": {name: curve(rows, opt, list(STEPS)) for name, opt in POLICIES.items()},
+           "operating_point": dict(curve(rows, tuple(checks), [min_score])[0], checks=checks,
+                                   min_judge=config.get("min_judge"))}
+    if "judge" in checks and any(r["p_yes"] is not None for r in rows):
+        out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
+                              for j in JUDGE_STEPS]
+    return out
 
 
 def table(result: dict) -> str:
@@ -83,6 +102,10 @@ def table(result: dict) -> str:
         cells = [f"{result['steps'][n][i]['answered']:>8.3f} {result['steps'][n][i]['wrong']:>8.3f}"
                  for n in names]
         lines.append(f"{t:>9.2f}  " + "  ".join(f"{c:>17}" for c in cells))
+    if result.get("judge_steps"):
+        lines.append("min_judge (at the chosen min_score, all checks): answered / wrong / right")
+        lines += [f"{p['min_judge']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / {p['right']:.3f}"
+                  for p in result["judge_steps"]]
     op = result["operating_point"]
     lines.append(f"chosen: min_score {op['min_score']}, checks {', '.join(op['checks'])}: "
                  f"answered {op['answered']:.3f}, wrong {op['wrong']:.3f}, right {op['right']:.3f}")
