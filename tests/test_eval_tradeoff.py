@@ -88,3 +88,5 @@ def test_the_judge_threshold_is_replayed_from_its_probability():
     assert by[0.2]["answered"] == 1.0 and by[0.2]["right"] == pytest.approx(2 / 3)  # q2 back
     assert by[0.7]["answered"] == pytest.approx(1 / 3) and by[0.7]["wrong"] == 0.0  # q3 out
     assert "min_judge" in table(t)
+    # q1 (right) scores above q3 (wrong) and q2 (right) below it: half the pairs in order.
+    assert t["judge_auc"] == 0.5

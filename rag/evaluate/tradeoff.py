@@ -90,7 +90,19 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     if "judge" in checks and any(r["p_yes"] is not None for r in rows):
         out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
                               for j in JUDGE_STEPS]
+        out["judge_auc"] = judge_auc(rows)
     return out
+
+
+def judge_auc(rows: list[dict]) -> float | None:
+    """How well the judge's P(yes) separates right drafts from wrong ones: the chance that a
+    right draft scores above a wrong one (ties count half); None without both kinds."""
+    right = [r["p_yes"] for r in rows if r["p_yes"] is not None and r["right"]]
+    wrong = [r["p_yes"] for r in rows if r["p_yes"] is not None and r["draft"] and not r["right"]]
+    if not right or not wrong:
+        return None
+    wins = sum((a > b) + 0.5 * (a == b) for a in right for b in wrong)
+    return round(wins / (len(right) * len(wrong)), 4)
 
 
 def table(result: dict) -> str:
@@ -103,7 +115,8 @@ def table(result: dict) -> str:
                  for n in names]
         lines.append(f"{t:>9.2f}  " + "  ".join(f"{c:>17}" for c in cells))
     if result.get("judge_steps"):
-        lines.append("min_judge (at the chosen min_score, all checks): answered / wrong / right")
+        lines.append(f"min_judge (at the chosen min_score, all checks; the judge's AUC between "
+                     f"right and wrong drafts {result.get('judge_auc')}): answered / wrong / right")
         lines += [f"{p['min_judge']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / {p['right']:.3f}"
                   for p in result["judge_steps"]]
     op = result["operating_point"]
