@@ -207,8 +207,8 @@ REASONS = {
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
-    "judge": "Checked against the passages it cited, the draft answer is not stated there, "
-             "so it was withheld.",
+    "judge": "Checked against the passages it cited, the draft answer is not stated there "
+             "clearly enough (the generator's confidence: {confidence}), so it was withheld.",
 }
 
 
@@ -217,7 +217,9 @@ def why_refused(checks: dict | None) -> str:
     why = (checks or {}).get("refused_by")
     if why not in REASONS:
         return "Nothing retrieved answers this."
-    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]))
+    p = checks.get("judge_p_yes")
+    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
+                               confidence="unknown" if p is None else f"{p:.0%}")
 
 
 def validate_question(question) -> str:

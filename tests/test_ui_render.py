@@ -55,8 +55,9 @@ def test_a_refusal_says_which_check_refused(fake_pipeline):
     invented = replace(a, checks={"refused_by": "novel", "novel_terms": ["Huang", "2019"]})
     assert render.esc("named things no passage holds (Huang, 2019)") in render.answer_sources_html(
         invented)
-    judged = render.answer_sources_html(replace(a, checks={"refused_by": "judge"}))
-    assert "not stated there" in judged
+    judged = render.answer_sources_html(replace(a, checks={"refused_by": "judge",
+                                                           "judge_p_yes": 0.634}))
+    assert "not stated there" in judged and render.esc("confidence: 63%") in judged
     assert why_refused({}) == "Nothing retrieved answers this."
 
 
