@@ -153,8 +153,8 @@ class LlamaCppGenerator:
 
     llama.cpp runs the packaged Q4_K_M weights as they are (no conversion) and decodes about 2.5x
     faster than transformers in bf16 here. A prompt that continues the previous one reuses its
-    KV cache (what `judge = 2` relies on); any other is read from an empty cache, so the same
-    prompt always gets the same answer.
+    KV cache (what `judge = 2` relies on); any other is read from the saved state of its system
+    turn, so the same prompt always gets the same answer (`_prompt_tokens`).
     """
 
     def __init__(self, name: str, threads: int | None = None, n_ctx: int = 4096):
