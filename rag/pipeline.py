@@ -14,6 +14,7 @@ that the generator itself judges unstated by its cited passages (rag.judge), is 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Iterator
@@ -165,8 +166,7 @@ class Pipeline:
                 if not v.cited:
                     failed.append("support")
                     v = None
-                elif content_words(unmarked(v.text)) <= content_words(f"{question} {query}"):
-                    # "Nvidia" for "Who is the CEO of Nvidia?": words of the question, no answer.
+                elif _echoes(unmarked(v.text), f"{question} {query}"):
                     checks["echo"] = True
                     failed.append("echo")
             if v is not None and self.config.judge and (audit or not failed):
@@ -248,6 +248,14 @@ def _check_embedder(index: Index, embedder) -> None:
                 f"index {index.path} was built with embedder {want.get('name')} "
                 f"({key} {want.get(key)}), but the loaded one has {key} {have.get(key)}: "
                 f"rebuild it with `rag index PATH --index {index.path} --rebuild`")
+
+
+def _echoes(answer: str, question: str) -> bool:
+    """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
+    answers nothing, unless the question offers the choice ("formal or informal?")."""
+    if re.search(r"\bor\b", question, re.IGNORECASE):
+        return False
+    return content_words(answer) <= content_words(question)
 
 
 def _dated(hit: Hit) -> str:

@@ -333,3 +333,7 @@ def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
     assert "repeated words of the question" in why_refused(a.checks)
     ok = _with(fake_pipeline, "Michael Dell [1].").ask("Who is the CEO of Dell Technologies?")
     assert not ok.refused and "echo" not in ok.checks
+    # A question that offers the choice is answered with its own words.
+    pick = _with(fake_pipeline, "Dell Technologies [1].").ask(
+        "Is the CEO of Dell Technologies at Dell Technologies or at Nvidia?")
+    assert "echo" not in pick.checks
