@@ -116,13 +116,20 @@ class Verified:
     moved: int  # markers moved to the passage that really supports their sentence
 
 
-def verify(text: str, hits: list[Hit], min_support: float) -> Verified:
+def verify(text: str, hits: list[Hit], min_support: float, question: str = "") -> Verified:
+    """`question`: among passages that support a claim equally, the one whose supporting sentence
+    shares most words with the question is the citation. A short answer ("xAI") is held by many
+    passages; the one that says it answers the question ("Grok ... developed by xAI") is its
+    support, and a marker on another passage is moved there."""
     kept, cited, sup, dropped, moved = [], [], {}, [], 0
+    asked = content_words(question)
     for claim, marks in _claims(text):
         scored = {n: (sent, share) for n, sent, share in support(claim, hits)}
-        good = [n for n in marks if scored[n][1] >= min_support]
+        rank = {n: (share, len(asked & content_words(sent))) for n, (sent, share) in scored.items()}
+        top = max(rank.values())
+        good = [n for n in marks if scored[n][1] >= min_support and rank[n] == top]
         if not good:
-            best = max(scored, key=lambda n: scored[n][1])
+            best = max(scored, key=lambda n: rank[n])
             if scored[best][1] < min_support:
                 dropped.append(claim)
                 continue

@@ -161,7 +161,7 @@ class Pipeline:
             if checks["novel_terms"]:
                 failed.append("novel")
             if audit or not failed:
-                v = verify(parsed.text, hits, self.config.min_support)
+                v = verify(parsed.text, hits, self.config.min_support, query)
                 checks["dropped_sentences"] = len(v.dropped)
                 if not v.cited:
                     failed.append("support")

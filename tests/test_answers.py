@@ -82,6 +82,16 @@ def test_verify_moves_a_wrong_marker_and_drops_unsupported_sentences():
     assert v.dropped == ["Dell sells pizza in Rome."]
 
 
+def test_a_short_answer_is_cited_to_the_passage_that_answers_the_question():
+    passages = [hit(0, "Elon Musk founded xAI in 2023. It is based in California."),
+                hit(1, "Grok is the AI model being developed by the xAI startup.")]
+    v = verify("xAI [1]", passages, 0.5, "Which startup is developing Grok?")
+    assert v.text == "xAI [2]" and v.moved == 1
+    assert v.support[2] == "Grok is the AI model being developed by the xAI startup."
+    # Without the question both passages hold the answer equally: the marker stays.
+    assert verify("xAI [1]", passages, 0.5).text == "xAI [1]"
+
+
 def test_verify_joins_a_trailing_marker_to_its_sentence():
     v = verify("Michael Dell posted on Twitter, saying “Dell is great.” [1].", PASSAGES, 0.5)
     assert v.text == "Michael Dell posted on Twitter, saying “Dell is great.” [1]" and v.moved == 0
