@@ -322,13 +322,10 @@ def bench_answers(runtimes: list[str]) -> None:
 def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
     """The bare limit of the first token: llama.cpp reading the same prompts (ChatML, as the
     packaged models' template writes them) into an empty cache, nothing else."""
-    from rag.prompt import build_messages
-
     llm = pipe.generator.llm
     secs, sizes = [], []
     for q in questions:
-        msgs = build_messages(q["question"], pipe.retrieve(q["question"]),
-                              pipe.config.passage_sentences, pipe.config.answer_style)
+        msgs = pipe.messages(q["question"], pipe.retrieve(q["question"]))
         chatml = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs)
         tokens = llm.tokenize((chatml + "<|im_start|>assistant\n").encode(), special=True)
         llm.reset()

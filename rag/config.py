@@ -42,7 +42,8 @@ class Config:
     dense_weight: float = 0.5  # for "convex"
     chunk_tokens: int = 200
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
-    passage_sentences: int = 0  # > 0: the prompt holds only that many sentences of each passage
+    passage_sentences: int = 0  # > 0: the prompt holds only that many sentences of a passage
+    whole_passages: int = 1  # ... except the best this many, which it holds whole
     # "short": the few words from a passage that answer, cited; "sentence": one or two sentences
     answer_style: str = "short"
     max_new_tokens: int = 200
@@ -53,6 +54,9 @@ class Config:
     # the judge's P(yes) below which an answer is refused: chosen on development samples of the
     # seed set and SQuAD 2.0 (docs/eval.md, "The refusal trade-off")
     min_judge: float = 0.7
+    # the lowest probability the model may have given a word of its answer before it is refused
+    # as unsure (local runtimes; chosen on the development samples like min_judge)
+    min_confidence: float = 0.3
     threads: int = 0  # 0: all cores
 
 
@@ -80,10 +84,14 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.query_encoder not in QUERY_ENCODERS:
         raise ConfigError(f"query_encoder={cfg.query_encoder!r} is not one of "
                           f"{', '.join(QUERY_ENCODERS)}")
+    if cfg.passage_sentences < 0 or cfg.whole_passages < 0:
+        raise ConfigError(f"passage_sentences={cfg.passage_sentences} and whole_passages="
+                          f"{cfg.whole_passages} must be 0 or more")
     if cfg.judge not in (0, 1, 2):
         raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate) or 2 (follow-up)")
-    if not 0.0 <= cfg.min_judge <= 1.0:
-        raise ConfigError(f"min_judge={cfg.min_judge} is not a probability from 0 to 1")
+    for key in ("min_judge", "min_confidence"):
+        if not 0.0 <= getattr(cfg, key) <= 1.0:
+            raise ConfigError(f"{key}={getattr(cfg, key)} is not a probability from 0 to 1")
     if cfg.answer_style not in ANSWER_STYLES:
         raise ConfigError(f"answer_style={cfg.answer_style!r} is not one of "
                           f"{', '.join(ANSWER_STYLES)}")

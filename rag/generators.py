@@ -16,6 +16,8 @@ import threading
 from collections import deque
 from typing import Iterator, Protocol
 
+import numpy as np
+
 from rag.errors import ModelMissing
 from rag.models import cpu_has_bf16, prepare_generator
 
@@ -23,8 +25,11 @@ from rag.models import cpu_has_bf16, prepare_generator
 class Generator(Protocol):
     name: str
 
+    # `confidence`, if given, receives the probability of each token the model chose, up to the
+    # first citation marker: how sure it was of the answer's words (a local runtime fills it).
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
-               stop: threading.Event | None = None) -> Iterator[str]: ...
+               stop: threading.Event | None = None,
+               confidence: list | None = None) -> Iterator[str]: ...
 
     # Optional: the probability that the reply starts with each word (any of its capitalisations),
     # read off the model's next-token distribution without generating. The judge uses it for a
@@ -32,6 +37,45 @@ class Generator(Protocol):
     def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]: ...
 
     def info(self) -> dict: ...
+
+
+def marker_tokens(decode, n_vocab: int) -> list[int]:
+    """The tokens that start a citation marker ("[", " [", "[[", ...). An answer may not start
+    with one: given a passage it cannot quote, the 1.5B model sometimes answers with markers
+    alone ("[1] [2]"), which says nothing; barred from them it writes the words. Markers after
+    the first word are untouched."""
+    return [i for i in range(n_vocab) if decode(i).lstrip().startswith("[")]
+
+
+class _AnswerStart:
+    """A logits processor for greedy decoding: bars a citation marker as the first token
+    (`marker_tokens`), and appends to `confidence` the chosen token's probability until the
+    first marker or the end. Works on one row of logits (numpy or torch), in place."""
+
+    def __init__(self, n_prompt: int, markers: list[int], eos: int | None,
+                 confidence: list | None):
+        self.n_prompt, self.markers, self.confidence = n_prompt, markers, confidence
+        self.ends = set(markers) | ({eos} if eos is not None else set())
+        self.done = confidence is None
+
+    def __call__(self, input_ids, scores):
+        if len(input_ids) == self.n_prompt:
+            scores[self.markers] = -float("inf")
+        if not self.done:
+            top = int(scores.argmax())
+            if top in self.ends:
+                self.done = True
+            else:
+                self.confidence.append(_probability(scores, top))
+        return scores
+
+
+def _probability(logits, i: int) -> float:
+    """Softmax of one row of logits at `i` (a torch tensor or a numpy array)."""
+    if hasattr(logits, "softmax"):
+        return float(logits.float().softmax(-1)[i])
+    s = np.asarray(logits, dtype=np.float64)
+    return float(1.0 / np.exp(s - s[i]).sum())
 
 
 def _variants(word: str) -> set[str]:
@@ -89,13 +133,18 @@ class TransformersGenerator:
                                "Run ./scripts/setup, or name a local model folder") from e
         self.model.eval()
         self._lock = FifoLock()
+        tok = self.tokenizer  # scanned once at load (about half a second), not in an answer
+        self._markers = marker_tokens(lambda i: tok.decode([i]), len(tok))
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None,
+               confidence: list | None = None) -> Iterator[str]:
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         halt = stop or threading.Event()
+
+        from transformers import LogitsProcessor, LogitsProcessorList
 
         class _Stop(StoppingCriteria):
             def __call__(self, input_ids, scores, **kw):
@@ -104,6 +153,14 @@ class TransformersGenerator:
         with self._lock:
             enc = self.tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            start = _AnswerStart(enc["input_ids"].shape[1], self._markers,
+                                 self.tokenizer.eos_token_id, confidence)
+
+            class _NoLeadingMarker(LogitsProcessor):
+                def __call__(self, input_ids, scores):
+                    start(input_ids[0], scores[0])  # in place
+                    return scores
+
             streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
                                             skip_special_tokens=True)
             errors: list[BaseException] = []
@@ -114,7 +171,8 @@ class TransformersGenerator:
                         self.model.generate(
                             **enc, max_new_tokens=max_new_tokens, do_sample=False,
                             streamer=streamer, pad_token_id=self.tokenizer.eos_token_id,
-                            stopping_criteria=StoppingCriteriaList([_Stop()]))
+                            stopping_criteria=StoppingCriteriaList([_Stop()]),
+                            logits_processor=LogitsProcessorList([_NoLeadingMarker()]))
                 except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
                     errors.append(e)
                     streamer.end()
@@ -185,14 +243,22 @@ class LlamaCppGenerator:
         self._last_prompt = ""
         self._heads: dict = {}  # system turn text -> llama.cpp state after reading it
         self._chat_formatter = None
+        # scanned once at load (about half a second), not in an answer
+        self._markers = marker_tokens(
+            lambda i: self.llm.detokenize([i]).decode("utf-8", "replace"), self.llm.n_vocab())
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None,
+               confidence: list | None = None) -> Iterator[str]:
+        from llama_cpp import LogitsProcessorList
+
         with self._lock:
-            self._prompt_tokens(messages)  # starts from an empty cache unless it continues
+            # starts from an empty cache unless it continues the previous prompt
+            n_prompt = len(self._prompt_tokens(messages))
+            process = _AnswerStart(n_prompt, self._markers, self.llm.token_eos(), confidence)
             chunks = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_new_tokens, temperature=0.0, top_k=1,
-                stream=True)
+                stream=True, logits_processor=LogitsProcessorList([process]))
             try:
                 for chunk in chunks:
                     if stop is not None and stop.is_set():
@@ -206,7 +272,6 @@ class LlamaCppGenerator:
     def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
         """One forward pass over the chat's prompt (from the cache only where the prompt
         continues the previous one, as in generation), then the next token's distribution."""
-        import numpy as np
 
         llm = self.llm
         with self._lock:
@@ -297,7 +362,9 @@ class OpenAIGenerator:
                                     timeout=httpx.Timeout(timeout, connect=10.0))
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None,
+               confidence: list | None = None) -> Iterator[str]:
+        """`confidence` is left empty: servers differ in what they return of it."""
         import json
 
         import httpx

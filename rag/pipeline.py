@@ -14,6 +14,7 @@ that the generator itself judges unstated by its cited passages (rag.judge), is 
 
 from __future__ import annotations
 
+import inspect
 import re
 import threading
 import time
@@ -24,7 +25,7 @@ from rag.citations import citations_for, content_words, novel_terms, parse_answe
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
 from rag.judge import followup_messages, judge_messages, unmarked, yes_probability
-from rag.prompt import REFUSAL, build_messages
+from rag.prompt import REFUSAL, around, build_messages, passage_sentences
 from rag.store import Index
 from rag.types import Answer, Hit
 
@@ -111,9 +112,12 @@ class Pipeline:
             return
 
         pieces: list[str] = []
-        messages = build_messages(query, hits, self.config.passage_sentences,
-                                  self.config.answer_style)
-        for piece in self.generator.stream(messages, self.config.max_new_tokens, stop):
+        messages = self.messages(query, hits)
+        confidence: list[float] = []
+        # a generator of one's own (rag.registry) need not report its confidence
+        extra = ({"confidence": confidence} if "confidence" in
+                 inspect.signature(self.generator.stream).parameters else {})
+        for piece in self.generator.stream(messages, self.config.max_new_tokens, stop, **extra):
             if not pieces:
                 timings["first_token"] = _ms(t0)
             pieces.append(piece)
@@ -121,9 +125,29 @@ class Pipeline:
                 yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
         answer = self._check("".join(pieces), question, query, hits, timings, messages,
-                             strength, weak, audit)
+                             strength, weak, audit, min(confidence) if confidence else None)
         answer.timings_ms["total"] = _ms(t0)
         yield {"type": "answer", "answer": answer}
+
+    def messages(self, query: str, hits: list[Hit]) -> list[dict]:
+        """The generator's chat for these passages. With `passage_sentences` set, every passage
+        after the first `whole_passages` is trimmed around its sentence closest to the question
+        in meaning (the question encoder embeds the sentences: about 1 ms each), which finds the
+        answer's sentence where shared words do not ("create" in "to create a computing
+        environment")."""
+        n, whole = self.config.passage_sentences, max(self.config.whole_passages, 0)
+        trim = [] if n <= 0 else list(range(whole, len(hits)))
+        sizes = [0 if n <= 0 else n if i in trim else 10 ** 9 for i in range(len(hits))]
+        scores: list[list[float] | None] = [None] * len(hits)
+        texts = {i: [hits[i].chunk.text[a:b] for a, b in passage_sentences(hits[i].chunk.text)]
+                 for i in trim}
+        flat = [t for i in trim for t in texts[i]]
+        if flat:
+            vecs = self.query_encoder.embed([query] + flat)
+            sims, at = (vecs[1:] @ vecs[0]).tolist(), 0
+            for i in trim:
+                scores[i], at = sims[at:at + len(texts[i])], at + len(texts[i])
+        return build_messages(query, hits, sizes, self.config.answer_style, scores)
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             stop: threading.Event | None = None, audit: bool = False) -> Answer:
@@ -144,10 +168,13 @@ class Pipeline:
 
     def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict,
                messages: list[dict], strength: float, weak: bool = False,
-               audit: bool = False) -> Answer:
+               audit: bool = False, confidence: float | None = None) -> Answer:
         """Verify the model's draft against the passages (see rag.citations), in order: the
         model's own refusal, names or figures no passage holds, sentences no passage supports,
-        an answer made only of the question's words, then the judge. The first that fails refuses; without `audit` the later ones are skipped."""
+        an answer made only of the question's words, the model's own certainty of its answer's
+        words (`confidence`: the lowest probability among them, where the runtime reports it),
+        then the judge. The first that fails refuses; without `audit` the later ones are
+        skipped."""
         parsed = parse_answer(raw, len(hits))
         failed = ["retrieval"] if weak else []
         checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused}
@@ -169,13 +196,18 @@ class Pipeline:
                 elif _echoes(unmarked(v.text), f"{question} {query}"):
                     checks["echo"] = True
                     failed.append("echo")
+            if confidence is not None:
+                checks["confidence"] = round(confidence, 4)
+                if confidence < self.config.min_confidence:
+                    failed.append("unsure")
             if v is not None and self.config.judge and (audit or not failed):
                 t = time.perf_counter()
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
                 else:
-                    check = judge_messages(question, v.text,
-                                           [_dated(hits[n - 1]) for n in v.cited])
+                    check = judge_messages(question, v.text, [
+                        _dated(hits[n - 1], around(hits[n - 1].chunk.text, v.support.get(n)))
+                        for n in v.cited])
                 p_yes = yes_probability(self.generator, check)
                 timings["judge"] = _ms(t)
                 checks["judge_p_yes"] = round(p_yes, 4)
@@ -207,6 +239,8 @@ REASONS = {
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
+    "unsure": "The model was unsure of its draft answer's words (the least likely had "
+              "{certainty}), a sign the passages do not state it, so it was withheld.",
     "judge": "Checked against the passages it cited, the draft answer is not stated there "
              "clearly enough (the generator's confidence: {confidence}), so it was withheld.",
 }
@@ -218,8 +252,10 @@ def why_refused(checks: dict | None) -> str:
     if why not in REASONS:
         return "Nothing retrieved answers this."
     p = checks.get("judge_p_yes")
+    c = checks.get("confidence")
     return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
-                               confidence="unknown" if p is None else f"{p:.0%}")
+                               confidence="unknown" if p is None else f"{p:.0%}",
+                               certainty="unknown" if c is None else f"{c:.0%}")
 
 
 def validate_question(question) -> str:
@@ -258,11 +294,12 @@ def _echoes(answer: str, question: str) -> bool:
     return content_words(answer) <= content_words(question)
 
 
-def _dated(hit: Hit) -> str:
-    """A passage for the judge: its text, then its article's date, which an answer may use
-    ("published on June 20, 2024"). The date goes after the text: put first, or with the title,
-    it changed the judge's verdict on other answers of the seed set; after, it changed none."""
-    return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")
+def _dated(hit: Hit, text: str | None = None) -> str:
+    """A passage for the judge (or `text`, the part of it around the supporting sentence), then
+    its article's date, which an answer may use ("published on June 20, 2024"). The date goes
+    after the text: put first, or with the title, it changed the judge's verdict on other answers
+    of the seed set; after, it changed none."""
+    return (text or hit.chunk.text) + (f"\n(Published {hit.date}.)" if hit.date else "")
 
 
 def _ms(t: float) -> float:

@@ -62,14 +62,19 @@ class FakeGenerator:
         self.calls = 0
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
-               stop: threading.Event | None = None) -> Iterator[str]:
+               stop: threading.Event | None = None,
+               confidence: list | None = None) -> Iterator[str]:
         self.calls += 1
         text = self._answer(messages)
+        marked = False
         for piece in re.findall(r"\S+\s*", text)[:max_new_tokens]:
             if stop is not None and stop.is_set():
                 return
             if self.delay:
                 time.sleep(self.delay)
+            marked = marked or piece.startswith("[")
+            if confidence is not None and not marked:
+                confidence.append(1.0)  # sure of every word it copies
             yield piece
 
     def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:

@@ -2,13 +2,14 @@
 
 import threading
 
+import numpy as np
 import pytest
 
 from rag.citations import best_sentence, is_refusal, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
-from rag.pipeline import Pipeline
+from rag.pipeline import Pipeline, why_refused
 from rag.prompt import REFUSAL, STYLES, build_messages
 from rag.types import Chunk, Hit
 
@@ -149,7 +150,7 @@ class Scripted:
         self.verdict = verdict
         self.judged = []
 
-    def stream(self, messages, max_new_tokens=200, stop=None):
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
         if messages[0]["content"] == JUDGE_SYSTEM or messages[-1]["content"].startswith(
                 "Proposed answer:"):
             self.judged.append(messages)
@@ -250,15 +251,63 @@ def test_a_trimmed_prompt_keeps_the_sentences_the_question_is_about():
     assert window("anything", text, 0) == text and window("anything", text, 9) == text
 
 
+def test_a_trimmed_passage_centres_on_the_best_scored_sentence_and_drops_headings():
+    from rag.prompt import passage_sentences, window
+
+    text = ("Nvidia's Crucial Role\n\nNvidia makes GPUs. Its value rose on AI demand. The GPUs "
+            "train models.\n\nWhat is Grok?\n\nGrok is a chatbot. It is generative.")
+    spans = passage_sentences(text)
+    assert [text[a:b] for a, b in spans][:2] == ["Nvidia makes GPUs.",
+                                                 "Its value rose on AI demand."]
+    assert len(spans) == 5  # the two headings are not sentences
+    scores = [0.1, 0.2, 0.3, 0.9, 0.2]  # e.g. embedding similarities; "Grok is a chatbot." best
+    assert window("Why?", text, 3, scores) == (
+        "The GPUs train models. Grok is a chatbot. It is generative.")
+    assert window("Why?", text, 2, scores) == "The GPUs train models. Grok is a chatbot."
+    assert window("Why?", text, 1, [0.9, 0, 0, 0, 0]) == "Nvidia makes GPUs."
+
+
+def test_the_trimmed_prompt_is_chosen_by_the_question_encoder(fake_pipeline):
+    from dataclasses import replace
+
+    asked = []
+
+    class Encoder:
+        def embed(self, texts):
+            asked.append(list(texts))
+            # the question, then every passage's sentences; only "Twitter" sentences match
+            vecs = np.array([[1.0, 0.0] if "Twitter" in t or i == 0 else [0.0, 1.0]
+                             for i, t in enumerate(texts)])
+            return vecs
+
+    def pipe(whole):
+        cfg = replace(fake_pipeline.config, passage_sentences=1, whole_passages=whole)
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg, Scripted("x"),
+                        query_encoder=Encoder())
+
+    question = "Where was it confirmed?"
+    hits = fake_pipeline.retrieve(question)
+    user = pipe(0).messages(question, hits)[1]["content"]
+    assert asked and asked[0][0] == question and len(asked[0]) > len(hits)
+    twitter = [h for h in hits if "Twitter" in h.chunk.text]
+    assert twitter and user.count("Twitter") >= len(twitter)
+    assert len(user) < sum(len(h.chunk.text) for h in hits)
+    # whole_passages = 1: the best passage goes in whole, only the others are trimmed
+    asked.clear()
+    first_whole = pipe(1).messages(question, hits)[1]["content"]
+    assert hits[0].chunk.text.strip() in first_whole and hits[0].chunk.text.strip() not in user
+    assert hits[0].chunk.text[:40] not in " ".join(asked[0][1:])  # not embedded: not trimmed
+
+
 def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
     from dataclasses import replace
 
     seen = []
 
     class Recorder(Scripted):
-        def stream(self, messages, max_new_tokens=200, stop=None):
+        def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
             seen.append(messages)
-            yield from super().stream(messages, max_new_tokens, stop)
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
 
     full = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
                     Recorder("Michael Dell confirmed it."))
@@ -336,7 +385,6 @@ def test_the_judge_is_graded_and_its_threshold_decides(fake_pipeline):
 
 
 def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
-    from rag.pipeline import why_refused
 
     a = _with(fake_pipeline, "Dell Technologies [1].").ask("Who is the CEO of Dell Technologies?")
     assert a.refused and a.checks["refused_by"] == "echo" and a.checks["echo"] is True
@@ -347,3 +395,48 @@ def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
     pick = _with(fake_pipeline, "Dell Technologies [1].").ask(
         "Is the CEO of Dell Technologies at Dell Technologies or at Nvidia?")
     assert "echo" not in pick.checks
+
+
+def test_marker_tokens_are_the_ones_that_open_a_citation():
+    from rag.generators import marker_tokens
+
+    vocab = ["[", " [", "[[", "[1", "Dell", " Dell", "]", "a[", "\n["]
+    assert marker_tokens(lambda i: vocab[i], len(vocab)) == [0, 1, 2, 3, 8]
+
+
+def test_an_answer_the_model_was_unsure_of_is_refused_before_the_judge(fake_pipeline):
+    from dataclasses import replace
+
+    class Unsure(Scripted):
+        def __init__(self, text, certainty):
+            super().__init__(text)
+            self.certainty = certainty
+
+        def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+            if confidence is not None and messages[0]["content"] != JUDGE_SYSTEM:
+                confidence.extend([0.9, self.certainty, 0.8])
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    cfg = replace(fake_pipeline.config, min_confidence=0.3)
+    sure = Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg, Unsure(text, 0.35))
+    a = sure.ask("Who confirmed the collaboration?")
+    assert not a.refused and a.checks["confidence"] == 0.35  # the lowest of its words
+    unsure = Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg, Unsure(text, 0.2))
+    b = unsure.ask("Who confirmed the collaboration?")
+    assert b.refused and b.checks["refused_by"] == "unsure" and "judge_p_yes" not in b.checks
+    assert not unsure._generator.judged  # no judge pass spent on it
+    assert "20%" in why_refused(b.checks)
+    audited = unsure.ask("Who confirmed the collaboration?", audit=True)
+    assert audited.checks["failed"] == ["unsure"] and "judge_p_yes" in audited.checks
+
+
+def test_the_judge_reads_the_supporting_sentence_and_its_neighbours():
+    from rag.prompt import around
+
+    text = ("Title Line\n\nDell sells laptops. Michael Dell founded it in 1984. It builds "
+            "servers. Nvidia supplies GPUs.")
+    assert around(text, "Michael Dell founded it in 1984.") == (
+        "Dell sells laptops. Michael Dell founded it in 1984. It builds servers.")
+    assert around(text, "Nvidia supplies GPUs.", 0) == "Nvidia supplies GPUs."
+    assert around(text, "A title. Published 2024.") == text  # not one of its sentences

@@ -24,7 +24,7 @@ FAKES = ["--embedder", "fake-hash", "--generator", "fake-extractive"]
 class Refuser:
     """Refuses everything: a run whose outcomes differ from the extractive fake's."""
 
-    def stream(self, messages, max_new_tokens=200, stop=None):
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
         yield REFUSAL
 
 

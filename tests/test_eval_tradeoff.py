@@ -34,7 +34,7 @@ def test_trade_off_by_hand():
     ]
     t = trade_off(questions, records, {"min_score": 0.15, "judge": 1})
     op = t["operating_point"]
-    assert op["checks"] == ["novel", "judge"] and op["min_score"] == 0.15
+    assert op["checks"] == ["novel", "unsure", "judge"] and op["min_score"] == 0.15
     assert (op["answered"], op["wrong"], op["right"]) == (0.2, 0.0, 0.2)  # only q1
     steps = dict(zip((0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
                      t["steps"]["model + support"]))
@@ -60,7 +60,7 @@ def test_eval_trade_off_end_to_end(tmp_path, capsys):
     assert all("failed" in r["checks"] and "strength" in r["checks"] for r in rows)
     t = m["trade_off"]
     assert t["n"] == 24 and set(t["curves"]) == {"model + support", "+ names/numbers", "+ judge",
-                                                   "all checks"}
+                                                   "+ confidence", "all checks"}
     # The chosen point replays the run itself: its answered share is the run's.
     answered = sum(not r["refused"] for r in rows) / 24
     assert t["operating_point"]["answered"] == pytest.approx(answered)
@@ -90,3 +90,17 @@ def test_the_judge_threshold_is_replayed_from_its_probability():
     assert "min_judge" in table(t)
     # q1 (right) scores above q3 (wrong) and q2 (right) below it: half the pairs in order.
     assert t["judge_auc"] == 0.5
+
+
+def test_the_confidence_threshold_is_replayed_from_the_recorded_certainty():
+    questions = [_q(1, ["Paris"]), _q(2, ["1984"]), _q(3, [])]
+    records = [_rec(0.6, [], "It is Paris [1]."), _rec(0.6, ["unsure"], "It was 1984 [1]."),
+               _rec(0.6, [], "Bob did [1].")]
+    for rec, c in zip(records, (0.9, 0.1, 0.4)):
+        rec["checks"]["confidence"] = c
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 0, "min_confidence": 0.3})
+    by = {p["min_confidence"]: p for p in t["confidence_steps"]}
+    assert by[0.3]["answered"] == pytest.approx(2 / 3) == t["operating_point"]["answered"]
+    assert by[0.0]["answered"] == 1.0 and by[0.0]["right"] == pytest.approx(2 / 3)  # q2 back
+    assert by[0.5]["answered"] == pytest.approx(1 / 3) and by[0.5]["wrong"] == 0.0  # q3 out
+    assert t["confidence_auc"] == 0.5 and "min_confidence" in table(t)

@@ -68,3 +68,13 @@ def test_the_judge_reads_the_model_s_own_yes_and_no(real_pipeline):
     # The same prompt gets the same numbers whatever was asked before (read from an empty cache
     # unless it continues the previous prompt): verdicts do not move from one run to the next.
     assert yes_probability(gen, right) == p_right
+
+
+def test_an_answer_never_opens_with_a_citation_marker(real_pipeline):
+    """Told to reply with a marker alone, the real model must still start with a word: a reply of
+    markers only ("[1] [2]") says nothing (rag.generators.marker_tokens)."""
+    gen = real_pipeline.generator
+    messages = [{"role": "system", "content": "Reply with exactly: [1] [2]"},
+                {"role": "user", "content": "Go."}]
+    reply = "".join(gen.stream(messages, 8)).lstrip()
+    assert reply and not reply.startswith("["), reply

@@ -6,9 +6,12 @@ failed and the checked draft. From that one run this module replays, without the
 pipeline would have answered under other settings:
 - the retrieval threshold `min_score`, swept over every strength seen (the first check, so a
   replay is exact: above it the same draft is generated and checked);
-- the optional checks switched on or off: the names/numbers check ("novel") and the judge;
-- the judge's threshold `min_judge` (its recorded P(yes) against each threshold), at the
-  configured `min_score` with all checks on.
+- the optional checks switched on or off: the names/numbers check ("novel"), the model's
+  certainty of its answer's words ("unsure") and the judge;
+- the judge's threshold `min_judge` (its recorded P(yes) against each threshold), and the
+  certainty threshold `min_confidence` (the lowest probability the model gave a word of its
+  answer), each at the configured `min_score` and the other's configured threshold, all checks
+  on.
 The model's own refusal, the support check and the echo check (an answer made only of the
 question's words) always apply: without them an answer carries no checked citation.
 
@@ -27,7 +30,8 @@ POLICIES = {
     "model + support": (),
     "+ names/numbers": ("novel",),
     "+ judge": ("judge",),
-    "all checks": ("novel", "judge"),
+    "+ confidence": ("unsure",),
+    "all checks": ("novel", "unsure", "judge"),
 }
 ALWAYS = ("model", "support", "echo")
 
@@ -39,10 +43,11 @@ def replay(questions: list, records: list[dict]) -> list[dict]:
     for q, r in zip(questions, records):
         c = r.get("checks") or {}
         draft = c.get("draft")
-        p_yes = c.get("judge_p_yes")
+        p_yes, sure = c.get("judge_p_yes"), c.get("confidence")
         out.append({"strength": float(c.get("strength", 0.0)),
                     "failed": set(c.get("failed") or []) - {"retrieval"},
                     "p_yes": None if p_yes is None else float(p_yes),
+                    "confidence": None if sure is None else float(sure),
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and contains(draft, q.answers),
                     "error": bool(r.get("error"))})
@@ -50,29 +55,34 @@ def replay(questions: list, records: list[dict]) -> list[dict]:
 
 
 def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float],
-          min_judge: float | None = None) -> list[dict]:
+          min_judge: float | None = None, min_confidence: float | None = None) -> list[dict]:
     """Answered / wrong / right shares for each `min_score` threshold; `min_judge` replaces the
-    judge's recorded verdict by its P(yes) against that threshold."""
+    judge's recorded verdict by its P(yes) against that threshold, `min_confidence` the
+    certainty check's by the recorded confidence against that one."""
     active = set(ALWAYS) | set(optional)
     n = len(rows) or 1
     points = []
     for t in thresholds:
         answered = [r for r in rows if not r["error"] and r["draft"] and r["strength"] >= t
-                    and not (_failed(r, min_judge) & active)]
+                    and not (_failed(r, min_judge, min_confidence) & active)]
         right = sum(r["right"] for r in answered)
         points.append({"min_score": round(t, 4), "answered": len(answered) / n,
                        "wrong": (len(answered) - right) / n, "right": right / n})
     return points
 
 
-def _failed(row: dict, min_judge: float | None) -> set[str]:
-    if min_judge is None or row["p_yes"] is None:
-        return row["failed"]
-    return (row["failed"] - {"judge"}) | ({"judge"} if row["p_yes"] < min_judge else set())
+def _failed(row: dict, min_judge: float | None, min_confidence: float | None = None) -> set[str]:
+    failed = row["failed"]
+    for check, key, threshold in (("judge", "p_yes", min_judge),
+                                  ("unsure", "confidence", min_confidence)):
+        if threshold is not None and row[key] is not None:
+            failed = (failed - {check}) | ({check} if row[key] < threshold else set())
+    return failed
 
 
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 JUDGE_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def trade_off(questions: list, records: list[dict], config: dict) -> dict:
@@ -80,25 +90,32 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     rows = replay(questions, records)
     strengths = sorted({round(r["strength"], 4) for r in rows})
     thresholds = [0.0] + [s for s in strengths if s > 0] + [1.01]
-    checks = ["novel"] + (["judge"] if config.get("judge") else [])
+    checks = ["novel", "unsure"] + (["judge"] if config.get("judge") else [])
     min_score = float(config.get("min_score") or 0.0)
     out = {"n": len(rows),
            "curves": {name: curve(rows, opt, thresholds) for name, opt in POLICIES.items()},
            "steps": {name: curve(rows, opt, list(STEPS)) for name, opt in POLICIES.items()},
            "operating_point": dict(curve(rows, tuple(checks), [min_score])[0], checks=checks,
-                                   min_judge=config.get("min_judge"))}
+                                   min_judge=config.get("min_judge"),
+                                   min_confidence=config.get("min_confidence"))}
     if "judge" in checks and any(r["p_yes"] is not None for r in rows):
         out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
                               for j in JUDGE_STEPS]
         out["judge_auc"] = judge_auc(rows)
+    if any(r["confidence"] is not None for r in rows):
+        out["confidence_steps"] = [
+            dict(curve(rows, tuple(checks), [min_score], None, c)[0], min_confidence=c)
+            for c in CONFIDENCE_STEPS]
+        out["confidence_auc"] = judge_auc(rows, "confidence")
     return out
 
 
-def judge_auc(rows: list[dict]) -> float | None:
-    """How well the judge's P(yes) separates right drafts from wrong ones: the chance that a
-    right draft scores above a wrong one (ties count half); None without both kinds."""
-    right = [r["p_yes"] for r in rows if r["p_yes"] is not None and r["right"]]
-    wrong = [r["p_yes"] for r in rows if r["p_yes"] is not None and r["draft"] and not r["right"]]
+def judge_auc(rows: list[dict], key: str = "p_yes") -> float | None:
+    """How well the judge's P(yes) (or another recorded score, `key`) separates right drafts
+    from wrong ones: the chance that a right draft scores above a wrong one (ties count half);
+    None without both kinds."""
+    right = [r[key] for r in rows if r[key] is not None and r["right"]]
+    wrong = [r[key] for r in rows if r[key] is not None and r["draft"] and not r["right"]]
     if not right or not wrong:
         return None
     wins = sum((a > b) + 0.5 * (a == b) for a in right for b in wrong)
@@ -119,6 +136,11 @@ def table(result: dict) -> str:
                      f"right and wrong drafts {result.get('judge_auc')}): answered / wrong / right")
         lines += [f"{p['min_judge']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / {p['right']:.3f}"
                   for p in result["judge_steps"]]
+    if result.get("confidence_steps"):
+        lines.append(f"min_confidence (at the chosen min_score and min_judge, all checks; AUC "
+                     f"{result.get('confidence_auc')}): answered / wrong / right")
+        lines += [f"{p['min_confidence']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / "
+                  f"{p['right']:.3f}" for p in result["confidence_steps"]]
     op = result["operating_point"]
     lines.append(f"chosen: min_score {op['min_score']}, checks {', '.join(op['checks'])}: "
                  f"answered {op['answered']:.3f}, wrong {op['wrong']:.3f}, right {op['right']:.3f}")
