@@ -25,7 +25,7 @@ from rag.citations import citations_for, content_words, novel_terms, parse_answe
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
 from rag.judge import followup_messages, judge_messages, unmarked, yes_probability
-from rag.prompt import REFUSAL, around, build_messages, passage_sentences
+from rag.prompt import REFUSAL, build_messages, passage_sentences
 from rag.store import Index
 from rag.types import Answer, Hit
 
@@ -205,9 +205,8 @@ class Pipeline:
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
                 else:
-                    check = judge_messages(question, v.text, [
-                        _dated(hits[n - 1], around(hits[n - 1].chunk.text, v.support.get(n)))
-                        for n in v.cited])
+                    check = judge_messages(question, v.text,
+                                           [_dated(hits[n - 1]) for n in v.cited])
                 p_yes = yes_probability(self.generator, check)
                 timings["judge"] = _ms(t)
                 checks["judge_p_yes"] = round(p_yes, 4)
@@ -294,13 +293,15 @@ def _echoes(answer: str, question: str) -> bool:
     return content_words(answer) <= content_words(question)
 
 
-def _dated(hit: Hit, text: str | None = None) -> str:
-    """A passage for the judge (or `text`, the part of it around the supporting sentence), then
-    its article's date, which an answer may use ("published on June 20, 2024"). The date goes
-    after the text: put first, or with the title, it changed the judge's verdict on other answers
-    of the seed set; after, it changed none."""
-    return (text or hit.chunk.text) + (f"\n(Published {hit.date}.)" if hit.date else "")
-
+def _dated(hit: Hit) -> str:
+    """A passage for the judge: its text, then its article's date, which an answer may use
+    ("published on June 20, 2024"). The date goes after the text: put first, or with the title,
+    it changed the judge's verdict on other answers of the seed set; after, it changed none.
+    The whole passage, not the supporting sentence and its neighbours: with those alone the
+    judge ran in 0.6 s instead of 1.1 s but separated right from wrong SQuAD drafts worse (AUC
+    0.735 against 0.782 on the same drafts): a question's false premise often lies in another
+    sentence."""
+    return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)

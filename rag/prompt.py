@@ -70,21 +70,6 @@ def window(question: str, text: str, sentences: int, scores: list[float] | None 
     return " ".join(text[a:b] for a, b in spans[start:start + sentences])
 
 
-def around(text: str, sentence: str | None, neighbours: int = 1) -> str:
-    """`sentence` of the passage `text` with `neighbours` sentences on each side (headings left
-    out); the whole text when the sentence is not one of its own (the title or date line). What
-    the judge reads: it separates right from wrong answers as well as the whole passage does
-    (AUC 0.775 against 0.778 on SQuAD 2.0 drafts, 0.863 against 0.804 on the seed set's), in
-    two thirds of the time (docs/eval.md)."""
-    spans = passage_sentences(text)
-    at = next((i for i, (a, b) in enumerate(spans) if sentence and text[a:b] == sentence.strip()),
-              None)
-    if at is None:
-        return text
-    part = spans[max(at - neighbours, 0):at + neighbours + 1]
-    return " ".join(text[a:b] for a, b in part)
-
-
 def build_messages(question: str, hits: list[Hit], sentences: int | list[int] = 0,
                    style: str = "sentence", scores: list | None = None) -> list[dict]:
     """The chat for the generator; `sentences` > 0 trims each passage to that many sentences

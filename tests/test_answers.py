@@ -430,13 +430,3 @@ def test_an_answer_the_model_was_unsure_of_is_refused_before_the_judge(fake_pipe
     audited = unsure.ask("Who confirmed the collaboration?", audit=True)
     assert audited.checks["failed"] == ["unsure"] and "judge_p_yes" in audited.checks
 
-
-def test_the_judge_reads_the_supporting_sentence_and_its_neighbours():
-    from rag.prompt import around
-
-    text = ("Title Line\n\nDell sells laptops. Michael Dell founded it in 1984. It builds "
-            "servers. Nvidia supplies GPUs.")
-    assert around(text, "Michael Dell founded it in 1984.") == (
-        "Dell sells laptops. Michael Dell founded it in 1984. It builds servers.")
-    assert around(text, "Nvidia supplies GPUs.", 0) == "Nvidia supplies GPUs."
-    assert around(text, "A title. Published 2024.") == text  # not one of its sentences
