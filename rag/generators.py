@@ -1,9 +1,11 @@
-"""Generators: the `Generator` protocol and its transformers adapter.
+"""Generators: the `Generator` protocol and its adapters (transformers, llama.cpp, any
+OpenAI-compatible server).
 
 A generator streams the answer to a chat (a list of {"role", "content"} messages) piece by piece,
 and stops early when the caller's `stop` event is set (the chat's stop button). One model serves a
 whole process; a FIFO lock lets one answer be generated at a time, in arrival order, which is what
-two CPU cores can do anyway.
+two CPU cores can do anyway. The local runtimes decode through `_AnswerStart`: no answer opens
+with a citation marker, and the probability of each word chosen is reported (`confidence`).
 
 The packaged Qwen2.5-Coder GGUFs are converted once to bf16 safetensors (`rag.models`); bf16 runs
 about 2.5x faster than fp32 on CPUs with AVX-512 bf16 or AMX, and fp32 is used elsewhere.

@@ -9,7 +9,8 @@ A follow-up question (with `history`) is first rewritten by the generator into a
 so that "and who is its CEO?" searches for what it means. The index's manifest decides which
 embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
 generating; an answer naming what no passage holds, or whose sentences no passage supports, or
-that the generator itself judges unstated by its cited passages (rag.judge), is refused.
+that the model was unsure of as it wrote it, or that the generator itself judges unstated by its
+cited passages (rag.judge), is refused.
 """
 
 from __future__ import annotations

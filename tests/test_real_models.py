@@ -78,3 +78,20 @@ def test_an_answer_never_opens_with_a_citation_marker(real_pipeline):
                 {"role": "user", "content": "Go."}]
     reply = "".join(gen.stream(messages, 8)).lstrip()
     assert reply and not reply.startswith("["), reply
+
+
+def test_the_transformers_runtime_decodes_by_the_same_rules(real_pipeline):
+    """The selectable transformers runtime (bf16 on this CPU): streams, never opens with a marker,
+    and reports its certainty of each word, like llama.cpp."""
+    from rag import registry
+
+    gen = registry.generator("qwen2.5-coder-1.5b", 0, "transformers", "")
+    told = [{"role": "system", "content": "Reply with exactly: [1] [2]"},
+            {"role": "user", "content": "Go."}]
+    assert not "".join(gen.stream(told, 8)).lstrip().startswith("[")
+    hits = real_pipeline.retrieve(QUESTIONS["q05"]["question"])
+    sure: list[float] = []
+    reply = "".join(gen.stream(real_pipeline.messages(QUESTIONS["q05"]["question"], hits), 20,
+                               confidence=sure))
+    assert "Michael Dell" in reply
+    assert sure and all(0.0 < p <= 1.0 for p in sure) and len(sure) < 20
