@@ -142,11 +142,10 @@ class TransformersGenerator:
                stop: threading.Event | None = None,
                confidence: list | None = None) -> Iterator[str]:
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+        from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria,
+                                  StoppingCriteriaList, TextIteratorStreamer)
 
         halt = stop or threading.Event()
-
-        from transformers import LogitsProcessor, LogitsProcessorList
 
         class _Stop(StoppingCriteria):
             def __call__(self, input_ids, scores, **kw):
@@ -158,7 +157,7 @@ class TransformersGenerator:
             start = _AnswerStart(enc["input_ids"].shape[1], self._markers,
                                  self.tokenizer.eos_token_id, confidence)
 
-            class _NoLeadingMarker(LogitsProcessor):
+            class _Start(LogitsProcessor):
                 def __call__(self, input_ids, scores):
                     start(input_ids[0], scores[0])  # in place
                     return scores
@@ -174,7 +173,7 @@ class TransformersGenerator:
                             **enc, max_new_tokens=max_new_tokens, do_sample=False,
                             streamer=streamer, pad_token_id=self.tokenizer.eos_token_id,
                             stopping_criteria=StoppingCriteriaList([_Stop()]),
-                            logits_processor=LogitsProcessorList([_NoLeadingMarker()]))
+                            logits_processor=LogitsProcessorList([_Start()]))
                 except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
                     errors.append(e)
                     streamer.end()

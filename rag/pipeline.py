@@ -136,9 +136,9 @@ class Pipeline:
         in meaning (the question encoder embeds the sentences: about 1 ms each), which finds the
         answer's sentence where shared words do not ("create" in "to create a computing
         environment")."""
-        n, whole = self.config.passage_sentences, max(self.config.whole_passages, 0)
+        n, whole = self.config.passage_sentences, self.config.whole_passages
         trim = [] if n <= 0 else list(range(whole, len(hits)))
-        sizes = [0 if n <= 0 else n if i in trim else 10 ** 9 for i in range(len(hits))]
+        sizes = [n if i in trim else 0 for i in range(len(hits))]  # 0: the whole passage
         scores: list[list[float] | None] = [None] * len(hits)
         texts = {i: [hits[i].chunk.text[a:b] for a, b in passage_sentences(hits[i].chunk.text)]
                  for i in trim}
@@ -303,6 +303,7 @@ def _dated(hit: Hit) -> str:
     0.735 against 0.782 on the same drafts): a question's false premise often lies in another
     sentence."""
     return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")
+
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)

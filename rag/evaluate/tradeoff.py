@@ -101,16 +101,16 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     if "judge" in checks and any(r["p_yes"] is not None for r in rows):
         out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
                               for j in JUDGE_STEPS]
-        out["judge_auc"] = judge_auc(rows)
+        out["judge_auc"] = auc(rows)
     if any(r["confidence"] is not None for r in rows):
         out["confidence_steps"] = [
             dict(curve(rows, tuple(checks), [min_score], None, c)[0], min_confidence=c)
             for c in CONFIDENCE_STEPS]
-        out["confidence_auc"] = judge_auc(rows, "confidence")
+        out["confidence_auc"] = auc(rows, "confidence")
     return out
 
 
-def judge_auc(rows: list[dict], key: str = "p_yes") -> float | None:
+def auc(rows: list[dict], key: str = "p_yes") -> float | None:
     """How well the judge's P(yes) (or another recorded score, `key`) separates right drafts
     from wrong ones: the chance that a right draft scores above a wrong one (ties count half);
     None without both kinds."""
