@@ -16,8 +16,10 @@
   real ones) at each size: exact search against the IVF index `rag.vectors` switches to past
   `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk; and BM25
   over as many chunk texts (drawn from the real ones): build time, p50/p95, bytes per chunk.
-- answers: the seed questions through the pipeline per generator runtime: first token and total
-  p50/p95, and the refusals (the answers themselves are judged by `rag eval`).
+- answers: the seed questions through the pipeline per generator runtime (llama.cpp twice where
+  the CPU has AVX-512 bf16: prompts read by the bf16 copy, the default, and by the GGUF alone):
+  first token and total p50/p95, and the refusals (the answers themselves are judged by `rag
+  eval`); the bare limit is llama.cpp reading the same prompts with the same weights.
 - memory: peak resident memory (VmHWM) of a real `rag serve` with the default models after
   answering three questions.
 Prints the machine and library versions first. Nothing is asserted: these are figures to read.
@@ -289,13 +291,18 @@ def bench_answers(runtimes: list[str]) -> None:
     from rag.chunking import ChunkParams
     from rag.config import load_config
     from rag.indexing import sync
+    from rag.models import cpu_has_bf16
     from rag.pipeline import Pipeline
 
     questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]
     print(f"\n## answers: {len(questions)} seed questions, default settings per runtime")
-    for runtime in runtimes:
+    # llama.cpp twice where the CPU has bf16: prompts read by the bf16 copy (the default) and by
+    # the GGUF alone (`prefill = "off"`)
+    runs = [(r, p) for r in runtimes
+            for p in (("auto", "off") if r == "llama.cpp" and cpu_has_bf16() else ("auto",))]
+    for runtime, prefill in runs:
         with tempfile.TemporaryDirectory() as tmp:
-            cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime)
+            cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime, prefill=prefill)
             sync([ROOT / "seeds"], cfg.index, registry.embedder(cfg.embedder, cfg.embedder_dtype),
                  ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
             t = time.perf_counter()
@@ -311,7 +318,9 @@ def bench_answers(runtimes: list[str]) -> None:
                 first.append(a.timings_ms["first_token"] / 1000)
                 total.append(a.timings_ms["total"] / 1000)
                 refused += a.refused
-            print(f"  {runtime} ({pipe.generator.info().get('dtype')}): load {load:.1f} s; first "
+            info = pipe.generator.info()
+            read = f", prompts read by {info['prefill']}" if "prefill" in info else ""
+            print(f"  {runtime} ({info.get('dtype')}{read}): load {load:.1f} s; first "
                   f"token p50 {statistics.median(first):.2f} s, p95 {pct(first, 95):.2f} s; total "
                   f"p50 {statistics.median(total):.2f} s, p95 {pct(total, 95):.2f} s; "
                   f"refused {refused}/{len(questions)}")
@@ -321,8 +330,10 @@ def bench_answers(runtimes: list[str]) -> None:
 
 def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
     """The bare limit of the first token: llama.cpp reading the same prompts (ChatML, as the
-    packaged models' template writes them) into an empty cache, nothing else."""
-    llm = pipe.generator.llm
+    packaged models' template writes them) into an empty cache, nothing else, with the weights
+    that read them in the pipeline (the bf16 reader where there is one)."""
+    gen = pipe.generator
+    llm = gen.reader or gen.llm
     secs, sizes = [], []
     for q in questions:
         msgs = pipe.messages(q["question"], pipe.retrieve(q["question"]))
@@ -334,9 +345,9 @@ def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
         secs.append(time.perf_counter() - t)
         sizes.append(len(tokens))
     bare = statistics.median(secs)
-    print(f"  bare limit, llama.cpp reading the same prompts ({statistics.median(sizes):.0f} "
-          f"tokens p50): p50 {bare:.2f} s = {sum(sizes) / sum(secs):.0f} tokens/s; first token "
-          f"p50 / this: {first_p50 / bare:.2f}")
+    print(f"  bare limit, llama.cpp ({'bf16' if gen.reader else 'q4_k_m'} weights) reading the "
+          f"same prompts ({statistics.median(sizes):.0f} tokens p50): p50 {bare:.2f} s = "
+          f"{sum(sizes) / sum(secs):.0f} tokens/s; first token p50 / this: {first_p50 / bare:.2f}")
 
 
 def bench_memory() -> None:

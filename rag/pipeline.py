@@ -63,7 +63,8 @@ class Pipeline:
         with self._gen_lock:
             if self._generator is None:
                 self._generator = registry.generator(self.config.generator, self.config.threads,
-                                                     self.config.runtime, self.config.generator_url)
+                                                     self.config.runtime, self.config.generator_url,
+                                                     self.config.prefill)
             return self._generator
 
     def reload(self) -> None:
@@ -201,7 +202,13 @@ class Pipeline:
                 checks["confidence"] = round(confidence, 4)
                 if confidence < self.config.min_confidence:
                     failed.append("unsure")
-            if v is not None and self.config.judge and (audit or not failed):
+            # An answer whose every word the model gave at least `judge_below` is not judged:
+            # on the SQuAD development sample the judge refused none of those, and on the seed
+            # set it refused right ones (docs/eval.md, "Answers the judge does not check").
+            sure = confidence is not None and confidence >= self.config.judge_below
+            if sure and v is not None and self.config.judge:
+                checks["sure"] = True
+            if v is not None and self.config.judge and (audit or not (failed or sure)):
                 t = time.perf_counter()
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
@@ -212,7 +219,7 @@ class Pipeline:
                 timings["judge"] = _ms(t)
                 checks["judge_p_yes"] = round(p_yes, 4)
                 checks["judge"] = "yes" if p_yes >= self.config.min_judge else "no"
-                if checks["judge"] == "no":
+                if checks["judge"] == "no" and not sure:
                     failed.append("judge")
         checks["failed"] = failed
         checks["refused_by"] = failed[0] if failed else None

@@ -430,3 +430,33 @@ def test_an_answer_the_model_was_unsure_of_is_refused_before_the_judge(fake_pipe
     audited = unsure.ask("Who confirmed the collaboration?", audit=True)
     assert audited.checks["failed"] == ["unsure"] and "judge_p_yes" in audited.checks
 
+
+
+def test_an_answer_the_model_was_sure_of_is_not_judged(fake_pipeline):
+    from dataclasses import replace
+
+    class Certain(Scripted):
+        def __init__(self, text, verdict, certainty):
+            super().__init__(text, verdict)
+            self.certainty = certainty
+
+        def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+            if confidence is not None and messages[0]["content"] != JUDGE_SYSTEM:
+                confidence.extend(self.certainty)
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    cfg = replace(fake_pipeline.config, judge_below=0.8)
+
+    def ask(certainty, audit=False):
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg,
+                        Certain(text, "No.", certainty))
+        return pipe, pipe.ask("Who confirmed the collaboration?", audit=audit)
+
+    sure, a = ask([0.95, 0.85])  # every word at least 0.8: the judge's "no" is not asked
+    assert not a.refused and a.checks["sure"] and not sure._generator.judged
+    assert "judge_p_yes" not in a.checks
+    unsure, b = ask([0.95, 0.79])  # one word under it: judged, and refused
+    assert b.refused and b.checks["refused_by"] == "judge" and unsure._generator.judged
+    _, c = ask([0.95, 0.85], audit=True)  # audited: the verdict is recorded, not applied
+    assert c.checks["judge"] == "no" and "judge" not in c.checks["failed"] and not c.refused

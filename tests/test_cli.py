@@ -84,3 +84,11 @@ def test_console_entry_point_runs_as_a_process(env):
                        env=e, capture_output=True, text=True, cwd=env)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["added"] == 1
+
+
+@pytest.mark.parametrize("var,value,says", [("RAG_PREFILL", "fp8", "prefill='fp8'"),
+                                            ("RAG_JUDGE_BELOW", "1.5", "judge_below=1.5")])
+def test_bad_generator_settings_are_named(env, capsys, monkeypatch, var, value, says):
+    monkeypatch.setenv(var, value)
+    assert main(["ask", "q?", "--index", "ix"]) == 2
+    assert says in capsys.readouterr().err

@@ -104,3 +104,20 @@ def test_the_confidence_threshold_is_replayed_from_the_recorded_certainty():
     assert by[0.0]["answered"] == 1.0 and by[0.0]["right"] == pytest.approx(2 / 3)  # q2 back
     assert by[0.5]["answered"] == pytest.approx(1 / 3) and by[0.5]["wrong"] == 0.0  # q3 out
     assert t["confidence_auc"] == 0.5 and "min_confidence" in table(t)
+
+
+def test_judge_below_is_replayed_from_the_recorded_certainty():
+    questions = [_q(1, ["Paris"]), _q(2, [])]
+    records = [_rec(0.6, ["judge"], "It is Paris [1]."), _rec(0.6, ["judge"], "Bob did [1].")]
+    for rec, c in zip(records, (0.9, 0.75)):
+        rec["checks"].update(confidence=c, judge_p_yes=0.4)
+    cfg = {"min_score": 0.15, "judge": 1, "min_judge": 0.7, "min_confidence": 0.3}
+    # Every answer judged: both refused.
+    assert trade_off(questions, records, dict(cfg, judge_below=1.01))["operating_point"][
+        "answered"] == 0.0
+    # q1's words were all at least 0.8 likely: its judge's "no" does not count.
+    t = trade_off(questions, records, dict(cfg, judge_below=0.8))
+    assert t["operating_point"]["answered"] == 0.5 and t["operating_point"]["right"] == 0.5
+    by = {p["judge_below"]: p for p in t["judge_below_steps"]}
+    assert by[0.7]["answered"] == 1.0 and by[0.7]["wrong"] == 0.5  # q2 answered, wrongly
+    assert by[1.01]["answered"] == 0.0 and "judge_below" in table(t)

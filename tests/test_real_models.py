@@ -95,3 +95,43 @@ def test_the_transformers_runtime_decodes_by_the_same_rules(real_pipeline):
                                confidence=sure))
     assert "Michael Dell" in reply
     assert sure and all(0.0 < p <= 1.0 for p in sure) and len(sure) < 20
+
+
+def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real_pipeline):
+    """The default llama.cpp generator reads prompts with a bf16 copy of the weights where the CPU
+    has AVX-512 bf16 and hands the cache to the Q4_K_M context that writes (rag.generators). Its
+    answers and the judge's numbers must be those of the Q4_K_M weights alone, for a new prompt
+    and for one that continues the previous (a follow-up judged in the answer's conversation)."""
+    from rag.generators import LlamaCppGenerator
+    from rag.judge import followup_messages, judge_messages
+    from rag.models import cpu_has_bf16
+
+    gen = real_pipeline.generator
+    if not cpu_has_bf16():
+        assert gen.reader is None  # "auto" reads with the GGUF where bf16 is emulated
+        pytest.skip("this CPU has no AVX-512 bf16: the bf16 reader is not used here")
+    assert gen.reader is not None and gen.info()["prefill"] == "bf16"
+    alone = LlamaCppGenerator("qwen2.5-coder-1.5b", prefill="off")
+    assert alone.reader is None
+    hits = real_pipeline.retrieve(QUESTIONS["q05"]["question"])
+    messages = real_pipeline.messages(QUESTIONS["q05"]["question"], hits)
+    try:
+        answers = []
+        for g in (gen, alone):
+            sure: list = []
+            answers.append(("".join(g.stream(messages, 40, confidence=sure)), sure))
+            if g is gen:  # the reader read the prompt: all but its last token, handed over
+                n = gen.reader.n_tokens
+                assert n > gen.MIN_READ
+                assert list(gen.reader.input_ids[:n]) == list(gen.llm.input_ids[:n])
+            follow = followup_messages(messages, answers[-1][0], answers[-1][0])
+            answers.append(g.word_probabilities(follow, ["yes", "no"]))
+        (a, a_sure), a_follow, (b, b_sure), b_follow = answers
+        assert a == b and a
+        assert a_sure == pytest.approx(b_sure, abs=0.05)
+        assert a_follow["yes"] == pytest.approx(b_follow["yes"], abs=0.05)
+        fresh = judge_messages(QUESTIONS["q05"]["question"], a, [hits[0].chunk.text])
+        assert gen.word_probabilities(fresh, ["yes"])["yes"] == pytest.approx(
+            alone.word_probabilities(fresh, ["yes"])["yes"], abs=0.05)
+    finally:
+        alone.llm.close()

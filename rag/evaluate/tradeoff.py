@@ -11,7 +11,9 @@ pipeline would have answered under other settings:
 - the judge's threshold `min_judge` (its recorded P(yes) against each threshold), and the
   certainty threshold `min_confidence` (the lowest probability the model gave a word of its
   answer), each at the configured `min_score` and the other's configured threshold, all checks
-  on.
+  on;
+- `judge_below`: answers the model was at least this sure of are not judged, so their judge's
+  verdict (recorded all the same in an audited run) does not count.
 The model's own refusal, the support check and the echo check (an answer made only of the
 question's words) always apply: without them an answer carries no checked citation.
 
@@ -36,9 +38,10 @@ POLICIES = {
 ALWAYS = ("model", "support", "echo")
 
 
-def replay(questions: list, records: list[dict]) -> list[dict]:
+def replay(questions: list, records: list[dict], judge_below: float = 1.01) -> list[dict]:
     """Per question: strength, the checks that failed (retrieval aside), whether a draft exists
-    and whether it is right."""
+    and whether it is right, and whether the model was sure enough (`judge_below`) for the
+    judge's verdict not to count."""
     out = []
     for q, r in zip(questions, records):
         c = r.get("checks") or {}
@@ -48,6 +51,7 @@ def replay(questions: list, records: list[dict]) -> list[dict]:
                     "failed": set(c.get("failed") or []) - {"retrieval"},
                     "p_yes": None if p_yes is None else float(p_yes),
                     "confidence": None if sure is None else float(sure),
+                    "sure": sure is not None and float(sure) >= judge_below,
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and contains(draft, q.answers),
                     "error": bool(r.get("error"))})
@@ -77,17 +81,19 @@ def _failed(row: dict, min_judge: float | None, min_confidence: float | None = N
                                   ("unsure", "confidence", min_confidence)):
         if threshold is not None and row[key] is not None:
             failed = (failed - {check}) | ({check} if row[key] < threshold else set())
-    return failed
+    return failed - {"judge"} if row.get("sure") else failed
 
 
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 JUDGE_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+JUDGE_BELOW_STEPS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: every answer judged
 
 
 def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     """metrics.json's `trade_off` for an audited run; `config` is the run's pipeline settings."""
-    rows = replay(questions, records)
+    below = config.get("judge_below")
+    rows = replay(questions, records, 1.01 if below is None else float(below))
     strengths = sorted({round(r["strength"], 4) for r in rows})
     thresholds = [0.0] + [s for s in strengths if s > 0] + [1.01]
     checks = ["novel", "unsure"] + (["judge"] if config.get("judge") else [])
@@ -97,7 +103,8 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
            "steps": {name: curve(rows, opt, list(STEPS)) for name, opt in POLICIES.items()},
            "operating_point": dict(curve(rows, tuple(checks), [min_score])[0], checks=checks,
                                    min_judge=config.get("min_judge"),
-                                   min_confidence=config.get("min_confidence"))}
+                                   min_confidence=config.get("min_confidence"),
+                                   judge_below=below)}
     if "judge" in checks and any(r["p_yes"] is not None for r in rows):
         out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
                               for j in JUDGE_STEPS]
@@ -107,6 +114,9 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
             dict(curve(rows, tuple(checks), [min_score], None, c)[0], min_confidence=c)
             for c in CONFIDENCE_STEPS]
         out["confidence_auc"] = auc(rows, "confidence")
+        out["judge_below_steps"] = [
+            dict(curve(replay(questions, records, b), tuple(checks), [min_score])[0],
+                 judge_below=b) for b in JUDGE_BELOW_STEPS]
     return out
 
 
@@ -141,6 +151,11 @@ def table(result: dict) -> str:
                      f"{result.get('confidence_auc')}): answered / wrong / right")
         lines += [f"{p['min_confidence']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / "
                   f"{p['right']:.3f}" for p in result["confidence_steps"]]
+    if result.get("judge_below_steps"):
+        lines.append("judge_below (answers at least this sure are not judged; all checks at "
+                     "the chosen thresholds): answered / wrong / right")
+        lines += [f"{p['judge_below']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / "
+                  f"{p['right']:.3f}" for p in result["judge_below_steps"]]
     op = result["operating_point"]
     lines.append(f"chosen: min_score {op['min_score']}, checks {', '.join(op['checks'])}: "
                  f"answered {op['answered']:.3f}, wrong {op['wrong']:.3f}, right {op['right']:.3f}")
