@@ -202,10 +202,11 @@ class Pipeline:
                 checks["confidence"] = round(confidence, 4)
                 if confidence < self.config.min_confidence:
                     failed.append("unsure")
-            # An answer whose every word the model gave at least `judge_below` is not judged:
-            # on the SQuAD development sample the judge refused none of those, and on the seed
-            # set it refused right ones (docs/eval.md, "Answers the judge does not check").
-            sure = confidence is not None and confidence >= self.config.judge_below
+            # An answer whose every word the model gave at least `judge_below` is not judged
+            # (faster; off by default: on the SQuAD development samples it let two wrong answers
+            # through, docs/eval.md, "The refusal trade-off").
+            below = self.config.judge_below
+            sure = confidence is not None and below < 1.0 and confidence >= below
             if sure and v is not None and self.config.judge:
                 checks["sure"] = True
             if v is not None and self.config.judge and (audit or not (failed or sure)):

@@ -460,3 +460,6 @@ def test_an_answer_the_model_was_sure_of_is_not_judged(fake_pipeline):
     assert b.refused and b.checks["refused_by"] == "judge" and unsure._generator.judged
     _, c = ask([0.95, 0.85], audit=True)  # audited: the verdict is recorded, not applied
     assert c.checks["judge"] == "no" and "judge" not in c.checks["failed"] and not c.refused
+    cfg = replace(cfg, judge_below=1.0)  # the default: every answer judged, even a certain one
+    _, d = ask([1.0, 1.0])
+    assert d.refused and d.checks["refused_by"] == "judge" and "sure" not in d.checks

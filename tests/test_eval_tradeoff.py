@@ -107,17 +107,18 @@ def test_the_confidence_threshold_is_replayed_from_the_recorded_certainty():
 
 
 def test_judge_below_is_replayed_from_the_recorded_certainty():
+    # An audited run at judge_below 0.8: the judge said no to both (P(yes) 0.4), but q1's words
+    # were all at least 0.8 likely, so its "no" was recorded and not applied.
     questions = [_q(1, ["Paris"]), _q(2, [])]
-    records = [_rec(0.6, ["judge"], "It is Paris [1]."), _rec(0.6, ["judge"], "Bob did [1].")]
+    records = [_rec(0.6, [], "It is Paris [1]."), _rec(0.6, ["judge"], "Bob did [1].")]
     for rec, c in zip(records, (0.9, 0.75)):
         rec["checks"].update(confidence=c, judge_p_yes=0.4)
-    cfg = {"min_score": 0.15, "judge": 1, "min_judge": 0.7, "min_confidence": 0.3}
-    # Every answer judged: both refused.
-    assert trade_off(questions, records, dict(cfg, judge_below=1.01))["operating_point"][
-        "answered"] == 0.0
-    # q1's words were all at least 0.8 likely: its judge's "no" does not count.
-    t = trade_off(questions, records, dict(cfg, judge_below=0.8))
+    cfg = {"min_score": 0.15, "judge": 1, "min_judge": 0.7, "min_confidence": 0.3,
+           "judge_below": 0.8}
+    t = trade_off(questions, records, cfg)
     assert t["operating_point"]["answered"] == 0.5 and t["operating_point"]["right"] == 0.5
     by = {p["judge_below"]: p for p in t["judge_below_steps"]}
+    assert by[0.8]["answered"] == 0.5 and by[0.8]["right"] == 0.5  # the run itself
     assert by[0.7]["answered"] == 1.0 and by[0.7]["wrong"] == 0.5  # q2 answered, wrongly
-    assert by[1.01]["answered"] == 0.0 and "judge_below" in table(t)
+    assert by[1.0]["answered"] == 0.0  # every answer judged: q1's "no" applies again
+    assert "judge_below" in table(t)

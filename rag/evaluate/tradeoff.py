@@ -38,7 +38,7 @@ POLICIES = {
 ALWAYS = ("model", "support", "echo")
 
 
-def replay(questions: list, records: list[dict], judge_below: float = 1.01) -> list[dict]:
+def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> list[dict]:
     """Per question: strength, the checks that failed (retrieval aside), whether a draft exists
     and whether it is right, and whether the model was sure enough (`judge_below`) for the
     judge's verdict not to count."""
@@ -51,7 +51,7 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.01) -> l
                     "failed": set(c.get("failed") or []) - {"retrieval"},
                     "p_yes": None if p_yes is None else float(p_yes),
                     "confidence": None if sure is None else float(sure),
-                    "sure": sure is not None and float(sure) >= judge_below,
+                    "sure": sure is not None and judge_below < 1.0 and float(sure) >= judge_below,
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and contains(draft, q.answers),
                     "error": bool(r.get("error"))})
@@ -87,13 +87,13 @@ def _failed(row: dict, min_judge: float | None, min_confidence: float | None = N
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 JUDGE_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-JUDGE_BELOW_STEPS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: every answer judged
+JUDGE_BELOW_STEPS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1: every answer judged
 
 
 def trade_off(questions: list, records: list[dict], config: dict) -> dict:
     """metrics.json's `trade_off` for an audited run; `config` is the run's pipeline settings."""
     below = config.get("judge_below")
-    rows = replay(questions, records, 1.01 if below is None else float(below))
+    rows = replay(questions, records, 1.0 if below is None else float(below))
     strengths = sorted({round(r["strength"], 4) for r in rows})
     thresholds = [0.0] + [s for s in strengths if s > 0] + [1.01]
     checks = ["novel", "unsure"] + (["judge"] if config.get("judge") else [])
@@ -114,8 +114,12 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
             dict(curve(rows, tuple(checks), [min_score], None, c)[0], min_confidence=c)
             for c in CONFIDENCE_STEPS]
         out["confidence_auc"] = auc(rows, "confidence")
+        # the judge's verdict re-read from its P(yes): a run that skipped it for sure answers
+        # recorded no failure there, which a larger judge_below must bring back
+        min_judge = config.get("min_judge")
         out["judge_below_steps"] = [
-            dict(curve(replay(questions, records, b), tuple(checks), [min_score])[0],
+            dict(curve(replay(questions, records, b), tuple(checks), [min_score],
+                       None if min_judge is None else float(min_judge))[0],
                  judge_below=b) for b in JUDGE_BELOW_STEPS]
     return out
 
