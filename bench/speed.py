@@ -291,7 +291,7 @@ def bench_answers(runtimes: list[str]) -> None:
     from rag.chunking import ChunkParams
     from rag.config import load_config
     from rag.indexing import sync
-    from rag.models import cpu_has_bf16
+    from rag.models import bf16_prefill_pays
     from rag.pipeline import Pipeline
 
     questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]
@@ -299,7 +299,7 @@ def bench_answers(runtimes: list[str]) -> None:
     # llama.cpp twice where the CPU has bf16: prompts read by the bf16 copy (the default) and by
     # the GGUF alone (`prefill = "off"`)
     runs = [(r, p) for r in runtimes
-            for p in (("auto", "off") if r == "llama.cpp" and cpu_has_bf16() else ("auto",))]
+            for p in (("auto", "off") if r == "llama.cpp" and bf16_prefill_pays() else ("auto",))]
     for runtime, prefill in runs:
         with tempfile.TemporaryDirectory() as tmp:
             cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime, prefill=prefill)

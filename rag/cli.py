@@ -182,7 +182,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from rag.models import GENERATORS, bf16_gguf_path, cpu_has_bf16, prepare_generator
+    from rag.models import GENERATORS, bf16_gguf_path, bf16_prefill_pays, prepare_generator
 
     for name in args.names or ["qwen2.5-coder-1.5b"]:
         if name not in GENERATORS:
@@ -190,7 +190,7 @@ def cmd_models(args) -> int:
                   file=sys.stderr)
             return 2
         print(f"{name}: {prepare_generator(name)}")
-        if cpu_has_bf16():  # what llama.cpp reads prompts with here (`prefill`)
+        if bf16_prefill_pays():  # what llama.cpp reads prompts with here (`prefill` "auto")
             print(f"{name}: {bf16_gguf_path(GENERATORS[name])}")
     from rag import registry
 

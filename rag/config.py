@@ -37,7 +37,7 @@ class Config:
     generator_url: str = ""  # for runtime "openai": the API base, e.g. http://gpu-box:8000/v1
     # llama.cpp: what reads the prompt. "bf16": a bf16 copy of the packaged weights, 1.25x faster
     # at it on CPUs with AVX-512 bf16; "off": the GGUF itself; "auto": bf16 where it pays
-    # and 16 GiB of memory (rag.generators.LlamaCppGenerator)
+    # and 16 GiB of memory (rag.models.bf16_prefill_pays)
     prefill: str = "auto"
     vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
     k: int = 3  # passages put in the prompt (3 beat 4 on the seed set, and read faster)

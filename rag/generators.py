@@ -21,7 +21,7 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from rag.errors import ModelMissing
-from rag.models import cpu_has_bf16, prepare_generator
+from rag.models import bf16_prefill_pays, cpu_has_bf16, prepare_generator
 
 
 class Generator(Protocol):
@@ -217,11 +217,12 @@ class LlamaCppGenerator:
 
     Reading a prompt and writing an answer want different weights on a CPU: reading is compute
     bound, and llama.cpp's bf16 kernels (AVX-512 bf16) read 1.25x faster than its Q4_K ones;
-    writing is memory bound, and Q4_K_M moves a quarter of the bytes (36 tokens/s against 15).
+    writing is memory bound, and Q4_K_M moves a third of the bytes (36 tokens/s against 15).
     With `prefill` "bf16" a second context over a bf16 copy of the same weights
     (`rag.models.bf16_gguf_path`, lossless) reads the prompt, all but its last token, and hands
     its KV cache (about 28 KB a token, copied in about 10 ms) to the Q4_K_M context, which
-    reads the last token and writes the answer. The cost: 3.6 GB more mapped memory.
+    reads the last token and writes the answer. The cost: 3.6 GB more mapped memory, so "auto"
+    uses it only where `rag.models.bf16_prefill_pays`.
     """
 
     # A prompt with fewer new tokens than this is read by the Q4_K_M context alone: two cache
@@ -254,8 +255,7 @@ class LlamaCppGenerator:
         # exit, llama-cpp-python prints a TypeError traceback.
         atexit.register(self.llm.close)
         self.reader = None
-        if prefill == "bf16" or (prefill == "auto" and spec is not None and cpu_has_bf16()
-                                 and _memory_gib() >= 16):
+        if prefill == "bf16" or (prefill == "auto" and spec is not None and bf16_prefill_pays()):
             if spec is None:
                 raise ModelMissing(f"prefill = \"bf16\" needs a packaged generator "
                                    f"({', '.join(GENERATORS)}), not {name!r}; set prefill = "
@@ -304,11 +304,7 @@ class LlamaCppGenerator:
             tokens = self._prompt_tokens(messages)
             self._read(tokens)
             # Keep the cached tokens this prompt starts with; evaluate at least its last token.
-            same = 0
-            for a, b in zip(llm.input_ids[:min(llm.n_tokens, len(tokens) - 1)], tokens):
-                if a != b:
-                    break
-                same += 1
+            same = _cached(llm, tokens)
             llm.n_tokens = same
             llm.eval(tokens[same:])
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
@@ -355,11 +351,7 @@ class LlamaCppGenerator:
         llm, reader = self.llm, self.reader
         if reader is None:
             return
-        same = 0
-        for a, b in zip(llm.input_ids[:llm.n_tokens], tokens[:-1]):
-            if a != b:
-                break
-            same += 1
+        same = _cached(llm, tokens)
         if len(tokens) - 1 - same < self.MIN_READ:
             return
         llm.n_tokens = same
@@ -501,14 +493,15 @@ class _CacheState:
         llm.n_tokens = len(self.ids)
 
 
-def _memory_gib() -> float:
-    """The machine's memory: "auto" adds the bf16 copy (3.6 GB mapped) only with room for it."""
-    try:
-        with open("/proc/meminfo") as f:
-            kib = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))
-    except (OSError, StopIteration, ValueError):
-        return 0.0
-    return kib / 1024 ** 2
+def _cached(llm, tokens: list[int]) -> int:
+    """How many of the prompt's tokens, its last aside, llama.cpp's cache already holds: the
+    last is always read again, for the logits of the next token."""
+    same = 0
+    for a, b in zip(llm.input_ids[:llm.n_tokens], tokens[:-1]):
+        if a != b:
+            break
+        same += 1
+    return same
 
 
 def _hand_over(src, dst) -> None:

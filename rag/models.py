@@ -140,8 +140,8 @@ def bf16_gguf_path(spec: PackagedGGUF) -> Path:
     """The same weights as a bf16 GGUF in the cache, derived once (about 10 s, 3.6 GB) by
     llama.cpp's own converter: every Q4_K/Q6_K value is exactly representable in bf16, so
     nothing is lost. llama.cpp reads a prompt about 1.25x faster from bf16 weights on a CPU with
-    AVX-512 bf16 (its matrix kernels use the bf16 dot product), but decodes 2.4x slower (twice
-    the bytes per token), which is why `LlamaCppGenerator` reads prompts with it and decodes
+    AVX-512 bf16 (its matrix kernels use the bf16 dot product), but decodes 2.4x slower (about
+    three times the bytes per token), which is why `LlamaCppGenerator` reads prompts with it and decodes
     with the Q4_K_M file."""
     target = cache_dir() / "gguf" / f"{spec.name}-bf16.gguf"
     if target.is_file() and (spec.bf16_size is None or target.stat().st_size == spec.bf16_size):
@@ -219,6 +219,21 @@ def prepare_generator(name: str) -> str:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return str(out)
+
+def bf16_prefill_pays() -> bool:
+    """Whether reading prompts with the bf16 GGUF (`bf16_gguf_path`) is worth it here: the CPU
+    computes bf16 natively, and the machine has room for 3.6 GB more mapped (16 GiB or more)."""
+    return cpu_has_bf16() and _memory_gib() >= 16
+
+
+def _memory_gib() -> float:
+    try:
+        with open("/proc/meminfo") as f:
+            kib = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+    return kib / 1024 ** 2
+
 
 def cpu_has_bf16() -> bool:
     """Whether the CPU computes bf16 natively (AVX-512 bf16 or AMX); elsewhere it is emulated."""
