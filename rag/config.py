@@ -39,6 +39,9 @@ class Config:
     # at it on CPUs with AVX-512 bf16; "off": the GGUF itself; "auto": bf16 where it pays
     # and 16 GiB of memory (rag.models.bf16_prefill_pays)
     prefill: str = "auto"
+    # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
+    # whose prompt starts with passages read before starts after them (rag.generators.PromptCache)
+    prompt_cache_mb: int = 512
     vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
     k: int = 3  # passages put in the prompt (3 beat 4 on the seed set, and read faster)
     retrieval: str = "convex"  # dense | bm25 | rrf | convex (measured in rag.retrieval)
@@ -104,6 +107,8 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.answer_style not in ANSWER_STYLES:
         raise ConfigError(f"answer_style={cfg.answer_style!r} is not one of "
                           f"{', '.join(ANSWER_STYLES)}")
+    if cfg.prompt_cache_mb < 0:
+        raise ConfigError(f"prompt_cache_mb={cfg.prompt_cache_mb} must be 0 (no cache) or more")
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg

@@ -212,8 +212,11 @@ class LlamaCppGenerator:
 
     llama.cpp runs the packaged Q4_K_M weights as they are and decodes about 2.5x faster than
     transformers in bf16 here. A prompt that continues the previous one reuses its KV cache
-    (what `judge = 2` relies on); any other is read from the saved state of its system turn, so
-    the same prompt always gets the same answer (`_prompt_tokens`).
+    (what `judge = 2` relies on). Any other is read in pieces, its system turn and each passage,
+    starting after the longest head an earlier prompt left in the prompt cache (`PromptCache`):
+    in a chat about the same articles a question whose passages were read before costs little
+    more than its own words, and the same prompt still always gets the same answer
+    (`_pieces`).
 
     Reading a prompt and writing an answer want different weights on a CPU: reading is compute
     bound, and llama.cpp's bf16 kernels (AVX-512 bf16) read 1.25x faster than its Q4_K ones;
@@ -228,9 +231,11 @@ class LlamaCppGenerator:
     # A prompt with fewer new tokens than this is read by the Q4_K_M context alone: two cache
     # copies would cost more than the faster reading saves.
     MIN_READ = 32
+    # Pieces of a prompt shorter than this are read with the next: each read has a fixed cost.
+    MIN_PIECE = 32
 
     def __init__(self, name: str, threads: int | None = None, n_ctx: int = 4096,
-                 prefill: str = "auto"):
+                 prefill: str = "auto", cache_mb: int = 512):
         import atexit
         import os
 
@@ -265,7 +270,7 @@ class LlamaCppGenerator:
             atexit.register(self.reader.close)
         self._lock = FifoLock()
         self._last_prompt = ""
-        self._heads: dict = {}  # system turn text -> llama.cpp state after reading it
+        self.prompt_cache = PromptCache(cache_mb << 20)
         self._chat_formatter = None
         # scanned once at load (about half a second), not in an answer
         self._markers = marker_tokens(
@@ -317,37 +322,67 @@ class LlamaCppGenerator:
     def _prompt_tokens(self, messages: list[dict]) -> list[int]:
         """The chat's prompt tokens, with the cache made ready for them. A prompt that continues
         the previous one (a follow-up in the same conversation, `judge = 2`) keeps the cache,
-        whose prefix llama.cpp reuses. Any other starts from the saved state of its system turn
-        (the rules, the same for every question: about 70 tokens not read again) or, the first
-        time, from an empty cache. Why not reuse whatever prefix the cache shares: a split at
-        an arbitrary point computes slightly different numbers, which moved near-tie verdicts
-        from one run to the next; split always at the system turn, the same prompt always gives
-        the same result."""
+        whose prefix llama.cpp reuses, and `_read` reads the rest. Any other is read in pieces
+        (`_pieces`) from the longest of its heads the prompt cache holds, leaving all but its last
+        token in the main context's cache."""
         llm = self.llm
         prompt = self._formatter()(messages=messages)
         text = prompt.prompt
         tokenize = lambda t: llm.tokenize(t.encode("utf-8"), add_bos=not prompt.added_special,  # noqa: E731
                                           special=True)
         tokens = tokenize(text)
-        if not (self._last_prompt and len(text) > len(self._last_prompt)
+        if (self._last_prompt and len(text) > len(self._last_prompt)
                 and text.startswith(self._last_prompt)):
-            llm.reset()
-            head = _system_turn(text, messages, self._formatter().eos_token)
-            if head in self._heads:
-                self._heads[head].restore(llm)
-            elif head:
-                head_tokens = tokenize(head)
-                if len(head_tokens) < len(tokens) and tokens[:len(head_tokens)] == head_tokens:
-                    llm.eval(head_tokens)
-                    if len(self._heads) >= 4:  # a few system prompts: answer, judge, rewrite
-                        self._heads.pop(next(iter(self._heads)))
-                    self._heads[head] = _CacheState(llm)
+            self._read(tokens)
+        else:
+            self._read_in_pieces(tokens, self._pieces(text, tokens, messages, tokenize))
         self._last_prompt = text
         return tokens
 
+    def _pieces(self, text: str, tokens: list[int], messages: list[dict], tokenize) -> list[int]:
+        """Where a new prompt is read in pieces, as token counts: after its system turn and at
+        the end of each passage (`rag.prompt.piece_ends`), at least `MIN_PIECE` tokens apart.
+        The split points depend on the prompt alone, so a prompt is always computed in the same
+        pieces and a head restored from the cache holds exactly the numbers reading it again
+        would give: an answer never depends on what was asked before."""
+        from rag.prompt import piece_ends
+
+        end = len(tokens) - 1  # the last token is read by the writing context
+        head = _system_turn(text, messages, self._formatter().eos_token)
+        start = len(head) if head else 0
+        pieces, last = [], 0
+        for a in ([start] if head else []) + [start + e for e in piece_ends(text[start:])]:
+            n = len(piece := tokenize(text[:a]))
+            # a split that tokenizes differently from the whole prompt is not one
+            if n - last >= self.MIN_PIECE and n < end and tokens[:n] == piece:
+                pieces.append(n)
+                last = n
+        return pieces
+
+    def _read_in_pieces(self, tokens: list[int], pieces: list[int]) -> None:
+        """Read `tokens` but the last with the reader (the bf16 copy, else the GGUF itself), piece
+        by piece from the longest head the prompt cache holds, keeping the state after each
+        piece; then hand the cache to the writing context."""
+        ctx = self.reader or self.llm
+        start = self.prompt_cache.last_hit = 0
+        for n in reversed(pieces):
+            if self.prompt_cache.restore(tokens[:n], ctx):
+                start = self.prompt_cache.last_hit = n
+                break
+        else:
+            ctx.reset()
+        for n in [p for p in pieces if p > start] + [len(tokens) - 1]:
+            ctx.eval(tokens[start:n])
+            if n in pieces:
+                self.prompt_cache.keep(tokens[:n], ctx, pieces.index(n))
+            start = n
+        if ctx is not self.llm:
+            _hand_over(ctx, self.llm)
+
     def _read(self, tokens: list[int]) -> None:
-        """Read the prompt up to its last token with the bf16 reader, if there is one and enough
-        to read, and leave the result in the main context's cache (see the class docstring)."""
+        """Read the rest of a prompt that continues the previous one, up to its last token, with
+        the bf16 reader if there is one and enough to read, and leave the result in the main
+        context's cache (see the class docstring)."""
         llm, reader = self.llm, self.reader
         if reader is None:
             return
@@ -468,29 +503,62 @@ class OpenAIGenerator:
         return {"name": self.name, "runtime": "openai", "url": self.url}
 
 
-class _CacheState:
-    """llama.cpp's cache after reading a prompt's head, saved and restored without the copy of
-    the logits array that `Llama.save_state`/`load_state` make (about 150 ms a restore here;
-    with only the last token's logits computed, the array holds nothing needed)."""
+class PromptCache:
+    """llama.cpp caches of prompt heads (a system turn, then each passage after it), by their
+    tokens, the least recently used dropped past `max_bytes`. A chat about the same articles
+    reads a passage once: the next question that puts the same passages first starts after them.
+    A head of n tokens holds n tokens' keys and values (28 KB a token for the 1.5B model), so
+    each is stored whole; what one shares with a longer one is not shared in memory."""
 
-    def __init__(self, llm):
+    def __init__(self, max_bytes: int):
+        from collections import OrderedDict
+
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.last_hit = 0  # tokens the last new prompt found here
+        self._states: OrderedDict = OrderedDict()  # tuple of tokens -> (piece no., state)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def restore(self, tokens: list[int], llm) -> bool:
+        import llama_cpp
+
+        key = tuple(tokens)
+        if key not in self._states:
+            return False
+        self._states.move_to_end(key)
+        data = self._states[key][1]
+        if int(llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, data, len(data), 0)) != len(data):
+            raise RuntimeError("llama.cpp did not take the saved prompt state")
+        llm.input_ids[:len(key)] = key
+        llm.n_tokens = len(key)
+        return True
+
+    def keep(self, tokens: list[int], llm, piece: int) -> None:
+        """Save `llm`'s cache, which holds `tokens`, the prompt's head up to the end of its
+        `piece`-th piece (0: the system turn)."""
         import ctypes
 
         import llama_cpp
 
-        size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+        key = tuple(tokens)
+        if key in self._states or self.max_bytes <= 0:
+            return
+        size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)
         buf = (ctypes.c_uint8 * int(size))()
-        n = int(llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size))
-        self.data = (ctypes.c_uint8 * n).from_buffer_copy(buf)
-        self.ids = llm.input_ids[:llm.n_tokens].copy()
+        n = int(llama_cpp.llama_state_seq_get_data(llm._ctx.ctx, buf, size, 0))
+        data = (ctypes.c_uint8 * n).from_buffer_copy(buf) if n != size else buf
+        self._states[key] = (piece, data)
+        self.bytes += n
+        while self.bytes > self.max_bytes and len(self._states) > 1:
+            self.bytes -= len(self._states.popitem(last=False)[1][1])
 
-    def restore(self, llm) -> None:
-        import llama_cpp
-
-        if llama_cpp.llama_state_set_data(llm._ctx.ctx, self.data, len(self.data)) != len(self.data):
-            raise RuntimeError("llama.cpp did not take the saved prompt state")
-        llm.input_ids[:len(self.ids)] = self.ids
-        llm.n_tokens = len(self.ids)
+    def forget(self, from_piece: int = 0) -> None:
+        """Drop the heads of `from_piece` pieces or more (1: keep only the system turns, as a
+        question about passages not read before finds them)."""
+        for key in [k for k, (piece, _) in self._states.items() if piece >= from_piece]:
+            self.bytes -= len(self._states.pop(key)[1])
 
 
 def _cached(llm, tokens: list[int]) -> int:

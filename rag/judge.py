@@ -8,6 +8,9 @@ by the text?" got "yes" every time; of the wordings measured on the drafts of th
 samples (docs/eval.md), "Is the proposed answer correct according to the text?" separated right
 from wrong answers best (AUC 0.78 on SQuAD 2.0, against 0.76 for "Does the text itself state this
 answer to the question?"). It costs one forward pass over the cited text, no generation.
+A second question, asked when the first passes, leaves the proposed answer out: "Does the text
+answer this question?" (`answers_messages`); the verdict is the lower of the two. It reads only
+the question again, the cited text coming from llama.cpp's prompt cache.
 
 The verdict is graded: the probability the generator gives "yes" against "no" as its first word
 (`yes_probability`), and an answer is refused below `min_judge`. A threshold can then be tuned on a
@@ -33,6 +36,19 @@ def judge_messages(question: str, answer: str, passages: list[str]) -> list[dict
             {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n"
                                         f"Proposed answer: {plain}\n\n"
                                         "Is the proposed answer correct according to the text?"}]
+
+
+def answers_messages(question: str, passages: list[str]) -> list[dict]:
+    """The judge's second question, without the proposed answer: does the cited text answer the
+    question at all? SQuAD 2.0's unanswerable questions carry a plausible answer in the very
+    paragraph they were written against; asked about the proposed answer, the model often says it
+    is correct, asked whether the text answers the question, it says no more often (docs/eval.md).
+    It shares its head, the cited text, with the first question's prompt, so llama.cpp's prompt
+    cache reads only the question again."""
+    text = "\n".join(passages)
+    return [{"role": "system", "content": JUDGE_SYSTEM},
+            {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n\n"
+                                        "Does the text answer this question?"}]
 
 
 def yes_probability(generator, messages: list[dict]) -> float:

@@ -25,7 +25,8 @@ from rag import registry, retrieval
 from rag.citations import citations_for, content_words, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError
-from rag.judge import followup_messages, judge_messages, unmarked, yes_probability
+from rag.judge import (answers_messages, followup_messages, judge_messages, unmarked,
+                       yes_probability)
 from rag.prompt import REFUSAL, build_messages, passage_sentences
 from rag.store import Index
 from rag.types import Answer, Hit
@@ -64,7 +65,8 @@ class Pipeline:
             if self._generator is None:
                 self._generator = registry.generator(self.config.generator, self.config.threads,
                                                      self.config.runtime, self.config.generator_url,
-                                                     self.config.prefill)
+                                                     self.config.prefill,
+                                                     self.config.prompt_cache_mb)
             return self._generator
 
     def reload(self) -> None:
@@ -133,12 +135,13 @@ class Pipeline:
 
     def messages(self, query: str, hits: list[Hit]) -> list[dict]:
         """The generator's chat for these passages. With `passage_sentences` set, every passage
-        after the first `whole_passages` is trimmed around its sentence closest to the question
+        but the best `whole_passages` (by score) is trimmed around its sentence closest to the question
         in meaning (the question encoder embeds the sentences: about 1 ms each), which finds the
         answer's sentence where shared words do not ("create" in "to create a computing
         environment")."""
         n, whole = self.config.passage_sentences, self.config.whole_passages
-        trim = [] if n <= 0 else list(range(whole, len(hits)))
+        best = sorted(range(len(hits)), key=lambda i: -hits[i].score)[:whole]
+        trim = [] if n <= 0 else [i for i in range(len(hits)) if i not in best]
         sizes = [n if i in trim else 0 for i in range(len(hits))]  # 0: the whole passage
         scores: list[list[float] | None] = [None] * len(hits)
         texts = {i: [hits[i].chunk.text[a:b] for a, b in passage_sentences(hits[i].chunk.text)]
@@ -211,12 +214,20 @@ class Pipeline:
                 checks["sure"] = True
             if v is not None and self.config.judge and (audit or not (failed or sure)):
                 t = time.perf_counter()
+                cited = [_dated(hits[n - 1]) for n in v.cited]
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
                 else:
-                    check = judge_messages(question, v.text,
-                                           [_dated(hits[n - 1]) for n in v.cited])
+                    check = judge_messages(question, v.text, cited)
                 p_yes = yes_probability(self.generator, check)
+                # Two questions, both to be answered yes: is the answer correct according to the
+                # cited text, and does that text answer the question at all? The second is asked
+                # only if the first passes (or in an audit); the verdict is the lower P(yes).
+                if audit or p_yes >= self.config.min_judge:
+                    checks["judge_p_correct"] = round(p_yes, 4)
+                    p_answers = yes_probability(self.generator, answers_messages(question, cited))
+                    checks["judge_p_answers"] = round(p_answers, 4)
+                    p_yes = min(p_yes, p_answers)
                 timings["judge"] = _ms(t)
                 checks["judge_p_yes"] = round(p_yes, 4)
                 checks["judge"] = "yes" if p_yes >= self.config.min_judge else "no"
@@ -315,3 +326,4 @@ def _dated(hit: Hit) -> str:
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)
+

@@ -74,8 +74,9 @@ def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
 
 
 def generator(name: str, threads: int = 0, runtime: str = "llama.cpp", url: str = "",
-              prefill: str = "auto"):
-    key = ("generator", name, runtime, url, prefill if runtime == "llama.cpp" else None)
+              prefill: str = "auto", cache_mb: int = 512):
+    key = ("generator", name, runtime, url,
+           (prefill, cache_mb) if runtime == "llama.cpp" else None)
     if key not in _LOADED:
         load_plugins()
         if name in _GENERATORS:
@@ -85,7 +86,8 @@ def generator(name: str, threads: int = 0, runtime: str = "llama.cpp", url: str 
             _LOADED[key] = OpenAIGenerator(name, url)
         elif runtime == "llama.cpp":
             from rag.generators import LlamaCppGenerator
-            _LOADED[key] = LlamaCppGenerator(name, threads=threads or None, prefill=prefill)
+            _LOADED[key] = LlamaCppGenerator(name, threads=threads or None, prefill=prefill,
+                                               cache_mb=cache_mb)
         else:
             from rag.generators import TransformersGenerator
             _LOADED[key] = TransformersGenerator(name, threads=threads or None)

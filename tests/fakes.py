@@ -84,8 +84,19 @@ class FakeGenerator:
         share = 1.0 if share == 1.0 else share / 2
         return {w: {"yes": share, "no": 1.0 - share}.get(w, 0.0) for w in words}
 
+    @staticmethod
+    def _answers(user: str) -> float:
+        """Does the text answer the question (the judge's second question)? Yes when it holds at
+        least half of the question's content words, else graded by the share it holds."""
+        text, question = user.split("\n\nQuestion:")
+        asked = content_words(question.split("\n\n")[0])
+        share = len(asked & content_words(text)) / len(asked) if asked else 1.0
+        return 1.0 if share >= 0.5 else share
+
     def _support(self, messages: list[dict]) -> float:
         user = messages[-1]["content"]
+        if "Proposed answer:" not in user:
+            return self._answers(user)
         text = (user if messages[0]["content"] == JUDGE_SYSTEM else messages[1]["content"]
                 ).split("\n\nQuestion:")[0]
         claim = content_words(user.split("Proposed answer:")[1].split("\n")[0])

@@ -10,7 +10,7 @@ from rag.config import Config
 from rag.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline, why_refused
-from rag.prompt import REFUSAL, STYLES, build_messages
+from rag.prompt import REFUSAL, STYLES, build_messages, piece_ends
 from rag.types import Chunk, Hit
 
 
@@ -24,6 +24,20 @@ def test_prompt_numbers_passages_with_title_and_date():
     user = msgs[1]["content"]
     assert "[1] First (2024-01-02)\nAlpha." in user and "[2] Second\nBeta." in user
     assert user.index("[1]") < user.index("[2]") < user.index("Question: Who?")
+
+
+def test_prompts_end_a_piece_after_each_passage():
+    """The points where llama.cpp keeps its cache for later prompts (rag.generators.PromptCache):
+    after each passage, whatever blank lines a passage holds, for the answer and the judge."""
+    from rag.judge import judge_messages
+
+    passages = [hit(0, "Alpha one.\n\nAlpha two."), hit(1, "Beta."), hit(2, "Gamma.")]
+    user = build_messages("Who?", passages)[1]["content"]
+    ends = piece_ends(user)
+    assert [user[e:e + 3] for e in ends] == ["[2]", "[3]", "Que"]
+    assert user[:ends[0]].endswith("Alpha two.\n\n")
+    judged = judge_messages("Who?", "Alpha [1]", ["Alpha one.\n\nAlpha two."])[1]["content"]
+    assert [judged[e:e + 9] for e in piece_ends(judged)] == ["Question:"]
 
 
 def test_the_answer_style_picks_the_rules():
@@ -382,6 +396,43 @@ def test_the_judge_is_graded_and_its_threshold_decides(fake_pipeline):
                        replace(strict.config, min_judge=p / 2), strict._generator)
     b = lenient.ask("Who confirmed the collaboration?")
     assert not b.refused and b.checks["judge"] == "yes" and b.checks["judge_p_yes"] == p
+
+
+def test_the_judge_also_asks_whether_the_text_answers_the_question(fake_pipeline):
+    """An answer correct by the words of the cited text is still refused when the judge finds
+    that the text does not answer the question asked (SQuAD 2.0's unanswerable questions); the
+    verdict is the lower of the two P(yes), and the second question is only asked when the first
+    passes, unless audited."""
+    from dataclasses import replace
+
+    class TwoQuestions(Scripted):
+        def __init__(self, text, p_correct, p_answers):
+            super().__init__(text)
+            self.p = {"correct": p_correct, "answers": p_answers}
+            self.asked = []
+
+        def word_probabilities(self, messages, words):
+            which = "correct" if "Proposed answer:" in messages[-1]["content"] else "answers"
+            self.asked.append(which)
+            return {"yes": self.p[which], "no": 1 - self.p[which]}
+
+    def ask(p_correct, p_answers, audit=False):
+        gen = TwoQuestions("Michael Dell [1]", p_correct, p_answers)
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                        replace(fake_pipeline.config, min_judge=0.7), gen)
+        return gen, pipe.ask("Who confirmed the collaboration?", audit=audit)
+
+    gen, a = ask(0.9, 0.8)
+    assert not a.refused and gen.asked == ["correct", "answers"]
+    assert (a.checks["judge_p_correct"], a.checks["judge_p_answers"], a.checks["judge_p_yes"]) \
+        == (0.9, 0.8, 0.8)
+    assert not gen.judged  # read off the probabilities, not a written verdict
+    gen, b = ask(0.9, 0.4)  # correct by the words, but the text does not answer the question
+    assert b.refused and b.checks["refused_by"] == "judge" and b.checks["judge_p_yes"] == 0.4
+    gen, c = ask(0.5, 0.95)  # the first question fails: the second is not asked
+    assert c.refused and gen.asked == ["correct"] and "judge_p_answers" not in c.checks
+    gen, d = ask(0.5, 0.95, audit=True)  # audited: both asked, for the trade-off's replay
+    assert gen.asked == ["correct", "answers"] and d.checks["judge_p_yes"] == 0.5
 
 
 def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):

@@ -135,3 +135,35 @@ def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real
             alone.word_probabilities(fresh, ["yes"])["yes"], abs=0.05)
     finally:
         alone.llm.close()
+
+
+def test_passages_read_for_an_earlier_question_are_not_read_again_nor_change_the_answer(
+        real_pipeline):
+    """A prompt whose passages an earlier prompt read starts after them, from the prompt cache
+    (rag.generators.PromptCache), and is answered and judged exactly as when read whole: the
+    pieces are always the same, so the numbers are the same, bit for bit."""
+    from rag.judge import judge_messages, yes_probability
+
+    gen = real_pipeline.generator
+    question, other = QUESTIONS["q05"]["question"], QUESTIONS["q08"]["question"]
+    hits = real_pipeline.retrieve(question)
+    messages = real_pipeline.messages(question, hits)
+    judged = judge_messages(question, "Michael Dell [1]", [hits[0].chunk.text])
+
+    def answer(m):
+        sure: list = []
+        return "".join(gen.stream(m, 40, confidence=sure)), sure
+
+    gen.prompt_cache.forget()
+    whole, p_whole = answer(messages), yes_probability(gen, judged)
+    assert gen.prompt_cache.last_hit == 0 and len(gen.prompt_cache) >= 4
+    # Another question about the same passages starts after all of them ...
+    answer(real_pipeline.messages(other, hits))
+    passages_end = gen.prompt_cache.last_hit
+    assert passages_end > 0.8 * len(gen.llm.tokenize(messages[1]["content"].encode()))
+    # ... and the first asked again is answered and judged from the cache, bit for bit.
+    assert answer(messages) == whole and gen.prompt_cache.last_hit == passages_end
+    assert yes_probability(gen, judged) == p_whole and gen.prompt_cache.last_hit > 0
+    # An empty cache keeps nothing: every prompt is read whole, with the same result.
+    gen.prompt_cache.forget()
+    assert answer(messages) == whole
