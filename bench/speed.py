@@ -319,8 +319,6 @@ def bench_answers(runtimes: list[str]) -> None:
             read = f", prompts read by {info['prefill']}" if "prefill" in info else ""
             cache = getattr(pipe.generator, "prompt_cache", None)
             for new in ((False, True) if cache is not None else (False,)):
-                if cache is not None:
-                    cache.forget(1)
                 first, total, refused = [], [], 0
                 for q in questions:
                     if new:

@@ -522,35 +522,22 @@ class PromptCache:
         return len(self._states)
 
     def restore(self, tokens: list[int], llm) -> bool:
-        import llama_cpp
-
         key = tuple(tokens)
         if key not in self._states:
             return False
         self._states.move_to_end(key)
-        data = self._states[key][1]
-        if int(llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, data, len(data), 0)) != len(data):
-            raise RuntimeError("llama.cpp did not take the saved prompt state")
-        llm.input_ids[:len(key)] = key
-        llm.n_tokens = len(key)
+        _put_state(llm, self._states[key][1], key)
         return True
 
     def keep(self, tokens: list[int], llm, piece: int) -> None:
         """Save `llm`'s cache, which holds `tokens`, the prompt's head up to the end of its
         `piece`-th piece (0: the system turn)."""
-        import ctypes
-
-        import llama_cpp
-
         key = tuple(tokens)
         if key in self._states or self.max_bytes <= 0:
             return
-        size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)
-        buf = (ctypes.c_uint8 * int(size))()
-        n = int(llama_cpp.llama_state_seq_get_data(llm._ctx.ctx, buf, size, 0))
-        data = (ctypes.c_uint8 * n).from_buffer_copy(buf) if n != size else buf
+        data = _state(llm)
         self._states[key] = (piece, data)
-        self.bytes += n
+        self.bytes += len(data)
         while self.bytes > self.max_bytes and len(self._states) > 1:
             self.bytes -= len(self._states.popitem(last=False)[1][1])
 
@@ -576,17 +563,30 @@ def _hand_over(src, dst) -> None:
     """Copy llama.cpp context `src`'s cache (its tokens and their keys and values) to `dst`, a
     context of the same model architecture: a cache holds activations, not weights, so one
     read with bf16 weights serves one that decodes with Q4_K_M weights."""
+    _put_state(dst, _state(src), src.input_ids[:src.n_tokens])
+
+
+def _state(llm):
+    """The keys and values llama.cpp context `llm` holds for its one sequence, as bytes."""
     import ctypes
 
     import llama_cpp
 
-    size = llama_cpp.llama_state_seq_get_size(src._ctx.ctx, 0)
+    size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)
     buf = (ctypes.c_uint8 * int(size))()
-    n = int(llama_cpp.llama_state_seq_get_data(src._ctx.ctx, buf, size, 0))
-    if int(llama_cpp.llama_state_seq_set_data(dst._ctx.ctx, buf, n, 0)) != n:
-        raise RuntimeError("llama.cpp did not take the handed-over prompt cache")
-    dst.input_ids[:src.n_tokens] = src.input_ids[:src.n_tokens]
-    dst.n_tokens = src.n_tokens
+    n = int(llama_cpp.llama_state_seq_get_data(llm._ctx.ctx, buf, size, 0))
+    return buf if n == size else (ctypes.c_uint8 * n).from_buffer_copy(buf)
+
+
+def _put_state(llm, data, tokens) -> None:
+    """Make `data` (from `_state`, holding `tokens`) context `llm`'s cache, replacing what it
+    held."""
+    import llama_cpp
+
+    if int(llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, data, len(data), 0)) != len(data):
+        raise RuntimeError("llama.cpp did not take the saved prompt state")
+    llm.input_ids[:len(tokens)] = tokens
+    llm.n_tokens = len(tokens)
 
 
 def _system_turn(prompt: str, messages: list[dict], end: str) -> str | None:

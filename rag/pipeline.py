@@ -135,13 +135,12 @@ class Pipeline:
 
     def messages(self, query: str, hits: list[Hit]) -> list[dict]:
         """The generator's chat for these passages. With `passage_sentences` set, every passage
-        but the best `whole_passages` (by score) is trimmed around its sentence closest to the question
+        after the first `whole_passages` is trimmed around its sentence closest to the question
         in meaning (the question encoder embeds the sentences: about 1 ms each), which finds the
         answer's sentence where shared words do not ("create" in "to create a computing
         environment")."""
         n, whole = self.config.passage_sentences, self.config.whole_passages
-        best = sorted(range(len(hits)), key=lambda i: -hits[i].score)[:whole]
-        trim = [] if n <= 0 else [i for i in range(len(hits)) if i not in best]
+        trim = [] if n <= 0 else list(range(whole, len(hits)))
         sizes = [n if i in trim else 0 for i in range(len(hits))]  # 0: the whole passage
         scores: list[list[float] | None] = [None] * len(hits)
         texts = {i: [hits[i].chunk.text[a:b] for a, b in passage_sentences(hits[i].chunk.text)]
@@ -326,4 +325,3 @@ def _dated(hit: Hit) -> str:
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)
-
