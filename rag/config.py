@@ -67,6 +67,11 @@ class Config:
     # answers the model was at least this sure of (every word) are not judged; 1: all are (the
     # default: on the SQuAD development samples skipping the judge let wrong answers through)
     judge_below: float = 1.0
+    # how the judge's P(yes), the certainty and the retrieval strength decide a refusal: "score"
+    # (rag.verdict: refused under `min_right`, where the runtime reports the certainty and the
+    # judge is 1) or "thresholds" (`min_judge` and `min_confidence` each alone)
+    decision: str = "score"
+    min_right: float = 0.4  # chosen on the SQuAD development samples (docs/eval.md)
     threads: int = 0  # 0: all cores
 
 
@@ -101,7 +106,9 @@ def load_config(path: str | None = None, **flags) -> Config:
                           f"{cfg.whole_passages} must be 0 or more")
     if cfg.judge not in (0, 1, 2):
         raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate) or 2 (follow-up)")
-    for key in ("min_judge", "min_confidence", "judge_below"):
+    if cfg.decision not in ("score", "thresholds"):
+        raise ConfigError(f"decision={cfg.decision!r} is not score or thresholds")
+    for key in ("min_judge", "min_confidence", "judge_below", "min_right"):
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise ConfigError(f"{key}={getattr(cfg, key)} is not a probability from 0 to 1")
     if cfg.answer_style not in ANSWER_STYLES:

@@ -8,9 +8,10 @@ batch evaluation all call these; none of them re-implements retrieval, prompting
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
 so that "and who is its CEO?" searches for what it means. The index's manifest decides which
 embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
-generating; an answer naming what no passage holds, or whose sentences no passage supports, or
-that the model was unsure of as it wrote it, or that the generator itself judges unstated by its
-cited passages (rag.judge), is refused.
+generating; an answer naming what no passage holds, or whose sentences no passage supports, is
+refused, and so is one too likely wrong by the generator's own judgement of it against its cited
+passages (rag.judge), weighed with the model's certainty as it wrote it and the retrieval
+strength (rag.verdict).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rag.judge import (answers_messages, followup_messages, judge_messages, unma
 from rag.prompt import REFUSAL, build_messages, passage_sentences
 from rag.store import Index
 from rag.types import Answer, Hit
+from rag.verdict import p_right
 
 MAX_QUESTION_CHARS = 2000
 REWRITE_SYSTEM = (
@@ -175,10 +177,12 @@ class Pipeline:
                audit: bool = False, confidence: float | None = None) -> Answer:
         """Verify the model's draft against the passages (see rag.citations), in order: the
         model's own refusal, names or figures no passage holds, sentences no passage supports,
-        an answer made only of the question's words, the model's own certainty of its answer's
-        words (`confidence`: the lowest probability among them, where the runtime reports it),
-        then the judge. The first that fails refuses; without `audit` the later ones are
-        skipped."""
+        an answer made only of the question's words, then the judge's two questions, whose
+        P(yes) are weighed with the model's certainty of its answer's words (`confidence`: the
+        lowest probability among them, where the runtime reports it) and the retrieval strength
+        (rag.verdict, `decision = "score"`); with `decision = "thresholds"`, or without the
+        certainty, the certainty and the judge each have their own threshold. The first that
+        fails refuses; without `audit` the later ones are skipped."""
         parsed = parse_answer(raw, len(hits))
         failed = ["retrieval"] if weak else []
         checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused}
@@ -200,9 +204,13 @@ class Pipeline:
                 elif _echoes(unmarked(v.text), f"{question} {query}"):
                     checks["echo"] = True
                     failed.append("echo")
+            # The judge's P(yes), the certainty and the retrieval strength decide together
+            # (rag.verdict), where the certainty is known and the judge asks its usual questions.
+            scored = (self.config.decision == "score" and confidence is not None
+                      and self.config.judge == 1)
             if confidence is not None:
                 checks["confidence"] = round(confidence, 4)
-                if confidence < self.config.min_confidence:
+                if confidence < self.config.min_confidence and not scored:
                     failed.append("unsure")
             # An answer whose every word the model gave at least `judge_below` is not judged
             # (faster; off by default: on the SQuAD development samples it let two wrong answers
@@ -222,14 +230,20 @@ class Pipeline:
                 # Two questions, both to be answered yes: is the answer correct according to the
                 # cited text, and does that text answer the question at all? The second is asked
                 # only if the first passes (or in an audit); the verdict is the lower P(yes).
-                if audit or p_yes >= self.config.min_judge:
+                if audit or scored or p_yes >= self.config.min_judge:
                     checks["judge_p_correct"] = round(p_yes, 4)
                     p_answers = yes_probability(self.generator, answers_messages(question, cited))
                     checks["judge_p_answers"] = round(p_answers, 4)
                     p_yes = min(p_yes, p_answers)
                 timings["judge"] = _ms(t)
                 checks["judge_p_yes"] = round(p_yes, 4)
-                checks["judge"] = "yes" if p_yes >= self.config.min_judge else "no"
+                passes = p_yes >= self.config.min_judge
+                if scored:
+                    p = p_right(checks["judge_p_correct"], checks["judge_p_answers"], confidence,
+                                strength)
+                    checks["p_right"] = round(p, 4)
+                    passes = p >= self.config.min_right
+                checks["judge"] = "yes" if passes else "no"
                 if checks["judge"] == "no" and not sure:
                     failed.append("judge")
         checks["failed"] = failed
@@ -261,6 +275,8 @@ REASONS = {
               "{certainty}), a sign the passages do not state it, so it was withheld.",
     "judge": "Checked against the passages it cited, the draft answer is not stated there "
              "clearly enough (the generator's confidence: {confidence}), so it was withheld.",
+    "judge_score": "Checked against the passages it cited, the draft answer is too likely "
+                   "wrong (the estimated chance that it is right: {right}), so it was withheld.",
 }
 
 
@@ -271,6 +287,8 @@ def why_refused(checks: dict | None) -> str:
         return "Nothing retrieved answers this."
     p = checks.get("judge_p_yes")
     c = checks.get("confidence")
+    if why == "judge" and checks.get("p_right") is not None:
+        return REASONS["judge_score"].format(right=f"{checks['p_right']:.0%}")
     return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
                                confidence="unknown" if p is None else f"{p:.0%}",
                                certainty="unknown" if c is None else f"{c:.0%}")

@@ -469,7 +469,9 @@ def test_an_answer_the_model_was_unsure_of_is_refused_before_the_judge(fake_pipe
             yield from super().stream(messages, max_new_tokens, stop, confidence)
 
     text = "Michael Dell confirmed the collaboration on Twitter."
-    cfg = replace(fake_pipeline.config, min_confidence=0.3)
+    # the two thresholds, each alone (by default the certainty is weighed with the judge's
+    # P(yes) and the retrieval strength: the next test)
+    cfg = replace(fake_pipeline.config, min_confidence=0.3, decision="thresholds")
     sure = Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg, Unsure(text, 0.35))
     a = sure.ask("Who confirmed the collaboration?")
     assert not a.refused and a.checks["confidence"] == 0.35  # the lowest of its words
@@ -514,3 +516,67 @@ def test_an_answer_the_model_was_sure_of_is_not_judged(fake_pipeline):
     cfg = replace(cfg, judge_below=1.0)  # the default: every answer judged, even a certain one
     _, d = ask([1.0, 1.0])
     assert d.refused and d.checks["refused_by"] == "judge" and "sure" not in d.checks
+
+
+def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake_pipeline):
+    """By default a draft's chance of being right is estimated from the judge's two P(yes), the
+    model's certainty and the retrieval strength (rag.verdict), and it is refused under
+    `min_right`: a judge the thresholds would pass can be outweighed by an unsure model, and the
+    other way round. Both judge questions are asked; without the certainty (a runtime that does
+    not report it) the thresholds decide."""
+    from dataclasses import replace
+
+    from rag.verdict import p_right
+
+    class Signals(Scripted):
+        def __init__(self, text, p_correct, p_answers, certainty):
+            super().__init__(text)
+            self.p = {"correct": p_correct, "answers": p_answers}
+            self.certainty = certainty
+
+        def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+            if confidence is not None and self.certainty is not None:
+                confidence.extend([0.95, self.certainty])
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+        def word_probabilities(self, messages, words):
+            p = self.p["correct" if "Proposed answer:" in messages[-1]["content"] else "answers"]
+            return {"yes": p, "no": 1 - p}
+
+    def ask(p_correct, p_answers, certainty, **settings):
+        cfg = replace(fake_pipeline.config, **{"min_judge": 0.7, "min_confidence": 0.3,
+                                               "min_right": 0.4, **settings})
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg,
+                        Signals("Michael Dell [1]", p_correct, p_answers, certainty))
+        return pipe.ask("Who confirmed the collaboration?")
+
+    # sure of its words and the text answers the question: kept, whatever one threshold says
+    a = ask(0.65, 0.95, 0.95)
+    want = p_right(0.65, 0.95, 0.95, a.checks["strength"])
+    assert not a.refused and a.checks["p_right"] == round(want, 4) and want >= 0.4
+    assert ask(0.65, 0.95, 0.95, decision="thresholds").refused  # 0.65 < min_judge alone
+    # the judge passes both questions, but the model was unsure and retrieval weak: refused
+    b = ask(0.85, 0.8, 0.35)
+    assert b.checks["p_right"] < 0.4 and b.refused and b.checks["refused_by"] == "judge"
+    assert "estimated chance that it is right" in why_refused(b.checks)
+    assert f"{b.checks['p_right']:.0%}" in why_refused(b.checks)
+    assert not ask(0.85, 0.8, 0.35, decision="thresholds").refused
+    # the second question is asked even when the first fails: both are weighed
+    c = ask(0.3, 0.9, 0.9)
+    assert "judge_p_answers" in c.checks and "p_right" in c.checks
+    # a stricter min_right refuses what the default keeps
+    assert ask(0.65, 0.95, 0.95, min_right=round(want, 4) + 0.01).refused
+    # no certainty reported: the thresholds decide
+    d = ask(0.65, 0.95, None)
+    assert d.refused and "p_right" not in d.checks and d.checks["judge_p_yes"] == 0.65
+
+
+def test_the_estimated_chance_of_being_right_rises_with_every_signal():
+    from rag.verdict import p_right
+
+    base = dict(p_correct=0.8, p_answers=0.8, certainty=0.6, strength=0.5)
+    p0 = p_right(**base)
+    for key, more in (("p_correct", 0.95), ("p_answers", 0.95), ("certainty", 0.9),
+                      ("strength", 0.8)):
+        assert p_right(**{**base, key: more}) > p0, key
+    assert 0.0 < p_right(0.0, 0.0, 0.0, 0.0) < 1e-3 and p_right(1.0, 1.0, 1.0, 1.0) > 0.999

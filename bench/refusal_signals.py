@@ -1,0 +1,281 @@
+"""Refusal signals beside the pipeline's own: does any separate right drafts from wrong ones better
+than the judge, and would a learned combination of them answer better than the pipeline's rule?
+
+    .venv/bin/python bench/refusal_signals.py --index runs/squad2-400-1/index RUN [RUN ...]
+        [--signals lexical,null,statement,restate] [--limit N] [--out ROWS.json]
+    .venv/bin/python bench/refusal_signals.py --fit RUN [RUN ...]
+
+`--fit` computes no signal: it fits rag.verdict's weights on the runs' drafts (the judge's two
+P(yes), the certainty, the retrieval strength) and prints them with F1 overall and refusal F1 at
+each `min_right`, beside the two thresholds they replace.
+
+RUN: audited `rag eval --trade-off` output folders, whose records hold each question's checked
+draft and its checks (the judge's two P(yes), the model's certainty, the retrieval strength).
+For every draft that passed the model's own refusal and the support, echo and names/numbers
+checks, the passages are retrieved again (retrieval is deterministic), and computed:
+- lexical: whether a name or number of the question (accents folded, a prefix counting) is in no
+  cited passage, and the share of the question's words that the sentence holding the answer
+  lacks. SQuAD 2.0's unanswerable questions often swap a name or a word.
+- null: log P("The articles don't say." | the answer's prompt), and the draft's log P minus it:
+  SQuAD's "no-answer score", read from the generator (llama.cpp only).
+- statement: the generator rewrites question and answer as one statement; P(yes) for "Is the
+  statement true according to the text?" over the cited passages.
+- restate: the generator writes the question that the answer's sentence answers with this
+  answer; P(yes) for "Do A and B ask for the same thing?" against the question asked.
+Then prints, over those drafts, each signal's AUC (right against wrong: a wrong draft answers an
+unanswerable question or holds no accepted answer), the AUC of the lower of the judge and each
+P(yes) signal, and a logistic regression of all signals cross-validated in 5 folds (by question,
+its threshold chosen on the training folds) against the pipeline's rule (`min_judge` 0.7 on the
+judge's lower P(yes), `min_confidence` 0.3), as F1 overall and refusal F1 over all questions.
+Nothing is asserted: figures to read (docs/eval.md, "Signals measured and not kept").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HARD = {"model", "support", "echo", "novel", "retrieval"}
+STATEMENT = "Rewrite a question and its answer as one plain statement. Reply with the statement only."
+RESTATE = ("Write the question that the answer answers, using the words of the sentence. Reply "
+           "with the question only.")
+SAME = "You compare two questions. Reply with one word: yes or no."
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c)).replace("’", "'")
+
+
+def lexical(question: str, answer: str, passages: list[str], sentence: str) -> dict:
+    from rag.citations import _TERM, _WORD, STOPWORDS, content_words, sentence_spans
+
+    text = fold(" ".join(passages)).lower()
+    words = {w.removesuffix("'s") for w in _WORD.findall(text)}
+    starts = {a for a, _ in sentence_spans(question)}
+    names = 0
+    for m in _TERM.finditer(fold(question)):
+        if m.start() in starts and not m.group(0)[0].isdigit():
+            continue  # a capital that only starts the question
+        key = m.group(0).rstrip(".,").lower().removesuffix("'s")
+        if key not in STOPWORDS and not any(w.startswith(key) or key.startswith(w)
+                                            for w in words if len(w) >= 4 or w == key):
+            names += 1
+    asked = content_words(fold(question)) - content_words(answer)
+    gap = len(asked - content_words(fold(sentence))) / max(1, len(asked))
+    return {"names_missing": float(names > 0), "sentence_gap": gap}
+
+
+def logp(gen, messages: list[dict], continuation: str) -> float:
+    """log P(continuation | the chat's prompt), one token at a time after the prompt."""
+    llm = gen.llm
+    tokens = gen._prompt_tokens(messages)  # all but the last prompt token read
+    cont = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
+    llm.n_tokens = len(tokens) - 1
+    total, feed = 0.0, [tokens[-1]] + cont
+    for i, t in enumerate(cont):
+        llm.eval([feed[i]])
+        z = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        total += z[t] - z.max() - math.log(np.exp(z - z.max()).sum())
+    gen._last_prompt = ""  # the cache now holds this continuation, not the prompt alone
+    return total
+
+
+def first_line(gen, messages: list[dict], n: int) -> str:
+    lines = "".join(gen.stream(messages, n)).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+")
+    ap.add_argument("--index", help="the index the runs were asked against (for the signals)")
+    ap.add_argument("--signals", default="lexical,null,statement,restate")
+    ap.add_argument("--limit", type=int, default=0, help="at most N drafts per run")
+    ap.add_argument("--out", help="also write every draft's signals to this JSON file")
+    ap.add_argument("--fit", action="store_true",
+                    help="no new signals: fit rag.verdict's weights on these runs and print "
+                         "them, with F1 overall and refusal F1 at each min_right")
+    args = ap.parse_args()
+    signals = set() if args.fit else set(args.signals.split(","))
+
+    from rag.citations import verify
+    from rag.config import load_config
+    from rag.evaluate.metrics import contains, token_f1
+    from rag.judge import JUDGE_SYSTEM, unmarked, yes_probability
+    from rag.pipeline import Pipeline, _dated
+    from rag.prompt import REFUSAL
+
+    if signals and not args.index:
+        ap.error("--index is needed to compute signals")
+    cfg = replace(load_config(), index=args.index or "index")
+    pipe = Pipeline.open(cfg, load_generator=bool(signals - {"lexical"})) if signals else None
+    rows = []
+    for run in args.runs:
+        drafts = 0
+        for line in open(Path(run) / "results.jsonl", encoding="utf-8"):
+            r = json.loads(line)
+            c, golds = r.get("checks") or {}, r.get("answers") or []
+            row = {"run": run, "id": r["id"], "answerable": bool(golds), "candidate": False}
+            rows.append(row)
+            draft = c.get("draft")
+            if (draft is None or set(c.get("failed") or []) & HARD
+                    or "judge_p_answers" not in c or (args.limit and drafts >= args.limit)):
+                continue
+            drafts += 1
+            question = r["question"]
+            answer = unmarked(draft).strip()
+            row.update(candidate=True, f1=token_f1(draft, golds) if golds else 0.0,
+                       right=bool(golds) and (contains(answer, golds)
+                                              or token_f1(draft, golds) >= 0.5),
+                       judge=min(c["judge_p_correct"], c["judge_p_answers"]),
+                       p_correct=c["judge_p_correct"], p_answers=c["judge_p_answers"],
+                       certainty=c.get("confidence", 1.0), strength=c["strength"])
+            if not signals:
+                continue
+            hits = pipe.retrieve(question)  # deterministic: the passages the draft was given
+            v = verify(draft, hits, cfg.min_support, question)
+            cited = [n for n in v.cited if 0 < n <= len(hits)]
+            sentence = v.support.get(cited[0], "") if cited else ""
+            texts = [_dated(hits[n - 1]) for n in cited]
+            if "lexical" in signals:
+                row.update(lexical(question, answer, [hits[n - 1].chunk.text for n in cited],
+                                   sentence))
+            gen = pipe.generator if signals - {"lexical"} else None
+            if "null" in signals:
+                messages = pipe.messages(question, hits)
+                row["null_logp"] = logp(gen, messages, REFUSAL)
+                row["draft_minus_null"] = logp(gen, messages, draft) - row["null_logp"]
+            if "statement" in signals:
+                said = first_line(gen, [{"role": "system", "content": STATEMENT},
+                                        {"role": "user", "content":
+                                         f"Question: {question}\nAnswer: {answer}"}], 60)
+                row["p_statement"] = yes_probability(gen, [
+                    {"role": "system", "content": JUDGE_SYSTEM},
+                    {"role": "user", "content": "Text:\n" + "\n".join(texts) + f"\n\nStatement: "
+                     f"{said}\n\nIs the statement true according to the text?"}])
+            if "restate" in signals:
+                asked = first_line(gen, [{"role": "system", "content": RESTATE},
+                                         {"role": "user", "content":
+                                          f"Sentence: {sentence}\nAnswer: {answer}"}], 40)
+                row["p_restated"] = yes_probability(gen, [
+                    {"role": "system", "content": SAME},
+                    {"role": "user", "content": f"Question A: {question}\nQuestion B: {asked}\n\n"
+                                                "Do A and B ask for the same thing?"}])
+            print(f"{r['id']}: right={row['right']} judge={row['judge']:.3f}", file=sys.stderr,
+                  flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows), encoding="utf-8")
+    if args.fit:
+        fit(rows)
+    else:
+        report(rows)
+
+
+def fit(rows: list[dict]) -> None:
+    """rag.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
+    from sklearn.linear_model import LogisticRegression
+
+    keys = ("p_correct", "p_answers", "certainty", "strength")
+    cands = [r for r in rows if r["candidate"]]
+    x = np.array([[logit(r[k]) if k != "strength" else r[k] for k in keys] for r in cands])
+    model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands])
+    p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))
+    print(f"{len(rows)} questions, {len(cands)} drafts past the other checks")
+    print("WEIGHTS = {" + ", ".join(f'"{k}": {w:.3f}' for k, w in zip(keys, model.coef_[0]))
+          + "}" + f"\nBIAS = {model.intercept_[0]:.3f}")
+    print("the thresholds (min_judge 0.7, min_confidence 0.3): F1 overall %.3f, refusal F1 %.3f"
+          % scores(rows, lambda r: r["judge"] >= 0.7 and r["certainty"] >= 0.3))
+    for t in np.arange(0.3, 0.601, 0.05):
+        print("min_right %.2f: F1 overall %.3f, refusal F1 %.3f"
+              % ((t,) + scores(rows, lambda r: p[id(r)] >= t)))
+
+
+def auc(right: list[float], wrong: list[float]) -> float:
+    wins = sum((a > b) + 0.5 * (a == b) for a in right for b in wrong)
+    return wins / max(1, len(right) * len(wrong))
+
+
+def scores(rows: list[dict], answered) -> tuple[float, float]:
+    """F1 overall and refusal F1 over all questions, answering where `answered(row)`."""
+    f1, tp, fp, fn = [], 0, 0, 0
+    for r in rows:
+        a = r["candidate"] and answered(r)  # the others: refused by another check
+        if r["answerable"]:
+            f1.append(r["f1"] if a else 0.0)
+            fp += not a
+        else:
+            f1.append(0.0 if a else 1.0)
+            tp += not a
+            fn += a
+    p, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return sum(f1) / len(f1), 2 * p * rec / max(1e-9, p + rec)
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def report(rows: list[dict]) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    cands = [r for r in rows if r["candidate"]]
+    names = [k for k in ("judge", "p_correct", "p_answers", "certainty", "strength",
+                         "names_missing", "sentence_gap", "null_logp", "draft_minus_null",
+                         "p_statement", "p_restated") if k in cands[0]]
+    right = [r for r in cands if r["right"]]
+    wrong = [r for r in cands if not r["right"]]
+    print(f"{len(rows)} questions, {len(cands)} drafts past the other checks, {len(right)} right")
+    print(f"{'signal':<18} {'AUC':>6}  {'AUC of min(judge, it)':>22}")
+    for k in names:
+        sign = -1 if k in ("names_missing", "sentence_gap", "null_logp") else 1
+        line = f"{k:<18} {auc([sign * r[k] for r in right], [sign * r[k] for r in wrong]):6.3f}"
+        if k.startswith("p_") and k not in ("p_correct", "p_answers"):
+            both = lambda r, k=k: min(r["judge"], r[k])  # noqa: E731
+            line += f"  {auc([both(r) for r in right], [both(r) for r in wrong]):22.3f}"
+        print(line)
+
+    feats = [k for k in names if k != "judge"]
+
+    def x(r):
+        return [logit(r[k]) if k.startswith("p_") or k == "certainty" else r[k] for k in feats]
+
+    rule = lambda r: r["judge"] >= 0.7 and r["certainty"] >= 0.3  # noqa: E731
+    print("the pipeline's rule: F1 overall %.3f, refusal F1 %.3f" % scores(rows, rule))
+    order = sorted({(r["run"], r["id"]) for r in rows})
+    perm = np.random.default_rng(0).permutation(len(order))
+    fold_of = {order[j]: i % 5 for i, j in enumerate(perm)}
+    p_of: dict = {}
+    for k in range(5):
+        train = [r for r in rows if fold_of[(r["run"], r["id"])] != k]
+        fit = [r for r in train if r["candidate"]]
+        model = LogisticRegression(max_iter=1000).fit(np.array([x(r) for r in fit]),
+                                                      [r["right"] for r in fit])
+        p_train = dict(zip(map(id, fit), model.predict_proba(np.array([x(r) for r in fit]))[:, 1]))
+        t = max(np.arange(0.2, 0.8, 0.02),
+                key=lambda t: scores(train, lambda r: p_train[id(r)] >= t)[0])
+        test = [r for r in cands if fold_of[(r["run"], r["id"])] == k]
+        if not test:
+            continue
+        for r, p in zip(test, model.predict_proba(np.array([x(r) for r in test]))[:, 1]):
+            p_of[id(r)] = (p, t)
+    print(f"logistic regression of {', '.join(feats)}, 5-fold: AUC %.3f, F1 overall %.3f, "
+          "refusal F1 %.3f" % ((auc([p_of[id(r)][0] for r in right],
+                                    [p_of[id(r)][0] for r in wrong]),)
+                               + scores(rows, lambda r: p_of[id(r)][0] >= p_of[id(r)][1])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""How likely a checked draft answer is to be right, from the signals the checks record.
+
+No single signal separates right answers from wrong ones well enough: the judge's two P(yes)
+(rag.judge), the model's certainty of its answer's words (the lowest probability it gave one of
+them) and the retrieval strength (the best passage's cosine) each miss what another catches. A
+logistic regression over them (the probabilities as log-odds) was fit on the audited drafts of
+three SQuAD 2.0 development samples (`--skip 400`, `--skip 500`, `--skip 600 --limit 300`: 500
+questions, 400 drafts that passed the model's own refusal and the support, echo and
+names/numbers checks) with `bench/refusal_signals.py --fit`; an answer is refused when its
+probability is under `min_right` (docs/eval.md, "The refusal decision").
+
+Fit on one sample and applied to the other, it answered better than the two thresholds it
+replaces (`min_judge` on the judge's lower P(yes), `min_confidence` on the certainty) in both
+directions. Left out: signals measured and not kept (names or words of the question missing from
+the cited text, the no-answer probability, a restated question; the same docs section).
+"""
+
+from __future__ import annotations
+
+import math
+
+# log-odds of a right answer = BIAS + sum(weight * feature)
+WEIGHTS = {"p_correct": 0.423, "p_answers": 0.736, "certainty": 0.478, "strength": 1.019}
+BIAS = -2.857
+
+
+def p_right(p_correct: float, p_answers: float, certainty: float, strength: float) -> float:
+    """P(right) of a draft: the judge's P(yes) for "is the proposed answer correct according to
+    the text?" and for "does the text answer this question?", the model's certainty and the
+    retrieval strength."""
+    z = (BIAS + WEIGHTS["p_correct"] * _logit(p_correct) + WEIGHTS["p_answers"] * _logit(p_answers)
+         + WEIGHTS["certainty"] * _logit(certainty) + WEIGHTS["strength"] * strength)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)  # as fit: a sure 0 or 1 counts as 1 in 10,000
+    return math.log(p / (1 - p))
