@@ -106,6 +106,20 @@ def test_the_confidence_threshold_is_replayed_from_the_recorded_certainty():
     assert t["confidence_auc"] == 0.5 and "min_confidence" in table(t)
 
 
+def test_the_weighed_decision_is_replayed_from_its_recorded_chance_of_being_right():
+    questions = [_q(1, ["Paris"]), _q(2, ["1984"]), _q(3, [])]
+    records = [_rec(0.6, [], "It is Paris [1]."), _rec(0.6, ["judge"], "It was 1984 [1]."),
+               _rec(0.6, [], "Bob did [1].")]
+    for rec, p in zip(records, (0.8, 0.25, 0.42)):
+        rec["checks"]["p_right"] = p
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1, "min_right": 0.4})
+    by = {p["min_right"]: p for p in t["right_steps"]}
+    assert by[0.4]["answered"] == pytest.approx(2 / 3) == t["operating_point"]["answered"]
+    assert by[0.2]["answered"] == 1.0 and by[0.2]["right"] == pytest.approx(2 / 3)  # q2 back
+    assert by[0.45]["answered"] == pytest.approx(1 / 3) and by[0.45]["wrong"] == 0.0  # q3 out
+    assert t["right_auc"] == 0.5 and "min_right" in table(t)
+
+
 def test_judge_below_is_replayed_from_the_recorded_certainty():
     # An audited run at judge_below 0.8: the judge said no to both (P(yes) 0.4), but q1's words
     # were all at least 0.8 likely, so its "no" was recorded and not applied.

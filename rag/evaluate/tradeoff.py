@@ -12,6 +12,8 @@ pipeline would have answered under other settings:
   certainty threshold `min_confidence` (the lowest probability the model gave a word of its
   answer), each at the configured `min_score` and the other's configured threshold, all checks
   on;
+- the weighed decision's threshold `min_right` (rag.verdict), its recorded P(right) against
+  each;
 - `judge_below`: answers the model was at least this sure of are not judged, so their judge's
   verdict (recorded all the same in an audited run) does not count.
 The model's own refusal, the support check and the echo check (an answer made only of the
@@ -46,10 +48,11 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
     for q, r in zip(questions, records):
         c = r.get("checks") or {}
         draft = c.get("draft")
-        p_yes, sure = c.get("judge_p_yes"), c.get("confidence")
+        p_yes, sure, p_right = c.get("judge_p_yes"), c.get("confidence"), c.get("p_right")
         out.append({"strength": float(c.get("strength", 0.0)),
                     "failed": set(c.get("failed") or []) - {"retrieval"},
                     "p_yes": None if p_yes is None else float(p_yes),
+                    "p_right": None if p_right is None else float(p_right),
                     "confidence": None if sure is None else float(sure),
                     "sure": sure is not None and judge_below < 1.0 and float(sure) >= judge_below,
                     "draft": draft is not None,
@@ -59,26 +62,30 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
 
 
 def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float],
-          min_judge: float | None = None, min_confidence: float | None = None) -> list[dict]:
+          min_judge: float | None = None, min_confidence: float | None = None,
+          min_right: float | None = None) -> list[dict]:
     """Answered / wrong / right shares for each `min_score` threshold; `min_judge` replaces the
     judge's recorded verdict by its P(yes) against that threshold, `min_confidence` the
-    certainty check's by the recorded confidence against that one."""
+    certainty check's by the recorded confidence against that one, `min_right` the weighed
+    decision's (rag.verdict) by its recorded P(right) against that one."""
     active = set(ALWAYS) | set(optional)
     n = len(rows) or 1
     points = []
     for t in thresholds:
         answered = [r for r in rows if not r["error"] and r["draft"] and r["strength"] >= t
-                    and not (_failed(r, min_judge, min_confidence) & active)]
+                    and not (_failed(r, min_judge, min_confidence, min_right) & active)]
         right = sum(r["right"] for r in answered)
         points.append({"min_score": round(t, 4), "answered": len(answered) / n,
                        "wrong": (len(answered) - right) / n, "right": right / n})
     return points
 
 
-def _failed(row: dict, min_judge: float | None, min_confidence: float | None = None) -> set[str]:
+def _failed(row: dict, min_judge: float | None, min_confidence: float | None = None,
+            min_right: float | None = None) -> set[str]:
     failed = row["failed"]
     for check, key, threshold in (("judge", "p_yes", min_judge),
-                                  ("unsure", "confidence", min_confidence)):
+                                  ("unsure", "confidence", min_confidence),
+                                  ("judge", "p_right", min_right)):
         if threshold is not None and row[key] is not None:
             failed = (failed - {check}) | ({check} if row[key] < threshold else set())
     return failed - {"judge"} if row.get("sure") else failed
@@ -87,6 +94,7 @@ def _failed(row: dict, min_judge: float | None, min_confidence: float | None = N
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 JUDGE_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+RIGHT_STEPS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8)
 JUDGE_BELOW_STEPS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1: every answer judged
 
 
@@ -109,6 +117,11 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
         out["judge_steps"] = [dict(curve(rows, tuple(checks), [min_score], j)[0], min_judge=j)
                               for j in JUDGE_STEPS]
         out["judge_auc"] = auc(rows)
+    if any(r["p_right"] is not None for r in rows):
+        # the weighed decision (rag.verdict): its recorded P(right) against each min_right
+        out["right_steps"] = [dict(curve(rows, tuple(checks), [min_score], None, None, t)[0],
+                                   min_right=t) for t in RIGHT_STEPS]
+        out["right_auc"] = auc(rows, "p_right")
     if any(r["confidence"] is not None for r in rows):
         out["confidence_steps"] = [
             dict(curve(rows, tuple(checks), [min_score], None, c)[0], min_confidence=c)
@@ -150,6 +163,11 @@ def table(result: dict) -> str:
                      f"right and wrong drafts {result.get('judge_auc')}): answered / wrong / right")
         lines += [f"{p['min_judge']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / {p['right']:.3f}"
                   for p in result["judge_steps"]]
+    if result.get("right_steps"):
+        lines.append(f"min_right (the weighed decision, at the chosen min_score, all checks; AUC "
+                     f"{result.get('right_auc')}): answered / wrong / right")
+        lines += [f"{p['min_right']:>9.2f}  {p['answered']:.3f} / {p['wrong']:.3f} / "
+                  f"{p['right']:.3f}" for p in result["right_steps"]]
     if result.get("confidence_steps"):
         lines.append(f"min_confidence (at the chosen min_score and min_judge, all checks; AUC "
                      f"{result.get('confidence_auc')}): answered / wrong / right")
