@@ -92,6 +92,10 @@ def logp(gen, messages: list[dict], continuation: str) -> float:
     return total
 
 
+def chat(system: str, user: str) -> list[dict]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
 def first_line(gen, messages: list[dict], n: int) -> str:
     lines = "".join(gen.stream(messages, n)).strip().splitlines()
     return lines[0].strip() if lines else ""
@@ -158,21 +162,16 @@ def main() -> None:
                 row["null_logp"] = logp(gen, messages, REFUSAL)
                 row["draft_minus_null"] = logp(gen, messages, draft) - row["null_logp"]
             if "statement" in signals:
-                said = first_line(gen, [{"role": "system", "content": STATEMENT},
-                                        {"role": "user", "content":
-                                         f"Question: {question}\nAnswer: {answer}"}], 60)
-                row["p_statement"] = yes_probability(gen, [
-                    {"role": "system", "content": JUDGE_SYSTEM},
-                    {"role": "user", "content": "Text:\n" + "\n".join(texts) + f"\n\nStatement: "
-                     f"{said}\n\nIs the statement true according to the text?"}])
+                said = first_line(gen, chat(STATEMENT, f"Question: {question}\nAnswer: {answer}"),
+                                  60)
+                row["p_statement"] = yes_probability(gen, chat(
+                    JUDGE_SYSTEM, "Text:\n" + "\n".join(texts) + f"\n\nStatement: {said}\n\n"
+                    "Is the statement true according to the text?"))
             if "restate" in signals:
-                asked = first_line(gen, [{"role": "system", "content": RESTATE},
-                                         {"role": "user", "content":
-                                          f"Sentence: {sentence}\nAnswer: {answer}"}], 40)
-                row["p_restated"] = yes_probability(gen, [
-                    {"role": "system", "content": SAME},
-                    {"role": "user", "content": f"Question A: {question}\nQuestion B: {asked}\n\n"
-                                                "Do A and B ask for the same thing?"}])
+                asked = first_line(gen, chat(RESTATE, f"Sentence: {sentence}\nAnswer: {answer}"), 40)
+                row["p_restated"] = yes_probability(gen, chat(
+                    SAME, f"Question A: {question}\nQuestion B: {asked}\n\n"
+                    "Do A and B ask for the same thing?"))
             print(f"{r['id']}: right={row['right']} judge={row['judge']:.3f}", file=sys.stderr,
                   flush=True)
     if args.out:
