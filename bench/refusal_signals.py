@@ -188,6 +188,8 @@ def fit(rows: list[dict]) -> None:
 
     keys = ("p_correct", "p_answers", "certainty", "strength")
     cands = [r for r in rows if r["candidate"]]
+    if len({r["right"] for r in cands}) < 2:
+        sys.exit("fitting needs both right and wrong drafts: give more questions")
     x = np.array([[logit(r[k]) if k != "strength" else r[k] for k in keys] for r in cands])
     model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands])
     p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))
@@ -237,6 +239,8 @@ def report(rows: list[dict]) -> None:
     right = [r for r in cands if r["right"]]
     wrong = [r for r in cands if not r["right"]]
     print(f"{len(rows)} questions, {len(cands)} drafts past the other checks, {len(right)} right")
+    if not right or not wrong:
+        sys.exit("the figures need both right and wrong drafts: give more questions")
     print(f"{'signal':<18} {'AUC':>6}  {'AUC of min(judge, it)':>22}")
     for k in names:
         sign = -1 if k in ("names_missing", "sentence_gap", "null_logp") else 1
