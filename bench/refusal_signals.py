@@ -126,6 +126,7 @@ def main() -> None:
     cfg = replace(load_config(), index=args.index or "index")
     pipe = Pipeline.open(cfg, load_generator=bool(signals - {"lexical"})) if signals else None
     rows = []
+    unjudged = 0
     for run in args.runs:
         drafts = 0
         for line in open(Path(run) / "results.jsonl", encoding="utf-8"):
@@ -134,6 +135,9 @@ def main() -> None:
             row = {"run": run, "id": r["id"], "answerable": bool(golds), "candidate": False}
             rows.append(row)
             draft = c.get("draft")
+            if draft is not None and not set(c.get("failed") or []) & HARD \
+                    and "judge_p_answers" not in c:
+                unjudged += 1  # audited before the judge asked its second question
             if (draft is None or set(c.get("failed") or []) & HARD
                     or "judge_p_answers" not in c or (args.limit and drafts >= args.limit)):
                 continue
@@ -174,6 +178,9 @@ def main() -> None:
                     "Do A and B ask for the same thing?"))
             print(f"{r['id']}: right={row['right']} judge={row['judge']:.3f}", file=sys.stderr,
                   flush=True)
+    if unjudged:
+        print(f"{unjudged} drafts left out: their runs recorded no P(yes) for the judge's second "
+              "question (audit them again with the current code)", file=sys.stderr)
     if args.out:
         Path(args.out).write_text(json.dumps(rows), encoding="utf-8")
     if args.fit:
@@ -186,11 +193,13 @@ def fit(rows: list[dict]) -> None:
     """rag.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
     from sklearn.linear_model import LogisticRegression
 
-    keys = ("p_correct", "p_answers", "certainty", "strength")
+    from rag.verdict import WEIGHTS, features
+
+    keys = tuple(WEIGHTS)
     cands = [r for r in rows if r["candidate"]]
     if len({r["right"] for r in cands}) < 2:
         sys.exit("fitting needs both right and wrong drafts: give more questions")
-    x = np.array([[logit(r[k]) if k != "strength" else r[k] for k in keys] for r in cands])
+    x = np.array([features(*(r[k] for k in keys)) for r in cands])
     model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands])
     p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))
     print(f"{len(rows)} questions, {len(cands)} drafts past the other checks")
@@ -224,13 +233,10 @@ def scores(rows: list[dict], answered) -> tuple[float, float]:
     return sum(f1) / len(f1), 2 * p * rec / max(1e-9, p + rec)
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
-
-
 def report(rows: list[dict]) -> None:
     from sklearn.linear_model import LogisticRegression
+
+    from rag.verdict import logit
 
     cands = [r for r in rows if r["candidate"]]
     names = [k for k in ("judge", "p_correct", "p_answers", "certainty", "strength",

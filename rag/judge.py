@@ -16,7 +16,8 @@ The verdict is graded: the probability the generator gives "yes" against "no" as
 (`yes_probability`), weighed with the model's certainty and the retrieval strength
 (rag.verdict; or, with `decision = "thresholds"`, against `min_judge` alone). A threshold can
 then be tuned on a development sample (`rag eval --trade-off` replays it) instead of taking the
-model's coin-flip on a near-tie. A generator that cannot give probabilities is read by its written reply (1 or 0).
+model's coin-flip on a near-tie. A generator that cannot give probabilities is read by its
+written reply (1 or 0).
 
 Two forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
 text; 2 asks as a follow-up in the answer's own conversation, whose prompt llama.cpp still holds

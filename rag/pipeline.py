@@ -228,8 +228,9 @@ class Pipeline:
                     check = judge_messages(question, v.text, cited)
                 p_yes = yes_probability(self.generator, check)
                 # Two questions, both to be answered yes: is the answer correct according to the
-                # cited text, and does that text answer the question at all? The second is asked
-                # only if the first passes (or in an audit); the verdict is the lower P(yes).
+                # cited text, and does that text answer the question at all? With the thresholds
+                # the second is asked only if the first passes (always in an audit, and when both
+                # are weighed); their verdict is the lower P(yes).
                 if audit or scored or p_yes >= self.config.min_judge:
                     checks["judge_p_correct"] = round(p_yes, 4)
                     p_answers = yes_probability(self.generator, answers_messages(question, cited))

@@ -19,20 +19,26 @@ from __future__ import annotations
 
 import math
 
-# log-odds of a right answer = BIAS + sum(weight * feature)
+# log-odds of a right answer = BIAS + sum(weight * feature), in the order of `features`
 WEIGHTS = {"p_correct": 0.423, "p_answers": 0.736, "certainty": 0.478, "strength": 1.019}
 BIAS = -2.857
+
+
+def features(p_correct: float, p_answers: float, certainty: float, strength: float) -> list[float]:
+    """What the regression reads, in the order of WEIGHTS: the probabilities as log-odds, the
+    strength as it is. The fit (bench/refusal_signals.py --fit) uses this too."""
+    return [logit(p_correct), logit(p_answers), logit(certainty), strength]
 
 
 def p_right(p_correct: float, p_answers: float, certainty: float, strength: float) -> float:
     """P(right) of a draft: the judge's P(yes) for "is the proposed answer correct according to
     the text?" and for "does the text answer this question?", the model's certainty and the
     retrieval strength."""
-    z = (BIAS + WEIGHTS["p_correct"] * _logit(p_correct) + WEIGHTS["p_answers"] * _logit(p_answers)
-         + WEIGHTS["certainty"] * _logit(certainty) + WEIGHTS["strength"] * strength)
+    x = features(p_correct, p_answers, certainty, strength)
+    z = BIAS + sum(w * f for w, f in zip(WEIGHTS.values(), x))
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)  # as fit: a sure 0 or 1 counts as 1 in 10,000
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)  # a sure 0 or 1 counts as 1 in 10,000
     return math.log(p / (1 - p))
