@@ -47,6 +47,15 @@ def test_the_answer_style_picks_the_rules():
     assert REFUSAL in short and REFUSAL in sentence
 
 
+def test_the_examples_style_shows_worked_examples_in_the_system_turn_only():
+    """The examples are read once with the system turn; the user turn holds the real passages."""
+    msgs = build_messages("Who?", [hit(0, "Alpha.")], style="examples")
+    system, user = msgs[0]["content"], msgs[1]["content"]
+    assert system.startswith(STYLES["short"]) and "Lake Vostok" in system
+    assert system.count(f"Answer: {REFUSAL}") >= 1 and "Lake Vostok" not in user
+    assert user.startswith("Passages:\n[1] T\nAlpha.")
+
+
 @pytest.mark.parametrize("text,cited,clean", [
     ("Dell builds it [1].", [1], "Dell builds it [1]."),
     ("A [2]. B [1, 2]. C [2][1].", [2, 1], "A [2]. B [1][2]. C [2][1]."),
