@@ -33,7 +33,9 @@ SHORT = (
 # answer's kind follows the question's (how many: a number; why: the reason), and a question
 # that one changed detail away from its passage (another person, another year) is refused.
 # They sit in the system turn, which llama.cpp reads once and keeps (rag.generators), so they
-# cost a chat nothing after its first question.
+# cost little time after a chat's first question, but memory in every cached prompt head. Not
+# the default: the model then refuses less by itself, and on balance the checks gave back what
+# it gained (docs/eval.md, "Worked examples in the answer prompt").
 EXAMPLES = SHORT + """
 
 Examples (made up; answer only from the passages you are given, never from these):
@@ -122,7 +124,8 @@ def build_messages(question: str, hits: list[Hit], sentences: int | list[int] = 
                    style: str = "sentence", scores: list | None = None) -> list[dict]:
     """The chat for the generator; `sentences` > 0 trims each passage to that many sentences
     (or one number a passage; `scores`: each passage's sentence scores or None, see `window`);
-    `style` is "short" (the answering words alone) or "sentence"."""
+    `style` is "short" (the answering words alone), "examples" (the same after worked examples)
+    or "sentence"."""
     sizes = sentences if isinstance(sentences, list) else [sentences] * len(hits)
     passages = "\n\n".join(
         format_passage(i, h, window(question, h.chunk.text, sizes[i - 1],
