@@ -89,8 +89,8 @@ def test_console_entry_point_runs_as_a_process(env):
 @pytest.mark.parametrize("var,value,says", [("RAG_PREFILL", "fp8", "prefill='fp8'"),
                                             ("RAG_JUDGE_BELOW", "1.5", "judge_below=1.5"),
                                             ("RAG_PROMPT_CACHE_MB", "-1", "prompt_cache_mb=-1"),
-                                           ("RAG_DECISION", "vote", "decision='vote'"),
-                                           ("RAG_MIN_RIGHT", "1.5", "min_right=1.5")])
+                                            ("RAG_DECISION", "vote", "decision='vote'"),
+                                            ("RAG_MIN_RIGHT", "1.5", "min_right=1.5")])
 def test_bad_generator_settings_are_named(env, capsys, monkeypatch, var, value, says):
     monkeypatch.setenv(var, value)
     assert main(["ask", "q?", "--index", "ix"]) == 2
