@@ -7,7 +7,8 @@ than the judge, and would a learned combination of them answer better than the p
 
 `--fit` computes no signal: it fits rag.verdict's weights on the runs' drafts (the judge's two
 P(yes), the certainty, the retrieval strength) and prints them with F1 overall and refusal F1 at
-each `min_right`, beside the two thresholds they replace.
+each `min_right`, beside the two thresholds they replace, and what a sharper decision would
+score on the same drafts (the AUC needed to reach a target).
 
 RUN: audited `rag eval --trade-off` output folders, whose records hold each question's checked
 draft and its checks (the judge's two P(yes), the model's certainty, the retrieval strength).
@@ -271,6 +272,22 @@ def fit(rows: list[dict]) -> None:
     for t in np.arange(0.3, 0.601, 0.05):
         print("min_right %.2f: F1 overall %.3f, refusal F1 %.3f"
               % ((t,) + scores(rows, lambda r: p[id(r)] >= t)))
+    headroom(rows, {k: math.log(v / (1 - v)) for k, v in p.items()})
+
+
+def headroom(rows: list[dict], score: dict) -> None:
+    """What a sharper decision would score on these drafts: each draft's log-odds moved towards
+    its true label by a step, which raises the AUC; the best threshold's F1 overall for each. Says
+    how well right and wrong drafts must be told apart to reach a target with these drafts."""
+    cands = [r for r in rows if r["candidate"]]
+    print("answering exactly the right drafts: F1 overall %.3f, refusal F1 %.3f"
+          % scores(rows, lambda r: r["right"]))
+    for step in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0):
+        s = {id(r): score[id(r)] + (step if r["right"] else -step) for r in cands}
+        a = auc([s[id(r)] for r in cands if r["right"]], [s[id(r)] for r in cands if not r["right"]])
+        f1, rf1 = max((scores(rows, lambda r: s[id(r)] >= t) for t in np.arange(-4, 4, 0.05)),
+                      key=lambda x: x[0])
+        print(f"decision AUC {a:.3f}: best F1 overall {f1:.3f}, its refusal F1 {rf1:.3f}")
 
 
 def auc(right: list[float], wrong: list[float]) -> float:
