@@ -89,25 +89,10 @@ def lexical(question: str, answer: str, passages: list[str], sentence: str) -> d
     return {"names_missing": float(names > 0), "sentence_gap": gap}
 
 
-def logp(gen, messages: list[dict], continuation: str) -> float:
-    """log P(continuation | the chat's prompt), one token at a time after the prompt."""
-    llm = gen.llm
-    tokens = gen._prompt_tokens(messages)  # all but the last prompt token read
-    cont = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
-    llm.n_tokens = len(tokens) - 1
-    total, feed = 0.0, [tokens[-1]] + cont
-    for i, t in enumerate(cont):
-        llm.eval([feed[i]])
-        z = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
-        total += z[t] - z.max() - math.log(np.exp(z - z.max()).sum())
-    gen._last_prompt = ""  # the cache now holds this continuation, not the prompt alone
-    return total
-
-
 def token_logps(gen, messages: list[dict], continuation: str) -> np.ndarray:
     """log P of each token of the continuation after the chat's prompt."""
     llm = gen.llm
-    tokens = gen._prompt_tokens(messages)
+    tokens = gen._prompt_tokens(messages)  # all but the last prompt token read
     cont = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
     llm.n_tokens = len(tokens) - 1
     out, feed = [], [tokens[-1]] + cont
@@ -115,7 +100,7 @@ def token_logps(gen, messages: list[dict], continuation: str) -> np.ndarray:
         llm.eval([feed[i]])
         z = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         out.append(z[t] - z.max() - math.log(np.exp(z - z.max()).sum()))
-    gen._last_prompt = ""
+    gen._last_prompt = ""  # the cache now holds this continuation, not the prompt alone
     return np.array(out)
 
 
@@ -134,6 +119,11 @@ def question_signals(gen, question: str, answer: str, texts: list[str]) -> dict:
             "q_pmi_min": float((given - free).min()), "q_given_min": float(given.min()),
             "q_answer_pmi": float((with_answer - given).mean()),
             "q_answer_min": float(with_answer.min())}
+
+
+def logp(gen, messages: list[dict], continuation: str) -> float:
+    """log P(continuation | the chat's prompt)."""
+    return float(token_logps(gen, messages, continuation).sum())
 
 
 def chat(system: str, user: str) -> list[dict]:
