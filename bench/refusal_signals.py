@@ -245,7 +245,7 @@ def fit(rows: list[dict]) -> None:
     """rag.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
     from sklearn.linear_model import LogisticRegression
 
-    from rag.verdict import WEIGHTS, features
+    from rag.verdict import WEIGHTS, features, logit
 
     keys = tuple(WEIGHTS)
     cands = [r for r in rows if r["candidate"]]
@@ -262,7 +262,7 @@ def fit(rows: list[dict]) -> None:
     for t in np.arange(0.3, 0.601, 0.05):
         print("min_right %.2f: F1 overall %.3f, refusal F1 %.3f"
               % ((t,) + scores(rows, lambda r: p[id(r)] >= t)))
-    headroom(rows, {k: math.log(v / (1 - v)) for k, v in p.items()})
+    headroom(rows, {k: logit(v) for k, v in p.items()})
 
 
 def headroom(rows: list[dict], score: dict) -> None:
