@@ -2,9 +2,9 @@
 
 Sentences are found by a small rule set (end punctuation followed by space and a capital, digit
 or quote; line breaks; blank lines), so every passage starts and ends on a sentence boundary and
-keeps its character offsets in the article. A sentence longer than the budget alone is cut at word
-boundaries. Tokens are counted with the embedder's own tokenizer (a callable), so a passage never
-exceeds what the embedder reads.
+keeps its character offsets in the article and the pages or headings it spans. A sentence longer
+than the budget alone is cut at word boundaries. Tokens are counted with the embedder's own
+tokenizer (a callable), so a passage never exceeds what the embedder reads.
 
 Left out: language-specific sentence models (pysbd, spaCy): the rules cover news-style English and
 keep offsets exact; abbreviations like "Dr. Smith" may split early, which costs little.
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, marks_within
 
 # End of sentence: . ! ? (or …) plus closing quotes/brackets, then whitespace, then something that
 # starts a sentence. Line breaks always end a sentence (headings, list items, paragraphs).
@@ -76,7 +76,9 @@ def chunk_article(article: Article, count_tokens: Callable[[str], int],
         while j - 1 > i and count_tokens(text[a:b]) > params.max_tokens:
             j -= 1
             b = sents[j - 1][1]
-        chunks.append(Chunk(f"{article.id}#{len(chunks)}", article.id, text[a:b], a, b))
+        chunks.append(Chunk(f"{article.id}#{len(chunks)}", article.id, text[a:b], a, b,
+                            marks_within(article.pages, a, b),
+                            marks_within(article.headings, a, b)))
         if j >= len(sents):
             break
         i = max(i + 1, j - params.overlap_sentences)

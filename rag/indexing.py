@@ -9,6 +9,10 @@ bad this time (say, half-written) keeps its previously indexed version: bad inpu
 
 A different embedder or chunking than the index was built with rebuilds it, re-embedding every
 stored article (their texts are kept in the index), so nothing is lost there either.
+
+PDF and Word files are costly to read, so one whose bytes match an indexed article's digest is not
+read again (except by `rebuild`, which reads everything anew); reading happens under the write
+lock, so what is compared is what the index holds.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Callable
 
 from rag.chunking import ChunkParams, chunk_article
 from rag.embedders import Embedder
-from rag.ingest import Skipped, read_sources
+from rag.ingest import Progress, Skipped, read_sources
 from rag.store import Index, article_hash, vector_spec, write_lock
 from rag.types import Article, Chunk
 
@@ -54,20 +58,22 @@ class Report:
 
 def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
          params: ChunkParams = ChunkParams(), rebuild: bool = False, prune: bool = True,
-         progress: Callable[[int, int], None] | None = None, vectors: str | None = None
-         ) -> Report:
+         progress: Callable[[int, int], None] | None = None, vectors: str | None = None,
+         reading: Progress | None = None) -> Report:
     """Bring the index in line with the given sources; see the module docstring.
 
     `vectors` is where vectors live ("faiss" or a Milvus URI, rag.vectors); None keeps what the
-    index has. A different one moves the index there (a rebuild).
+    index has. A different one moves the index there (a rebuild). `progress(done, total)` follows
+    the embedding, `reading(file, pages done, pages)` the reading of long PDFs.
     """
     t0 = time.perf_counter()
-    articles, skipped = read_sources(sources)
-    report = Report(skipped=list(skipped))
     root = Path(index_dir)
     with write_lock(root):
         idx, kept, why = _start(root, embedder, params, rebuild, vectors)
-        report.rebuilt = why
+        known = {} if rebuild else {a.digest: a for a in (*idx.articles.values(), *kept.values())
+                                    if a.digest}
+        articles, skipped = read_sources(sources, known=known, progress=reading)
+        report = Report(skipped=list(skipped), rebuilt=why)
         roots = {str(Path(s).resolve()) for s in sources if Path(s).exists()}
         bad_files = {_file_of(s.source) for s in skipped}
         current = {a.id for a in articles}

@@ -1,28 +1,43 @@
-"""Reading articles from files and folders: .txt, .md, .html/.htm, and .jsonl (one article a line).
+"""Reading articles from files and folders: .txt, .md, .html/.htm, .jsonl (one article a line),
+.pdf and .docx.
 
 What it does: decodes text strictly as UTF-8, reads metadata (front-matter `title:`/`date:`/`url:`
 lines, a leading `date YYYY-MM-DD` marker, HTML `<title>`/meta tags) without indexing it as text,
-keeps only the main text of HTML, and gives every article a stable id (the given id, else the path
-relative to the source that was named). Bad input never stops a run: each problem becomes a
+keeps only the main text of HTML (rag.webpage), hands PDF and Word files to rag.pdf and rag.word (which keep
+their pages and headings), and gives every article a stable id (the given id, else the path
+relative to the source that was named). A PDF or Word file whose bytes match one already read
+(`known`, by digest) is not read again. Bad input never stops a run: each problem becomes a
 `Skipped(source, reason)` and the rest goes on.
 
-Left out: PDFs and office formats (convert them to text first), and fetching URLs.
+Left out: other office formats (.doc, .odt, .pptx: save them as .docx or PDF), and fetching URLs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from rag.errors import ArticleError
 from rag.types import Article
+from rag.webpage import parse_html
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
+DOCUMENT_SUFFIXES = {".pdf", ".docx"}
 MAX_FILE_BYTES = 20 * 1024 * 1024  # an article past this is almost surely not an article
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024  # PDFs carry images and fonts: far more bytes than text
 MAX_ARTICLE_CHARS = 2_000_000
+MAX_DOCUMENT_CHARS = 6_000_000  # a report or book of well over a thousand pages
+# Bumped when the PDF or Word reading changes, so that files read the old way are read again.
+READER_VERSION = "1"
+_ADVICE = {".doc": "the old Word format: save it as .docx", ".odt": "save it as .docx or PDF",
+           ".rtf": "save it as .docx or PDF", ".pptx": "save it as PDF",
+           ".xlsx": "not an article", ".epub": "convert it to PDF or text"}
+# Called as pages are read: (file, pages done, pages in all).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -36,9 +51,14 @@ _FRONT_LINE = re.compile(r"^(title|date|url)\s*:\s*(.*)$", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES
+def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES,
+                 known: dict[str, Article] | None = None, progress: Progress | None = None
                  ) -> tuple[list[Article], list[Skipped]]:
-    """Read every article under the given files and folders; bad ones are reported, not raised."""
+    """Read every article under the given files and folders; bad ones are reported, not raised.
+
+    `known`: articles already read from PDF or Word files, by digest; a file with the same bytes
+    gives that article again (under its own id and path) without being read.
+    """
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}
@@ -49,7 +69,8 @@ def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES
             continue
         for path, rel in _walk(root):
             try:
-                found, problems = read_file(path, rel, root=str(root.resolve()), max_bytes=max_bytes)
+                found, problems = read_file(path, rel, root=str(root.resolve()),
+                                            max_bytes=max_bytes, known=known, progress=progress)
                 skipped.extend(problems)
                 for art in found:
                     if art.id in seen:
@@ -73,31 +94,71 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
             yield p, p.relative_to(root).as_posix()
 
 
-def read_file(path: Path, rel: str, root: str | None = None, max_bytes: int = MAX_FILE_BYTES
+def read_file(path: Path, rel: str, root: str | None = None, max_bytes: int = MAX_FILE_BYTES,
+              known: dict[str, Article] | None = None, progress: Progress | None = None
               ) -> tuple[list[Article], list[Skipped]]:
     """Articles in one file, and the bad lines of a .jsonl file (each skipped alone).
 
     Raises ArticleError (file and reason) for a file that can't be used at all.
     """
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES:
-        raise ArticleError(str(path), f"unsupported type {suffix or '(none)'}: use "
-                           ".txt, .md, .html or .jsonl")
+    if suffix not in TEXT_SUFFIXES | DOCUMENT_SUFFIXES:
+        advice = _ADVICE.get(suffix, "use .txt, .md, .html, .jsonl, .pdf or .docx")
+        raise ArticleError(str(path), f"unsupported type {suffix or '(none)'}: {advice}")
     size = path.stat().st_size
     if size == 0:
         raise ArticleError(str(path), "empty file")
-    if size > max_bytes:
-        raise ArticleError(str(path), f"too large ({size:,} bytes, limit {max_bytes:,}): "
+    limit = MAX_DOCUMENT_BYTES if suffix in DOCUMENT_SUFFIXES else max_bytes
+    if size > limit:
+        raise ArticleError(str(path), f"too large ({size:,} bytes, limit {limit:,}): "
                            "split it into smaller articles")
-    text = decode(path.read_bytes(), str(path))
     src = str(path)
+    if suffix in DOCUMENT_SUFFIXES:
+        return [_document(path, rel, src, root, known, progress)], []
+    text = decode(path.read_bytes(), src)
     if suffix == ".jsonl":
         return _read_jsonl(text, src, root)
     if suffix in (".html", ".htm"):
         art = parse_html(text, rel, src)
     else:
         art = parse_text(text, rel, src, markdown=suffix in (".md", ".markdown"))
-    return [_checked(Article(art.id, art.title, art.text, art.date, art.url, src, root), src)], []
+    return [_checked(replace(art, source=src, root=root), src)], []
+
+
+def _document(path: Path, rel: str, src: str, root: str | None,
+              known: dict[str, Article] | None, progress: Progress | None) -> Article:
+    """A PDF or Word file as an article; the one already read when its bytes are unchanged."""
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    digest = document_digest(data, suffix)
+    if known and digest in known:
+        return replace(known[digest], id=rel, source=src, root=root)
+    if suffix == ".pdf":
+        from rag.pdf import read_pdf
+
+        doc = read_pdf(data, src, (lambda done, total: progress(src, done, total))
+                       if progress else None)
+    else:
+        from rag.word import read_docx
+
+        doc = read_docx(data, src)
+    if len(doc.text) > MAX_DOCUMENT_CHARS:
+        raise ArticleError(src, f"text too long ({len(doc.text):,} characters, limit "
+                           f"{MAX_DOCUMENT_CHARS:,}): split the document")
+    title = doc.title or first_sentence(doc.text)
+    return Article(rel, title, doc.text, doc.date, None, src, root, doc.pages, doc.headings,
+                   digest, doc.author)
+
+
+def document_digest(data: bytes, suffix: str) -> str:
+    """sha256 of the bytes and of how they are read (this reader's and the library's versions)."""
+    if suffix == ".pdf":
+        from pypdf import __version__ as lib
+    else:
+        from docx import __version__ as lib
+    h = hashlib.sha256(f"{suffix}:{READER_VERSION}:{lib}:".encode())
+    h.update(data)
+    return h.hexdigest()
 
 
 def decode(data: bytes, source: str) -> str:
@@ -163,46 +224,6 @@ def first_sentence(body: str, limit: int = 100) -> str:
     if len(sent) > limit:
         sent = sent[:limit].rsplit(" ", 1)[0] + "…"
     return sent
-
-
-def parse_html(html: str, article_id: str, source: str = "") -> Article:
-    """Main text of an HTML page: no scripts, styles, navigation, headers, footers or forms."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    title = (soup.title.get_text(" ", strip=True) if soup.title else "") or None
-    date = _meta(soup, "date", "article:published_time", "dc.date", "pubdate")
-    url = _meta(soup, "og:url")
-    canon = soup.find("link", rel="canonical")
-    if canon and canon.get("href"):
-        url = canon["href"]
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
-                     "iframe", "svg", "template", "button"]):
-        tag.decompose()
-    main = soup.find("article") or soup.find("main") or soup.body or soup
-    h1 = main.find("h1")
-    if not title and h1:
-        title = h1.get_text(" ", strip=True)
-    blocks = []
-    for el in main.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote",
-                             "td", "th", "dt", "dd"]):
-        if el.find(["p", "li", "blockquote"]):  # a container: its children are taken instead
-            continue
-        t = re.sub(r"\s+", " ", el.get_text(" ", strip=True)).strip()
-        if t:
-            blocks.append(t)
-    body = "\n\n".join(blocks) if blocks else re.sub(r"[ \t]+", " ", main.get_text("\n", strip=True))
-    if date:
-        date = date[:10]
-    return Article(article_id, title or first_sentence(body), body, date, url, source)
-
-
-def _meta(soup, *names: str) -> str | None:
-    for n in names:
-        tag = soup.find("meta", attrs={"name": n}) or soup.find("meta", attrs={"property": n})
-        if tag and tag.get("content"):
-            return tag["content"].strip()
-    return None
 
 
 def _read_jsonl(text: str, source: str, root: str | None) -> tuple[list[Article], list[Skipped]]:

@@ -7,8 +7,10 @@ Layout of an index directory:
                          content hashes, counts, library versions, file checksums
         vectors.faiss    the FAISS vectors by chunk id (rag.vectors; absent when they live in Milvus)
         bm25/            the BM25 index of the same chunks (rag.lexical), rows mapped to FAISS ids
-        chunks.jsonl     one chunk a line: vector id, chunk id, article id, offsets, text
-        articles.jsonl   one article a line: id, title, date, url, source, text
+        chunks.jsonl     one chunk a line: vector id, chunk id, article id, offsets, text, and
+                         the pages (PDF) or headings (Word) it spans
+        articles.jsonl   one article a line: id, title, date, url, source, text; for PDF and
+                         Word files also where each page or heading starts and the file's digest
     .lock                held while writing, so two writers never interleave
     feedback.jsonl, uploads/   written by the web chat, not part of a version
 
@@ -44,7 +46,13 @@ _FILES = ("chunks.jsonl", "articles.jsonl")
 
 
 def article_hash(a: Article) -> str:
-    blob = json.dumps([a.title, a.text, a.date, a.url], ensure_ascii=False)
+    fields = [a.title, a.text, a.date, a.url]
+    # Only when present, so that the hashes of articles indexed before these existed still match.
+    if a.pages or a.headings:
+        fields += [[list(m) for m in a.pages], [list(m) for m in a.headings]]
+    if a.author:
+        fields.append(a.author)
+    blob = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -92,12 +100,12 @@ class Index:
             with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
                 for line in f:
                     d = json.loads(line)
-                    chunks[d["fid"]] = Chunk(d["id"], d["article_id"], d["text"], d["start"], d["end"])
+                    chunks[d["fid"]] = Chunk.from_dict(d)
             articles = {}
             with open(vdir / "articles.jsonl", encoding="utf-8") as f:
                 for line in f:
                     d = json.loads(line)
-                    articles[d["id"]] = Article(**d)
+                    articles[d["id"]] = Article.from_dict(d)
         except (RuntimeError, OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
             raise IndexCorrupt(f"index {root} is damaged ({e}); rebuild it with "
                                f"`rag index PATH --index {root} --rebuild`") from None
@@ -201,7 +209,7 @@ class Index:
         ordered = sorted(self.chunks.items())
         _write_jsonl(tmp / "chunks.jsonl", (
             {"fid": fid, "id": c.id, "article_id": c.article_id, "start": c.start,
-             "end": c.end, "text": c.text} for fid, c in ordered))
+             "end": c.end, "text": c.text, **c.marks_dict()} for fid, c in ordered))
         _write_jsonl(tmp / "articles.jsonl",
                      (self.articles[a].to_dict() for a in sorted(self.articles)))
         if self.bm25 is None:

@@ -45,7 +45,8 @@ def test_html_main_text_only():
     <article><h1>Big news</h1><p>First paragraph of the story.</p><p>Second one.</p></article>
     <footer>FOOTERTEXT</footer></body></html>"""
     a = parse_html(html, "p.html")
-    assert a.title == "Page title" and a.date == "2021-03-04"
+    # The headline, not the <title> (which on news sites carries the site's name too).
+    assert a.title == "Big news" and a.date == "2021-03-04"
     assert "First paragraph of the story." in a.text and "Second one." in a.text
     for junk in ("SCRIPT", "NAVTEXT", "HEADERTEXT", "FOOTERTEXT", "color"):
         assert junk not in a.text

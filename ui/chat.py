@@ -30,6 +30,7 @@ CSS = """
 #sources .source { border-left: 3px solid var(--color-accent); padding: 4px 10px; margin: 8px 0; }
 #sources .head { font-weight: 600; }
 #sources .origin { font-size: 0.85em; opacity: 0.75; }
+#sources .origin .page { font-weight: 600; }
 #sources .passage { white-space: pre-wrap; font-size: 0.92em; margin-top: 4px; }
 #sources mark { background: #ffe58a; color: inherit; padding: 0 1px; }
 #sources .searched, #sources .note { font-size: 0.9em; opacity: 0.85; margin-bottom: 6px; }
@@ -136,9 +137,13 @@ def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
         def bar(done: int, total: int) -> None:
             progress(done / total if total else 1.0, desc=f"embedding {done}/{total} passages")
 
+        def pages(source: str, done: int, total: int) -> None:
+            name = Path(source).name.removeprefix("upload-")
+            progress(done / total, desc=f"reading {name}: page {done} of {total}")
+
         with index_lock:
             progress(0.0, desc="reading files")
-            result = add_uploads(pairs, pipeline.index.path, pipeline.embedder, bar)
+            result = add_uploads(pairs, pipeline.index.path, pipeline.embedder, bar, pages)
             if result.report is not None:
                 pipeline.reload()
         summary = result.report.summary() if result.report else None

@@ -3,8 +3,10 @@
 Every piece of article or model text goes through `esc`, which HTML-escapes it and also turns the
 characters that Markdown, Gradio's HTML templates (`${...}`, `{{...}}`) or a link syntax could act
 on into inert entities, so nothing inside an article can run, load or reformat anything in the
-browser. Links are only made from http(s) URLs. Left out: choosing what to cite or which sentence
-supports a citation; those come ready-made in the `Answer`.
+browser. Links are only made from http(s) URLs, and to the PDFs this server serves (ui.files),
+opened at the page of the passage's supporting sentence ("p. 3" links to `...#page=3`); a Word
+passage names its heading. Left out: choosing what to cite or which sentence supports a
+citation; those come ready-made in the `Answer`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from rag.pipeline import why_refused
 from rag.types import Answer, Citation, Hit
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+FILES_ROUTE = "api/files/"  # relative, so the links work under a proxy's path prefix too
 # Characters that Markdown, Handlebars or JS template strings give meaning to, as entities.
 _INERT = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$:'\""}
 
@@ -55,16 +59,39 @@ def highlight(passage: str, sentence: str | None) -> str:
     return esc(passage)
 
 
-def _origin(hit: Hit) -> str:
+def file_link(article_id: str, page: int | None = None) -> str:
+    """Where this server serves an indexed PDF, opened at a page (browsers' viewers read #page)."""
+    return FILES_ROUTE + quote(article_id, safe="/") + (f"#page={page}" if page else "")
+
+
+def _served(hit: Hit) -> bool:
+    return (hit.source or "").lower().endswith(".pdf")
+
+
+def _origin(hit: Hit, support: str | None = None) -> str:
     bits = []
+    page, heading = hit.chunk.where(support)
     if hit.date:
         bits.append(esc(hit.date))
     if hit.url and re.match(r"https?://", hit.url, re.I):
         url = html.escape(hit.url, quote=True)
         bits.append(f'<a href="{url}" target="_blank" rel="noopener noreferrer nofollow">'
                     f'{esc(hit.url)}</a>')
+    elif hit.source and _served(hit):
+        href = html.escape(file_link(hit.chunk.article_id, page), quote=True)
+        bits.append(f'<a class="file" href="{href}" target="_blank" rel="noopener">'
+                    f'{esc(Path(hit.source).name)}</a>')
     elif hit.source:
         bits.append(f'<span class="file">{esc(Path(hit.source).name)}</span>')
+    if page is not None:
+        label = f"p. {page}"
+        if _served(hit):
+            href = html.escape(file_link(hit.chunk.article_id, page), quote=True)
+            bits.append(f'<a class="page" href="{href}" target="_blank" rel="noopener">{label}</a>')
+        else:
+            bits.append(f'<span class="page">{label}</span>')
+    if heading:
+        bits.append(f'<span class="heading">§ {esc(heading)}</span>')
     return " · ".join(bits)
 
 
@@ -72,7 +99,7 @@ def _passage(n: int, hit: Hit, support: str | None, cited: bool) -> str:
     title = esc(hit.title or hit.chunk.article_id)
     anchor = f' id="source-{n}"' if cited else ""
     return (f'<div class="source"{anchor}><div class="head"><b>&#91;{n}&#93;</b> {title}</div>'
-            f'<div class="origin">{_origin(hit)}</div>'
+            f'<div class="origin">{_origin(hit, support)}</div>'
             f'<div class="passage">{highlight(hit.chunk.text, support)}</div></div>')
 
 

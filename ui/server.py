@@ -1,4 +1,5 @@
-"""One server for the chat and the API: a FastAPI app with the Gradio chat mounted at `/`.
+"""One server for the chat and the API: a FastAPI app with the Gradio chat mounted at `/`, and
+the indexed PDFs that citations link to (ui.files).
 
 `create_app(config)` opens the pipeline once (the generator is loaded before the first request,
 so every user shares one model) and returns the app; `serve()` runs it with uvicorn. Gradio's
@@ -16,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-MAX_UPLOAD = "5mb"  # Gradio refuses bigger uploads outright; ui.uploads holds the real limit
+MAX_UPLOAD = "50mb"  # Gradio refuses bigger uploads outright; ui.uploads holds the real limits
 
 
 def create_app(config, pipeline=None):
@@ -26,10 +27,12 @@ def create_app(config, pipeline=None):
     from rag.pipeline import Pipeline
     from ui.api import build_router
     from ui.chat import CSS, build_chat
+    from ui.files import build_files_router
 
     pipeline = pipeline or Pipeline.open(config, load_generator=True)
     app = FastAPI(title="rag", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.include_router(build_router(pipeline))
+    app.include_router(build_files_router(pipeline))
     blocks = build_chat(pipeline)
     blocks.queue(default_concurrency_limit=None)
     app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False,

@@ -1,6 +1,6 @@
 """Articles added from the browser: checked, stored under safe names, indexed incrementally.
 
-Files are accepted by type (.txt, .md, .html, .jsonl) and size, copied to `<index>/uploads/` under
+Files are accepted by type (.txt, .md, .html, .jsonl, .pdf, .docx) and size, copied to `<index>/uploads/` under
 a name made only of letters, digits, dots, dashes and underscores (prefixed `upload-`, so an upload
 never takes the id of an article indexed from elsewhere), and synced into the index with
 `rag.indexing.sync(prune=False)`: only the new or changed files are embedded, and nothing else is
@@ -19,8 +19,10 @@ from typing import Callable
 from rag.chunking import ChunkParams
 from rag.indexing import Report, sync
 
-ALLOWED = (".txt", ".md", ".html", ".jsonl")
-MAX_BYTES = 2 * 1024 * 1024  # per file: far above any news article, far below a memory problem
+ALLOWED = (".txt", ".md", ".html", ".jsonl", ".pdf", ".docx")
+MAX_BYTES = 2 * 1024 * 1024  # per text file: far above any news article, far below a memory problem
+# PDF and Word files carry fonts and images: a long report is tens of megabytes of mostly those.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_FILES = 20
 
 
@@ -55,8 +57,9 @@ def store(files: list[tuple[str, str]], uploads_dir: Path) -> tuple[list[Path], 
                           f"{', '.join(ALLOWED)}")
             continue
         size = Path(tmp).stat().st_size
-        if size > MAX_BYTES:
-            errors.append(f"{name}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit")
+        limit = MAX_DOCUMENT_BYTES if ext in (".pdf", ".docx") else MAX_BYTES
+        if size > limit:
+            errors.append(f"{name}: {size:,} bytes is over the {limit:,}-byte limit")
             continue
         dest = uploads_dir / safe_name(name)
         shutil.copyfile(tmp, dest)
@@ -65,8 +68,10 @@ def store(files: list[tuple[str, str]], uploads_dir: Path) -> tuple[list[Path], 
 
 
 def add_uploads(files: list[tuple[str, str]], index_dir: str | Path, embedder,
-                progress: Callable[[int, int], None] | None = None) -> UploadResult:
-    """Store the files and sync them into the index; the caller reloads its pipeline."""
+                progress: Callable[[int, int], None] | None = None,
+                reading: Callable[[str, int, int], None] | None = None) -> UploadResult:
+    """Store the files and sync them into the index; the caller reloads its pipeline.
+    `progress` follows the embedding, `reading(file, pages done, pages)` long PDFs' reading."""
     from rag.store import Index
 
     root = Path(index_dir)
@@ -77,7 +82,8 @@ def add_uploads(files: list[tuple[str, str]], index_dir: str | Path, embedder,
     # The index's own chunking, so that adding files never triggers a rebuild.
     chunking = Index.open(root).manifest["chunking"]
     params = ChunkParams(chunking["max_tokens"], chunking["overlap_sentences"])
-    result.report = sync(kept, root, embedder, params, prune=False, progress=progress)
+    result.report = sync(kept, root, embedder, params, prune=False, progress=progress,
+                         reading=reading)
     for s in result.report.skipped:
         where, _, line = s.source.rpartition(":")
         name = Path(where if line.isdigit() else s.source).name

@@ -1,0 +1,211 @@
+"""From a PDF's lines to an article's text: headers, footers and page numbers out, hyphenated line
+breaks joined, lines joined into paragraphs, and where each page starts.
+
+Input is what rag.pdf reads off each page: `Line`s in the order the page draws them, each with its
+position and font size. What is done with them:
+- a line among the first or last few of a page (by order or by height) is a header or footer when
+  the same line, digits aside ("Page 3 of 9" ~ "Page 4 of 9"), is there on at least half the
+  pages (and two); a bare page number there ("7", "- 7 -", "Page 7", "vii") always goes;
+- two lines belong to one paragraph unless the gap between them is clearly wider than the page's
+  usual line spacing, the font size changes (a heading), the next line starts a list item, or the
+  line is short and ends a sentence; a paragraph that runs on over a page break is kept whole;
+- "infor-" + "mation" becomes "information", unless the document itself writes the word with
+  that hyphen elsewhere ("well-known"); a soft hyphen at a line end always joins.
+The text's paragraphs are separated by blank lines, list items and headings' lines by one break.
+
+Left out: reordering what a page draws out of reading order (multi-column pages whose columns are
+drawn interleaved), tables as tables, and images (a page with none of its text in the PDF is empty).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from statistics import median
+
+
+@dataclass
+class Line:
+    text: str
+    x: float
+    y: float  # from the page's bottom, as PDF measures it
+    size: float  # the largest font size on the line
+
+
+EDGE_LINES = 3  # lines at each end of a page looked at as a possible header or footer
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|p\.|seite|pág\.?|página)\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—)\]]?"
+    r"(?:\s*(?:of|/|von|de)\s*\d{1,4})?$", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·\-–—*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_HYPHEN_END = re.compile(r"(\w+)-$")
+_WORD_START = re.compile(r"^([a-zà-ÿ]\w*)")
+
+
+def page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def _edges(lines: list[Line]) -> set[int]:
+    """Indexes of the lines that could be a header or footer: first and last by order and by
+    height (a footer drawn first is still at the bottom)."""
+    n = len(lines)
+    by_y = sorted(range(n), key=lambda i: lines[i].y)
+    picked = list(range(min(EDGE_LINES, n))) + list(range(max(0, n - EDGE_LINES), n))
+    picked += by_y[:EDGE_LINES] + by_y[-EDGE_LINES:]
+    return set(picked)
+
+
+def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+    """The pages without running headers, footers and page numbers."""
+    seen: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for n, lines in enumerate(pages):
+        for key, nums in {_key(lines[i].text): _numbers(lines[i].text) for i in _edges(lines)
+                          if lines[i].text.strip()}.items():
+            seen[key].append((n, nums))
+    need = max(2, (len(pages) + 1) // 2)
+    repeated = {k for k, where in seen.items() if len(where) >= need and _running(where, need)}
+    out = []
+    for lines in pages:
+        edges = _edges(lines)
+        out.append([ln for i, ln in enumerate(lines) if ln.text.strip() and not (
+            i in edges and (_key(ln.text) in repeated or page_number(ln.text)))])
+    return out
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(d) for d in re.findall(r"\d+", text)[:6])
+
+
+def _running(where: list[tuple[int, tuple[int, ...]]], need: int) -> bool:
+    """Is a line seen on these pages furniture: the same on each, or the same but for a number
+    that counts up with the page ("Page 3 of 9")? Body lines that merely share a pattern
+    ("Ship 12 arrived", "Ship 40 arrived") are neither."""
+    if Counter(nums for _, nums in where).most_common(1)[0][1] >= need:
+        return True
+    width = min(len(nums) for _, nums in where)
+    return any(Counter(nums[j] - n for n, nums in where).most_common(1)[0][1] >= need
+               for j in range(width))
+
+
+def _spacing(lines: list[Line]) -> float:
+    """The page's usual distance between two lines of a paragraph (0 when positions are unknown)."""
+    gaps = [a.y - b.y for a, b in zip(lines, lines[1:])
+            if abs(a.size - b.size) < 0.5 and 0 < a.y - b.y < 4 * max(a.size, 1)]
+    return median(gaps) if gaps else 0.0
+
+
+def _width(pages: list[list[Line]]) -> int:
+    """The length in characters of a full line of body text (90th percentile)."""
+    lengths = sorted(len(ln.text) for lines in pages for ln in lines)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 0
+
+
+def _break(a: Line, b: Line, spacing: float, width: int) -> str:
+    """What separates line a from the next line b of the same page: "\\n\\n", "\\n" or " "."""
+    at, bt = a.text.strip(), b.text.strip()
+    if _HYPHEN_END.search(at) and _WORD_START.match(bt):
+        return ""  # a word cut at the line's end; `_join` decides about the hyphen
+    if abs(a.size - b.size) >= 0.5:
+        return "\n\n"
+    if _BULLET.match(bt):
+        return "\n"
+    ends = bool(_SENTENCE_END.search(at))
+    gap = a.y - b.y
+    if spacing and gap > spacing * 1.4 + 0.5:
+        return "\n\n"
+    if spacing and gap < -spacing and ends:  # back up the page: a new column or frame
+        return "\n\n"
+    if ends and width and len(at) < 0.75 * width:
+        return "\n\n"
+    if width and len(at) < 0.5 * width and bt[:1].isupper() and not ends:
+        return "\n"  # a heading, an address line: its own line
+    return " "
+
+
+def _continues(text: str, nxt: Line) -> bool:
+    """Does a page's last paragraph run on onto the next page?"""
+    bt = nxt.text.strip()
+    return bool(_WORD_START.match(bt)) and not _SENTENCE_END.search(text.rstrip())
+
+
+class _Hyphens:
+    """Decides whether "infor-" + "mation" is one word, by how the document writes it elsewhere."""
+
+    def __init__(self, pages: list[list[Line]]):
+        words = Counter(w.lower() for lines in pages for ln in lines
+                        for w in re.findall(r"\w+(?:-\w+)*", ln.text))
+        self.words = words
+
+    def join(self, left: str, right: str) -> str:
+        head = _HYPHEN_END.search(left).group(1)
+        tail = _WORD_START.match(right).group(1)
+        kept = f"{head}-{tail}".lower()
+        if self.words[kept] and not self.words[(head + tail).lower()]:
+            return left + right  # "well-known" is written so elsewhere: the hyphen is real
+        return left[:-1] + right
+
+
+def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The text of the pages, and (offset, page number) where each page with text starts."""
+    pages = strip_furniture(pages)
+    width = _width(pages)
+    out = _Text(_Hyphens(pages))
+    marks: list[tuple[int, int]] = []
+    for number, lines in enumerate(pages, 1):
+        lines = [Line(_soft(ln.text).strip(), ln.x, ln.y, ln.size) for ln in lines]
+        lines = [ln for ln in lines if ln.text]
+        if not lines:
+            continue
+        spacing = _spacing(lines)
+        if out.parts:
+            last = out.parts[-1]
+            if _HYPHEN_END.search(last) and _WORD_START.match(lines[0].text):
+                sep = ""
+            else:
+                sep = " " if _continues(last, lines[0]) else "\n\n"
+            start = out.add(sep, lines[0].text)
+        else:
+            start = out.add("", lines[0].text)
+        marks.append((start, number))
+        for a, b in zip(lines, lines[1:]):
+            out.add(_break(a, b, spacing, width), b.text)
+    return "".join(out.parts), tuple(marks)
+
+
+class _Text:
+    """The text being built, as its lines and separators (joined once at the end), and its length."""
+
+    def __init__(self, hyph: _Hyphens):
+        self.parts: list[str] = []
+        self.length = 0
+        self.hyph = hyph
+
+    def add(self, sep: str, line: str) -> int:
+        """Append sep + line (sep "" joins a hyphenated word); returns where the line starts."""
+        if sep == "" and self.parts:
+            last = self.parts.pop()
+            self.length -= len(last)
+            joined = self.hyph.join(last, line)
+            start = self.length + len(last) - (len(last) + len(line) - len(joined))
+            self.parts.append(joined)
+            self.length += len(joined)
+            return start
+        if sep:
+            self.parts.append(sep)
+            self.length += len(sep)
+        start = self.length
+        self.parts.append(line)
+        self.length += len(line)
+        return start
+
+
+def _soft(text: str) -> str:
+    # A soft hyphen ends a line only where the word was cut: it is a hyphen there, nothing elsewhere.
+    text = text.replace("\u00ad\n", "-\n")
+    return text[:-1] + "-" if text.endswith("\u00ad") else text.replace("\u00ad", "")

@@ -1,0 +1,159 @@
+"""PDF and Word files: clean text in reading order, pages and headings kept, title and date from
+the metadata or the first heading, and every kind of bad file named with its reason and skipped."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.ingest import read_sources
+from rag.pdf import read_pdf
+from rag.types import mark_at
+from rag.word import read_docx
+from tests.documents import (docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, with_metadata,
+                             write_pdf, zip_bytes)
+
+RUN_ON = "A paragraph that runs on over the page break because the page ends in the middle of it, so"
+PAGE1 = [
+    "The harbour authority published its annual survey of shipping traffic in the northern bay.",
+    ["Vessel counts rose sharply in the summer months, when the infor-",
+     "mation desk recorded a well-known surge of ferries and small",
+     "yachts from the islands."],
+    [RUN_ON],
+]
+PAGE2 = [
+    ["the sentence goes on here on the second page. The well-known harbour master retired."],
+    "The second survey counted 4,210 vessels in total.",
+]
+HEADER = "Northern Bay Authority — Annual Report 2024"
+
+
+def report_pdf(**kw) -> bytes:
+    return pdf_bytes([PAGE1, PAGE2, ["Closing remarks of the report are on the last page."]],
+                     heading="Harbour Traffic Survey", header=HEADER, **kw)
+
+
+def test_pdf_text_is_clean_and_in_order():
+    d = read_pdf(report_pdf(), "r.pdf")
+    # Headers and "Page N of M" footers, repeated on every page, are gone.
+    assert "Northern Bay Authority" not in d.text and "Page" not in d.text
+    # Hyphenated line break joined; a real compound keeps its hyphen (written so elsewhere).
+    assert "information desk" in d.text and "infor-" not in d.text
+    assert d.text.count("well-known") == 2
+    # Lines of a paragraph are one line; paragraphs are kept apart; a paragraph cut by a page
+    # break is whole again.
+    assert "small yachts from the islands." in d.text
+    assert "northern bay.\n\nVessel counts" in d.text
+    assert RUN_ON + " the sentence goes on" in d.text
+    order = [d.text.index(s) for s in ("Harbour Traffic Survey", "annual survey", "Vessel",
+                                       "second page", "4,210", "Closing remarks")]
+    assert order == sorted(order)
+
+
+def test_pdf_pages_are_marked_where_they_start():
+    d = read_pdf(report_pdf(), "r.pdf")
+    assert [p for _, p in d.pages] == [1, 2, 3]
+    assert mark_at(d.pages, d.text.index("annual survey")) == 1
+    assert mark_at(d.pages, d.text.index("second page")) == 2  # mid-paragraph, still page 2
+    assert mark_at(d.pages, d.text.index("runs on over")) == 1
+    assert mark_at(d.pages, d.text.index("4,210")) == 2
+    assert mark_at(d.pages, d.text.index("Closing")) == 3
+
+
+def test_pdf_title_from_metadata_else_first_heading_and_date_from_metadata():
+    d = read_pdf(report_pdf(title="Annual Survey of the Northern Bay", date="2024-03-15"), "r.pdf")
+    assert (d.title, d.date) == ("Annual Survey of the Northern Bay", "2024-03-15")
+    # A placeholder in the metadata is no title: the large heading on page 1 is.
+    d = read_pdf(report_pdf(title="Microsoft Word - draft3.docx"), "r.pdf")
+    assert d.title == "Harbour Traffic Survey"
+    d = read_pdf(with_metadata(report_pdf(), title="untitled"), "r.pdf")
+    assert d.title == "Harbour Traffic Survey"
+
+
+def test_lone_page_numbers_go_even_without_repetition():
+    d = read_pdf(pdf_bytes([["Only one page of text, with its number under it."]]), "one.pdf")
+    assert d.text == "Only one page of text, with its number under it."
+
+
+def test_docx_text_headings_title_and_date():
+    data = docx_bytes([("title", "Ferry Timetable Review"), ("p", "An introduction."),
+                       ("h1", "Winter schedule"), ("p", "Boats leave at nine."),
+                       ("bullet", "Monday to Friday"), ("bullet", "Saturday mornings"),
+                       ("h2", "Fares"), ("table", "Route|Fare\nIsland|12 euros")],
+                      created="2023-11-02", header="Confidential draft")
+    d = read_docx(data, "t.docx")
+    assert d.title == "Ferry Timetable Review" and d.date == "2023-11-02"
+    assert "Confidential" not in d.text  # the page header is not body text
+    assert "Boats leave at nine.\n\n- Monday to Friday\n- Saturday mornings" in d.text
+    assert "Island | 12 euros" in d.text
+    assert mark_at(d.headings, d.text.index("Boats")) == "Winter schedule"
+    assert mark_at(d.headings, d.text.index("Island")) == "Fares"
+    meta = read_docx(docx_bytes([("p", "Body only.")], title="From metadata"), "m.docx")
+    assert meta.title == "From metadata" and meta.date is None
+
+
+def test_read_sources_reads_pdf_and_docx_beside_text(tmp_path):
+    write_pdf(tmp_path / "report.pdf", [PAGE1, PAGE2], heading="Harbour Traffic Survey",
+              date="2024-03-15")
+    (tmp_path / "notes.docx").write_bytes(docx_bytes([("h1", "Notes"), ("p", "Some notes.")]))
+    (tmp_path / "plain.txt").write_text("A plain article. With text.")
+    arts = {a.id: a for a in read_sources([tmp_path])[0]}
+    assert sorted(arts) == ["notes.docx", "plain.txt", "report.pdf"]
+    pdf = arts["report.pdf"]
+    assert pdf.title == "Harbour Traffic Survey" and pdf.date == "2024-03-15"
+    assert pdf.pages[0] == (0, 1) and pdf.digest
+    assert arts["notes.docx"].headings == ((0, "Notes"),)
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("locked.pdf", lambda: encrypted(report_pdf()), "encrypted PDF: it needs a password"),
+    ("scan.pdf", lambda: scanned_pdf_bytes(3), "no text layer: run OCR first"),
+    ("cut.pdf", lambda: report_pdf()[:1500], "damaged or incomplete PDF"),
+    ("garbage.pdf", lambda: b"%PDF-1.7\n" + bytes(range(256)) * 8, "damaged or incomplete PDF"),
+    ("notpdf.pdf", lambda: b"<html>an HTML page saved as .pdf</html>", "not a PDF"),
+    ("sheet.docx", lambda: zip_bytes({"xl/workbook.xml": "<workbook/>"}),
+     "not a Word document: a zip of something else (an Excel workbook)"),
+    ("other.docx", lambda: zip_bytes({"readme.txt": "hello"}), "not a Word document"),
+    ("old.docx", lambda: b"\xd0\xcf\x11\xe0 an old binary Word file", "not a Word document"),
+    ("cut.docx", lambda: docx_bytes([("p", "text")])[:3000], "not a Word document"),
+    ("old.doc", lambda: b"\xd0\xcf\x11\xe0", "unsupported type .doc: the old Word format"),
+])
+def test_bad_documents_are_named_with_their_reason(tmp_path, name, data, reason):
+    (tmp_path / name).write_bytes(data())
+    (tmp_path / "good.txt").write_text("A good article. It has text.")
+    arts, skipped = read_sources([tmp_path])
+    assert [a.id for a in arts] == ["good.txt"]
+    assert [(Path(s.source).name, reason in s.reason) for s in skipped] == [(name, True)], skipped
+
+
+def test_owner_password_only_pdf_is_read():
+    # Restrictions on printing or copying, no password to open: readers open it, so do we.
+    d = read_pdf(encrypted(report_pdf(), user_password=""), "r.pdf")
+    assert "4,210 vessels" in d.text
+
+
+def test_long_pdf_reports_progress_page_by_page(tmp_path):
+    pages = [[f"This page tells of ship {3 * i} arriving at the quay with {i * i} tons of grain."]
+             for i in range(500)]
+    path = write_pdf(tmp_path / "long.pdf", pages)
+    seen = []
+    arts, skipped = read_sources([path], progress=lambda f, done, total: seen.append((done, total)))
+    assert not skipped and seen[-1] == (500, 500) and len(seen) >= 50
+    (a,) = arts
+    assert len(a.pages) == 500
+    assert mark_at(a.pages, a.text.index("ship 963 arriving")) == 322
+
+
+def test_unchanged_document_is_not_read_again(tmp_path, monkeypatch):
+    path = write_pdf(tmp_path / "r.pdf", [PAGE1])
+    (first,), _ = read_sources([tmp_path])
+    import rag.pdf
+
+    def fail(*a, **k):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(rag.pdf, "read_pdf", fail)
+    (again,), _ = read_sources([path], known={first.digest: first})
+    assert again.text == first.text and again.id == "r.pdf"
+    path.write_bytes(pdf_bytes([PAGE2]))  # changed bytes: read again
+    with pytest.raises(AssertionError, match="read again"):
+        read_sources([path], known={first.digest: first})
