@@ -118,10 +118,11 @@ def cmd_index(args) -> int:
 
     cfg = load_config(args.config, index=args.index, embedder=args.embedder)
     emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
-    bar = _Bar()
+    bar, pages = _Bar(), _Pages()
     report = sync(args.paths, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                  vectors=cfg.vectors,
-                  rebuild=args.rebuild, prune=not args.no_prune, progress=bar.update)
+                  vectors=cfg.vectors, rebuild=args.rebuild, prune=not args.no_prune,
+                  progress=bar.update, reading=pages.update)
+    pages.close()
     bar.close()
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
@@ -214,8 +215,10 @@ def cmd_serve(args) -> int:
 
         # Incremental and pruning only within the named sources: uploads stay indexed.
         emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+        pages = _Pages()
         report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                      vectors=cfg.vectors)
+                      vectors=cfg.vectors, reading=pages.update)
+        pages.close()
         for s in report.skipped:
             print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
         print(f"index {cfg.index}: {report.summary()}", file=sys.stderr)
@@ -248,6 +251,32 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class _Pages:
+    """A bar on stderr per long PDF while its pages are read (short ones take no time to show)."""
+
+    def __init__(self):
+        self.bar = None
+        self.source = None
+
+    def update(self, source: str, done: int, total: int) -> None:
+        if total < 50:
+            return
+        if source != self.source:
+            self.close()
+            from pathlib import Path
+
+            from tqdm import tqdm
+            self.source = source
+            self.bar = tqdm(total=total, unit="page", desc=f"reading {Path(source).name}",
+                            file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.bar = self.source = None
 
 
 COMMANDS = {"index": cmd_index, "remove": cmd_remove, "ask": cmd_ask, "info": cmd_info,
