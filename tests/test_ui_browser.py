@@ -191,3 +191,24 @@ def test_bad_uploads_are_refused_per_file(page, server, tmp_path):
     assert "upload-empty.md: empty file" in status
     stored = sorted(p.name for p in (Path(server.index) / "uploads").iterdir())
     assert stored == ["upload-Zorblatt_report_draft.txt"]  # nothing bad is kept
+
+
+def test_uploaded_pdf_is_cited_to_its_page_and_opens_there(page, server, tmp_path):
+    from tests.documents import pdf_bytes
+
+    filler = "The island council met to discuss the ferry timetable and the price of diesel. "
+    pdf = tmp_path / "Skerry chronicle.pdf"
+    pdf.write_bytes(pdf_bytes(
+        [[filler * 3], [filler, "Agnes Moray was the last keeper of the Skerry lighthouse."]],
+        heading="Skerry Island Chronicle"))
+    status = upload(page, pdf)
+    assert "upload-Skerry_chronicle.pdf" in status and "1 added" in status
+    text = ask(page, "Who was the last keeper of the Skerry lighthouse?", 1)
+    assert "Agnes Moray" in text
+    link = page.locator("#sources .source a.page").first
+    assert link.inner_text() == "p. 2"
+    href = link.get_attribute("href")
+    assert href == "api/files/upload-Skerry_chronicle.pdf#page=2"
+    r = page.request.get(server.url + "/" + href.split("#")[0])
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.body().startswith(b"%PDF-")
