@@ -32,6 +32,8 @@ MIN_TEXT_CHARS = 20  # letters and digits in the whole file below which it has n
 _PLACEHOLDER = re.compile(r"^(?:untitled(?: document)?|document\d*|slide \d+|title|no title|"
                           r"\(?anonymous\)?|untitled-\d+)$|\.(?:docx?|pdf|indd|tex|dvi|rtf|odt|"
                           r"pages|qxd|ps|txt|html?)$", re.IGNORECASE)
+_NO_AUTHOR = re.compile(r"^(?:\(?anonymous\)?|unknown|user|owner|admin(?:istrator)?|author|)$",
+                        re.IGNORECASE)
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -74,7 +76,8 @@ def read_pdf(data: bytes, source: str,
                            "or drawings")
     meta = _metadata(reader)
     title = _clean_title(meta.get("/Title")) or _largest_top_text(pages[0] if pages else [])
-    author = re.sub(r"\s+", " ", meta.get("/Author") or "").strip() or None
+    author = re.sub(r"\s+", " ", meta.get("/Author") or "").strip()
+    author = None if _NO_AUTHOR.match(author) else author
     return Document(text, title, _date(meta.get("/CreationDate") or meta.get("/ModDate")),
                     pages=marks, author=author)
 

@@ -3,18 +3,22 @@ breaks joined, lines joined into paragraphs, and where each page starts.
 
 Input is what rag.pdf reads off each page: `Line`s in the order the page draws them, each with its
 position and font size. What is done with them:
+- columns that a page draws row by row (a line of each in turn) are read column by column;
 - a line among the first or last few of a page (by order or by height) is a header or footer when
-  the same line, digits aside ("Page 3 of 9" ~ "Page 4 of 9"), is there on at least half the
-  pages (and two); a bare page number there ("7", "- 7 -", "Page 7", "vii") always goes;
+  it is there on at least half the pages (and two), the same or with a number that counts up
+  with the page ("Page 3 of 9", "Page 4 of 9"); a bare page number there ("7", "- 7 -",
+  "Page 7", "vii") always goes;
 - two lines belong to one paragraph unless the gap between them is clearly wider than the page's
   usual line spacing, the font size changes (a heading), the next line starts a list item, or the
   line is short and ends a sentence; a paragraph that runs on over a page break is kept whole;
 - "infor-" + "mation" becomes "information", unless the document itself writes the word with
   that hyphen elsewhere ("well-known"); a soft hyphen at a line end always joins.
+- pieces of one row far apart (a table's cells) are joined by " | ", each row on its own line.
 The text's paragraphs are separated by blank lines, list items and headings' lines by one break.
 
-Left out: reordering what a page draws out of reading order (multi-column pages whose columns are
-drawn interleaved), tables as tables, and images (a page with none of its text in the PDF is empty).
+Left out: columns that a page draws as one line (pypdf hands over such a line whole, so the
+columns' words come out interleaved), other drawing orders that are not reading order, tables as
+tables, and images (a page with none of its text in the PDF is empty).
 """
 
 from __future__ import annotations
@@ -93,6 +97,39 @@ def _running(where: list[tuple[int, tuple[int, ...]]], need: int) -> bool:
                for j in range(width))
 
 
+def reading_order(lines: list[Line]) -> list[Line]:
+    """A page whose columns are drawn row by row (left line, right line, left line...) put back
+    column by column; any other page as it is drawn. Columns are told from a table's cells by
+    their lines being prose-long, and only a drawing order that keeps jumping between them is
+    changed, so pages drawn column by column (most) are left alone."""
+    rows: dict[int, int] = Counter(round(ln.y) for ln in lines)
+    shared = [ln for ln in lines if rows[round(ln.y)] > 1]
+    if len(lines) < 6 or len(shared) < 0.3 * len(lines) \
+            or sum(len(ln.text) for ln in shared) < 25 * len(shared):
+        return lines
+    starts: list[float] = []  # where each column's lines start, left to right
+    for x in sorted(ln.x for ln in shared):
+        if not starts or x > starts[-1] + 40:
+            starts.append(x)
+    if not 2 <= len(starts) <= 4:
+        return lines
+
+    def column(ln: Line) -> int:
+        return max([i for i, x in enumerate(starts) if x <= ln.x + 5] or [0])
+
+    # Columns are left-aligned: pieces of one line (a bold word drawn apart) start anywhere.
+    if sum(abs(ln.x - starts[column(ln)]) <= 5 for ln in shared) < 0.8 * len(shared):
+        return lines
+    top, bottom = max(ln.y for ln in shared), min(ln.y for ln in shared)
+    inside = [ln for ln in lines if bottom - 1 <= ln.y <= top + 1]
+    jumps = sum(column(a) != column(b) for a, b in zip(inside, inside[1:]))
+    if jumps <= len(starts):
+        return lines
+    by_column = sorted(inside, key=lambda ln: (column(ln), -ln.y))
+    return ([ln for ln in lines if ln.y > top + 1] + by_column
+            + [ln for ln in lines if ln.y < bottom - 1])
+
+
 def _spacing(lines: list[Line]) -> float:
     """The page's usual distance between two lines of a paragraph (0 when positions are unknown)."""
     gaps = [a.y - b.y for a, b in zip(lines, lines[1:])
@@ -128,6 +165,28 @@ def _break(a: Line, b: Line, spacing: float, width: int) -> str:
     return " "
 
 
+def _cell(a: Line, b: Line) -> bool:
+    """Is b the next cell of a's table row: on its baseline, well to the right of its end?"""
+    return abs(a.y - b.y) < 1 and b.x > _end(a) + 2 * max(a.size, 1)
+
+
+def _pieces_joined(lines: list[Line]) -> list[Line]:
+    """Pieces of one line drawn apart (a bold word, a link) made one line again."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if prev and abs(prev.y - ln.y) < 1 and ln.x > prev.x and not _cell(prev, ln):
+            out[-1] = Line(f"{prev.text} {ln.text}", prev.x, prev.y, max(prev.size, ln.size))
+        else:
+            out.append(ln)
+    return out
+
+
+def _end(ln: Line) -> float:
+    """Where a line ends, roughly: half an em a character (wider than most text)."""
+    return ln.x + 0.5 * max(ln.size, 1) * len(ln.text)
+
+
 def _continues(text: str, nxt: Line) -> bool:
     """Does a page's last paragraph run on onto the next page?"""
     bt = nxt.text.strip()
@@ -158,8 +217,8 @@ def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...]]
     out = _Text(_Hyphens(pages))
     marks: list[tuple[int, int]] = []
     for number, lines in enumerate(pages, 1):
-        lines = [Line(_soft(ln.text).strip(), ln.x, ln.y, ln.size) for ln in lines]
-        lines = [ln for ln in lines if ln.text]
+        lines = [Line(_soft(ln.text).strip(), ln.x, ln.y, ln.size) for ln in reading_order(lines)]
+        lines = _pieces_joined([ln for ln in lines if ln.text])
         if not lines:
             continue
         spacing = _spacing(lines)
@@ -173,8 +232,12 @@ def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...]]
         else:
             start = out.add("", lines[0].text)
         marks.append((start, number))
+        row = False  # the last line was a cell of a table row: the next row starts a new line
         for a, b in zip(lines, lines[1:]):
-            out.add(_break(a, b, spacing, width), b.text)
+            cell = _cell(a, b)
+            sep = " | " if cell else ("\n" if row else _break(a, b, spacing, width))
+            row = cell or (row and abs(a.y - b.y) < 1)
+            out.add(sep, b.text)
     return "".join(out.parts), tuple(marks)
 
 

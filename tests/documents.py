@@ -83,6 +83,28 @@ def encrypted(data: bytes, user_password: str = "secret", owner_password: str = 
     return out.getvalue()
 
 
+def grid_pdf_bytes(columns: list[list[str]], x: list[float], heading: str | None = None) -> bytes:
+    """One page whose columns (lists of lines, starting at the given x) are drawn row by row:
+    a line of each column in turn, as some generators draw multi-column pages and tables."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    y = 780
+    if heading:
+        c.setFont("Helvetica-Bold", 18)
+        c.drawString(x[0], y, heading)
+        y -= 40
+    c.setFont("Times-Roman", 10)
+    for i in range(max(len(col) for col in columns)):
+        for col, cx in zip(columns, x):
+            if i < len(col):
+                c.drawString(cx, y - 12 * i, col[i])
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def scanned_pdf_bytes(pages: int = 2) -> bytes:
     """What a scanner makes: pages of pictures (here, drawn shapes) and no text at all."""
     from reportlab.pdfgen import canvas

@@ -9,8 +9,8 @@ from rag.ingest import read_sources
 from rag.pdf import read_pdf
 from rag.types import mark_at
 from rag.word import read_docx
-from tests.documents import (docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, with_metadata,
-                             write_pdf, zip_bytes)
+from tests.documents import (docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes, scanned_pdf_bytes,
+                             with_metadata, write_pdf, zip_bytes)
 
 RUN_ON = "A paragraph that runs on over the page break because the page ends in the middle of it, so"
 PAGE1 = [
@@ -72,6 +72,44 @@ def test_pdf_title_from_metadata_else_first_heading_and_date_from_metadata():
 def test_lone_page_numbers_go_even_without_repetition():
     d = read_pdf(pdf_bytes([["Only one page of text, with its number under it."]]), "one.pdf")
     assert d.text == "Only one page of text, with its number under it."
+
+
+def test_columns_drawn_row_by_row_are_read_column_by_column():
+    import textwrap
+
+    left = textwrap.wrap("The harbour story begins in the left column and tells of the boats that "
+                         "sail from the quay to the islands each morning before the tide turns.", 42)
+    right = textwrap.wrap("The weather report fills the right column and promises rain and strong "
+                          "westerly winds over the hills for most of the coming week.", 42)
+    d = read_pdf(grid_pdf_bytes([left, right], [60, 320], heading="Island News"), "cols.pdf")
+    assert d.text == ("Island News\n\n" + " ".join(left) + "\n\n" + " ".join(right))
+
+
+def test_a_table_drawn_row_by_row_stays_row_by_row():
+    names = ["Route", "Oban", "Mull", "Iona", "Coll", "Tiree", "Barra"]
+    fares = ["Fare", "12 euros", "9 euros", "4 euros", "15 euros", "18 euros", "22 euros"]
+    d = read_pdf(grid_pdf_bytes([names, fares], [60, 320]), "table.pdf")
+    assert d.text == "\n".join(f"{n} | {f}" for n, f in zip(names, fares))
+
+
+def test_a_line_drawn_in_pieces_stays_one_line():
+    # A bold word drawn on its own, right after the words before it: not a table, not columns.
+    from reportlab.pdfgen import canvas
+    import io
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    for i in range(8):
+        y = 700 - 14 * i
+        c.setFont("Times-Roman", 11)
+        c.drawString(60, y, "The ferry to the island leaves at")
+        c.setFont("Times-Bold", 11)
+        c.drawString(60 + c.stringWidth("The ferry to the island leaves at ", "Times-Roman", 11),
+                     y, f"{i + 6} o'clock")
+    c.showPage()
+    c.save()
+    d = read_pdf(buf.getvalue(), "pieces.pdf")
+    assert "|" not in d.text and "leaves at 6 o'clock The ferry" in d.text
 
 
 def test_docx_text_headings_title_and_date():
