@@ -14,7 +14,7 @@ from rag.chunking import ChunkParams
 from rag.config import Config
 from rag.indexing import sync
 from rag.pipeline import Pipeline
-from tests.documents import docx_bytes, pdf_bytes
+from tests.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
 from ui import render
 from ui.server import create_app
 from ui.uploads import MAX_DOCUMENT_BYTES, add_uploads, store
@@ -90,7 +90,6 @@ def test_uploaded_pdf_is_indexed_with_pages_and_bad_ones_are_not_kept(fake_index
     good = tmp_path / "Keeper report.pdf"
     good.write_bytes(pdf_bytes([["An opening page about the island."], [KEEPER]]))
     scan = tmp_path / "scan.pdf"
-    from tests.documents import scanned_pdf_bytes
     scan.write_bytes(scanned_pdf_bytes())
     seen = []
     res = add_uploads([(str(good), good.name), (str(scan), scan.name)], fake_index, emb,
@@ -102,3 +101,26 @@ def test_uploaded_pdf_is_indexed_with_pages_and_bad_ones_are_not_kept(fake_index
     from rag.store import Index
     art = Index.open(fake_index).articles["upload-Keeper_report.pdf"]
     assert [p for _, p in art.pages] == [1, 2]
+
+
+def test_serve_sources_reads_pdfs_and_answers_with_their_pages(tmp_path):
+    import httpx
+
+    from tests.live_server import start_server
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "chronicle.pdf").write_bytes(pdf_bytes(
+        [["The island council met to discuss the ferry timetable."], [KEEPER]]))
+    (docs / "scan.pdf").write_bytes(scanned_pdf_bytes())
+    srv = start_server(tmp_path / "index", tmp_path / "serve.log", sources=[str(docs)])
+    try:
+        r = httpx.post(srv.url + "/api/ask", json={
+            "question": "Who was the last keeper of the lighthouse on Skerry Point?"}, timeout=60)
+        cites = r.json()["citations"]
+        assert [(c["article_id"], c["page"]) for c in cites] == [("chronicle.pdf", 2)]
+        pdf = httpx.get(srv.url + "/api/files/chronicle.pdf", timeout=30)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        assert "skipped" in srv.log_tail() and "no text layer: run OCR first" in srv.log_tail()
+    finally:
+        srv.stop()

@@ -27,7 +27,7 @@ def record(index_dir: str | Path, answer: Answer, liked: bool) -> Path:
         "search_query": d["search_query"],
         "answer": d["answer"],
         "refused": d["refused"],
-        "citations": [{k: c[k] for k in ("n", "chunk_id", "title", "support")}
+        "citations": [{k: c[k] for k in ("n", "chunk_id", "title", "support", "page")}
                       for c in d["citations"]],
     }
     line = json.dumps(entry, ensure_ascii=False) + "\n"
