@@ -2,9 +2,9 @@
 .pdf and .docx.
 
 What it does: decodes text strictly as UTF-8, reads metadata (front-matter `title:`/`date:`/`url:`
-lines, a leading `date YYYY-MM-DD` marker, HTML `<title>`/meta tags) without indexing it as text,
-keeps only the main text of HTML (rag.webpage), hands PDF and Word files to rag.pdf and rag.word (which keep
-their pages and headings), and gives every article a stable id (the given id, else the path
+lines, a leading `date YYYY-MM-DD` marker) without indexing it as text, hands HTML to rag.webpage
+(the story, its headline, author and date) and PDF and Word files to rag.pdf and rag.word (which
+keep their pages and headings), and gives every article a stable id (the given id, else the path
 relative to the source that was named). A PDF or Word file whose bytes match one already read
 (`known`, by digest) is not read again. Bad input never stops a run: each problem becomes a
 `Skipped(source, reason)` and the rest goes on.

@@ -38,9 +38,10 @@ class Line:
 
 
 EDGE_LINES = 3  # lines at each end of a page looked at as a possible header or footer
+_ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p\.|seite|pág\.?|página)\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—)\]]?"
-    r"(?:\s*(?:of|/|von|de)\s*\d{1,4})?$", re.IGNORECASE)
+    r"^(?:(?:page|p\.|seite|pág\.?|página)\s*)?[-–—(\[]?\s*(?:\d{1,4}|" + _ROMAN + r")\s*"
+    r"[-–—)\]]?(?:\s*(?:of|/|von|de)\s*\d{1,4})?$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·\-–—*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")

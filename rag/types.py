@@ -1,8 +1,9 @@
 """Value types shared by every stage: plain frozen dataclasses that import nothing from the project.
 
-`Article` is one document as read (`Document` what a PDF or Word file gave), `Chunk` a passage of it with character offsets, `Hit` a chunk
-found for a question, `Citation` a hit that the answer cites, `Answer` the whole result. Their
-`to_dict` methods give the JSON shapes that the CLI, the HTTP API and the evaluation print.
+`Article` is one document as read (`Document` what a PDF or Word file gave), `Chunk` a passage of
+it with character offsets, `Hit` a chunk found for a question, `Citation` a hit that the answer
+cites, `Answer` the whole result. Their `to_dict` methods give the JSON shapes that the CLI, the
+HTTP API and the evaluation print.
 
 Where a document has pages (PDF) or headings (Word), the article keeps "marks": the offset in its
 text where each page or heading's section starts. A chunk keeps the marks that fall within it (and

@@ -1,10 +1,11 @@
 """Articles added from the browser: checked, stored under safe names, indexed incrementally.
 
-Files are accepted by type (.txt, .md, .html, .jsonl, .pdf, .docx) and size, copied to `<index>/uploads/` under
-a name made only of letters, digits, dots, dashes and underscores (prefixed `upload-`, so an upload
-never takes the id of an article indexed from elsewhere), and synced into the index with
-`rag.indexing.sync(prune=False)`: only the new or changed files are embedded, and nothing else is
-removed. Re-uploading a file of the same name replaces its earlier version.
+Files are accepted by type (.txt, .md, .html, .jsonl, .pdf, .docx) and size, copied to
+`<index>/uploads/` under a name made only of letters, digits, dots, dashes and underscores
+(prefixed `upload-`, so an upload never takes the id of an article indexed from elsewhere), and
+synced into the index with `rag.indexing.sync(prune=False)`: only the new or changed files are
+embedded, and nothing else is removed. Re-uploading a file of the same name replaces its earlier
+version. PDF and Word files have their own, larger size limit.
 Left out: deleting uploads from the browser (`rag remove ID` does it).
 """
 
