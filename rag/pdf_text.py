@@ -52,8 +52,10 @@ def page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(text.strip()))
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+def _key(line: Line) -> str:
+    # The size too: a running header that repeats the title is small, the title on page 1 is not.
+    text = re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.text.strip().lower()))
+    return f"{round(line.size)}:{text}"
 
 
 def _edges(lines: list[Line]) -> set[int]:
@@ -70,7 +72,7 @@ def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     """The pages without running headers, footers and page numbers."""
     seen: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
     for n, lines in enumerate(pages):
-        for key, nums in {_key(lines[i].text): _numbers(lines[i].text) for i in _edges(lines)
+        for key, nums in {_key(lines[i]): _numbers(lines[i].text) for i in _edges(lines)
                           if lines[i].text.strip()}.items():
             seen[key].append((n, nums))
     need = max(2, (len(pages) + 1) // 2)
@@ -79,7 +81,7 @@ def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     for lines in pages:
         edges = _edges(lines)
         out.append([ln for i, ln in enumerate(lines) if ln.text.strip() and not (
-            i in edges and (_key(ln.text) in repeated or page_number(ln.text)))])
+            i in edges and (_key(ln) in repeated or page_number(ln.text)))])
     return out
 
 

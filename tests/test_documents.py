@@ -9,8 +9,9 @@ from rag.ingest import read_sources
 from rag.pdf import read_pdf
 from rag.types import mark_at
 from rag.word import read_docx
-from tests.documents import (docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes, scanned_pdf_bytes,
-                             with_metadata, write_pdf, zip_bytes)
+from tests.documents import (browser_pdf_bytes, docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes,
+                             scanned_pdf_bytes, with_metadata, write_pdf, zip_bytes)
+from tests.html_pages import PAGES
 
 RUN_ON = "A paragraph that runs on over the page break because the page ends in the middle of it, so"
 PAGE1 = [
@@ -47,6 +48,26 @@ def test_pdf_text_is_clean_and_in_order():
     order = [d.text.index(s) for s in ("Harbour Traffic Survey", "annual survey", "Vessel",
                                        "second page", "4,210", "Closing remarks")]
     assert order == sorted(order)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not "
+                    "installed (scripts/setup --test installs it)")
+def test_a_news_page_printed_to_pdf_by_a_browser():
+    pytest.importorskip("playwright")
+    story = PAGES[0].story
+    paras = [f"{p} {p}" for p in story.paragraphs * 2]  # long enough for two pages
+    html = (f"<html><head><title>{story.headline}</title></head><body style='font: 12pt serif'>"
+            f"<h1>{story.headline}</h1><p>By {story.author}</p>"
+            + "".join(f"<p>{p}</p>" for p in paras) + "</body></html>")
+    d = read_pdf(browser_pdf_bytes(html), "printed.pdf")
+    assert d.title == story.headline
+    # The heading once (the running header that repeats it on every page is gone), no footers,
+    # and every paragraph whole, even the one the page break cuts.
+    assert d.text.startswith(f"{story.headline}\n\nBy {story.author}\n\n")
+    assert d.text.count(story.headline) == 1 and "Page 1 of" not in d.text
+    assert d.text.split("\n\n")[2:] == paras
+    assert [p for _, p in d.pages] == [1, 2]
+    assert mark_at(d.pages, d.text.rindex(paras[-1])) == 2
 
 
 def test_pdf_pages_are_marked_where_they_start():
