@@ -5,7 +5,8 @@
                                     [--skip ingest,retrieval,scale,answers,memory]
 
 - ingest: SciFact (../shared/data/scifact, read in place) through the whole `rag index` path with
-  the embedder in fp32, in bf16 and as the int8 ONNX export (rag.query_encoder), then plain fp32
+  the embedder in fp32, in bf16 and as the int8 ONNX export (rag.query_encoder), beside the one
+  `embedder_dtype = "auto"` picks here, then plain fp32
   `SentenceTransformer.encode` of the same chunk texts in the same process (the bare limit);
   docs/s, ratios, and SciFact test nDCG@10 (dense only) per precision, since a faster embedder is
   only adopted if it ranks as well.
@@ -17,7 +18,8 @@
   `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk; and BM25
   over as many chunk texts (drawn from the real ones): build time, p50/p95, bytes per chunk.
 - answers: the seed questions through the pipeline per generator runtime (llama.cpp twice where
-  the CPU has AVX-512 bf16: prompts read by the bf16 copy, the default, and by the GGUF alone):
+  there is memory for the bf16 copy: prompts read by it and by the GGUF alone, beside the one
+  `prefill = "auto"` picks here):
   first token and total p50/p95, and the refusals (the answers themselves are judged by `rag
   eval`); the bare limit is llama.cpp reading the same prompts with the same weights.
 - memory: peak resident memory (VmHWM) of a real `rag serve` with the default models after
@@ -98,7 +100,7 @@ def dense_ndcg(index, emb, questions) -> float:
 
 
 def bench_ingest(tmp: Path, n: int | None) -> Path:
-    from rag import registry
+    from rag import choices, registry
     from rag.chunking import ChunkParams
     from rag.config import Config
     from rag.evaluate.questions import load_beir
@@ -132,7 +134,10 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
     print("  ratios against it: " + ", ".join(f"rag index {d} {r / bare:.2f}"
                                               for d, r in rate.items()))
     # the index in the precision the default ("auto") picks on this machine
-    return tmp / f"ix-{registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']}"
+    auto = registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']
+    print(f"  embedder_dtype \"auto\" picks {auto} here "
+          f"({'measured at set-up, rag.choices' if choices.embedder_dtype(cfg.embedder) else 'by rule: set-up measured nothing'})")
+    return tmp / f"ix-{auto}"
 
 
 def _ndcg_of_vectors(chunks, vecs, qvecs, questions) -> float:
@@ -291,18 +296,24 @@ def bench_answers(runtimes: list[str]) -> None:
     from rag.chunking import ChunkParams
     from rag.config import load_config
     from rag.indexing import sync
-    from rag.models import bf16_prefill_pays
+    from rag.choices import BF16_MIN_MEMORY_GIB
+    from rag.generators import LlamaCppGenerator
+    from rag.models import memory_gib
     from rag.pipeline import Pipeline
 
     questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]
     print(f"\n## answers: {len(questions)} seed questions, default settings per runtime")
-    # llama.cpp twice where the CPU has bf16: prompts read by the bf16 copy (the default) and by
-    # the GGUF alone (`prefill = "off"`). Each llama.cpp run asks the questions twice: as a chat
+    # llama.cpp twice where the machine has room for the bf16 copy: prompts read by it and by
+    # the GGUF alone (`prefill = "off"`), each choice beside the one "auto" makes here.
+    # Each llama.cpp run asks the questions twice: as a chat
     # asks them, the prompt cache keeping the passages read for earlier ones (rag.generators.
     # PromptCache), and "new passages": before each question the cache forgets every passage,
     # keeping the system turns, as a question about articles not asked about before finds it.
-    runs = [(r, p) for r in runtimes
-            for p in (("auto", "off") if r == "llama.cpp" and bf16_prefill_pays() else ("auto",))]
+    both = ("bf16", "off") if memory_gib() >= BF16_MIN_MEMORY_GIB else ("off",)
+    runs = [(r, p) for r in runtimes for p in (both if r == "llama.cpp" else ("auto",))]
+    if "llama.cpp" in runtimes:
+        auto = LlamaCppGenerator.auto_prefill(load_config().generator)
+        print(f"  prefill \"auto\" picks {auto} here")
     for runtime, prefill in runs:
         with tempfile.TemporaryDirectory() as tmp:
             cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime, prefill=prefill)

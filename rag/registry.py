@@ -7,6 +7,8 @@ import importlib
 import os
 from typing import Callable
 
+from rag import choices
+
 _EMBEDDERS: dict[str, Callable[..., object]] = {}
 _GENERATORS: dict[str, Callable[..., object]] = {}
 _LOADED: dict[tuple, object] = {}  # one instance of each model per process
@@ -28,14 +30,16 @@ def load_plugins() -> None:
 
 def embedder(name: str, dtype: str = "auto", threads: int = 0):
     """The embedder `name` in precision `dtype`: "int8" (its ONNX export, rag.query_encoder),
-    "bfloat16", "float32", or "auto": int8 where the export reproduces the model (fastest on
-    SciFact with the same ranking, README), else bf16 where the CPU computes it natively, else
-    fp32 (bf16 emulated is slow)."""
+    "bfloat16", "float32", or "auto": the one set-up measured fastest here (rag.choices), or
+    where nothing was measured, int8 where the export reproduces the model, else bf16 where the
+    CPU computes it natively, else fp32 (bf16 emulated is slow)."""
     key = ("embedder", name, dtype)
     if key not in _LOADED:
         load_plugins()
         if name in _EMBEDDERS:
             _LOADED[key] = _EMBEDDERS[name]()
+        elif dtype == "auto" and (measured := choices.embedder_dtype(name)):
+            _LOADED[key] = embedder(name, measured, threads)
         elif dtype in ("auto", "int8"):
             from rag.query_encoder import OnnxEmbedder, exportable
 
@@ -73,8 +77,13 @@ def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
     return _LOADED[key]
 
 
-def generator(name: str, threads: int = 0, runtime: str = "llama.cpp", url: str = "",
+def generator(name: str, threads: int = 0, runtime: str = "auto", url: str = "",
               prefill: str = "auto", cache_mb: int = 512):
+    """The generator `name` run by `runtime`: "llama.cpp", "transformers", "openai" (a server
+    at `url`), or "auto": the local runtime set-up found answering here (rag.choices), else
+    llama.cpp."""
+    if runtime == "auto":
+        runtime = choices.runtime(name) or "llama.cpp"
     key = ("generator", name, runtime, url,
            (prefill, cache_mb) if runtime == "llama.cpp" else None)
     if key not in _LOADED:
