@@ -1,4 +1,4 @@
-"""Reading a PDF file into a `Document`: its text with the pages marked, its title and date.
+"""Reading a PDF file into a `Document`: its text with pages and headings marked, title and date.
 
 pypdf (pure Python, BSD) reads each page's text in the order the page draws it, with each piece's
 position and font size, which rag.pdf_text turns into clean paragraphs. The title is the
@@ -69,7 +69,7 @@ def read_pdf(data: bytes, source: str,
                                f"({_why(e)}); if it opens elsewhere, save it again as PDF") from None
         if progress and (i % 10 == 9 or i == n - 1):
             progress(i + 1, n)
-    text, marks = assemble(pages)
+    text, marks, headings = assemble(pages)
     if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
         raise ArticleError(source, f"no text layer: run OCR first (for example `ocrmypdf "
                            f"in.pdf out.pdf`); its {n} page{'s' * (n != 1)} hold only images "
@@ -79,7 +79,7 @@ def read_pdf(data: bytes, source: str,
     author = re.sub(r"\s+", " ", meta.get("/Author") or "").strip()
     author = None if _NO_AUTHOR.match(author) else author
     return Document(text, title, _date(meta.get("/CreationDate") or meta.get("/ModDate")),
-                    pages=marks, author=author)
+                    pages=marks, headings=headings, author=author)
 
 
 _ENCRYPTED = "encrypted PDF: it needs a password to open; save a copy without one"

@@ -1,5 +1,5 @@
 """From a PDF's lines to an article's text: headers, footers and page numbers out, hyphenated line
-breaks joined, lines joined into paragraphs, and where each page starts.
+breaks joined, lines joined into paragraphs, and where each page and each heading starts.
 
 Input is what rag.pdf reads off each page: `Line`s in the order the page draws them, each with its
 position and font size. What is done with them:
@@ -13,7 +13,8 @@ position and font size. What is done with them:
   line is short and ends a sentence; a paragraph that runs on over a page break is kept whole;
 - "infor-" + "mation" becomes "information", unless the document itself writes the word with
   that hyphen elsewhere ("well-known"); a soft hyphen at a line end always joins.
-- pieces of one row far apart (a table's cells) are joined by " | ", each row on its own line.
+- pieces of one row far apart (a table's cells) are joined by " | ", each row on its own line;
+- a paragraph set larger than the body text (the size most characters are in) is a heading.
 The text's paragraphs are separated by blank lines, list items and headings' lines by one break.
 
 Left out: columns that a page draws as one line (pypdf hands over such a line whole, so the
@@ -213,11 +214,14 @@ class _Hyphens:
         return left[:-1] + right
 
 
-def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """The text of the pages, and (offset, page number) where each page with text starts."""
+def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...],
+                                               tuple[tuple[int, str], ...]]:
+    """The text of the pages, (offset, page number) where each page with text starts, and
+    (offset, heading) where each heading starts."""
     pages = strip_furniture(pages)
     width = _width(pages)
     out = _Text(_Hyphens(pages))
+    heads = _Headings(pages)
     marks: list[tuple[int, int]] = []
     for number, lines in enumerate(pages, 1):
         lines = [Line(_soft(ln.text).strip(), ln.x, ln.y, ln.size) for ln in reading_order(lines)]
@@ -231,17 +235,43 @@ def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...]]
                 sep = ""
             else:
                 sep = " " if _continues(last, lines[0]) else "\n\n"
-            start = out.add(sep, lines[0].text)
         else:
-            start = out.add("", lines[0].text)
+            sep = "\n\n"  # the text's start is a paragraph's
+        start = out.add(sep if out.parts else "", lines[0].text)
+        heads.see(sep, lines[0], start)
         marks.append((start, number))
         row = False  # the last line was a cell of a table row: the next row starts a new line
         for a, b in zip(lines, lines[1:]):
             cell = _cell(a, b)
             sep = " | " if cell else ("\n" if row else _break(a, b, spacing, width))
             row = cell or (row and abs(a.y - b.y) < 1)
-            out.add(sep, b.text)
-    return "".join(out.parts), tuple(marks)
+            heads.see(sep, b, out.add(sep, b.text))
+    return "".join(out.parts), tuple(marks), tuple(heads.marks)
+
+
+class _Headings:
+    """Headings: lines set larger than the body text (the size most of the text is in), each
+    starting a paragraph; a heading over two lines is one."""
+
+    def __init__(self, pages: list[list[Line]]):
+        chars: Counter[float] = Counter()
+        for lines in pages:
+            for ln in lines:
+                chars[round(ln.size, 1)] += len(ln.text)
+        self.body = chars.most_common(1)[0][0] if chars else 0.0
+        self.marks: list[tuple[int, str]] = []
+        self.size = None  # of the heading the last line belonged to
+
+    def see(self, sep: str, line: Line, start: int) -> None:
+        big = self.body > 0 and line.size >= self.body * 1.15 and len(line.text) <= 150
+        if big and self.size == line.size and sep in (" ", "\n") \
+                and len(self.marks[-1][1]) + len(line.text) < 300:
+            self.marks[-1] = (self.marks[-1][0], f"{self.marks[-1][1]} {line.text}")
+        elif big and sep == "\n\n":
+            self.marks.append((start, line.text))
+            self.size = line.size
+        else:
+            self.size = None
 
 
 class _Text:

@@ -15,10 +15,11 @@ PARAGRAPH = 26  # points between paragraphs
 WRAP = 88  # characters to a line
 
 
-def pdf_bytes(pages: list[list[str | list[str]]], heading: str | None = None,
+def pdf_bytes(pages: list[list[str | list[str] | tuple[str, str]]], heading: str | None = None,
               header: str | None = None, numbers: bool = True, title: str | None = None,
               date: str | None = None, first_page_number: int = 1) -> bytes:
-    """Each page is a list of paragraphs: a string (wrapped here) or the list of its lines.
+    """Each page is a list of paragraphs: a string (wrapped here), the list of its lines, or
+    ("heading", text) for a section heading.
 
     `heading` is drawn large at the top of page 1; `header` at the top of every page; `numbers`
     puts "Page N of M" at the bottom; `title` and `date` (YYYY-MM-DD) go into the metadata.
@@ -43,6 +44,13 @@ def pdf_bytes(pages: list[list[str | list[str]]], heading: str | None = None,
             y -= 40
         c.setFont("Times-Roman", 11)
         for para in paragraphs:
+            if isinstance(para, tuple):  # ("heading", text): a section heading, set larger
+                y -= 6
+                c.setFont("Helvetica-Bold", 14)
+                c.drawString(60, y, para[1])
+                c.setFont("Times-Roman", 11)
+                y -= PARAGRAPH
+                continue
             lines = para if isinstance(para, list) else textwrap.wrap(para, WRAP)
             for line in lines:
                 if y < 60:

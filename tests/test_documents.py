@@ -90,6 +90,20 @@ def test_pdf_title_from_metadata_else_first_heading_and_date_from_metadata():
     assert d.title == "Harbour Traffic Survey"
 
 
+def test_pdf_headings_are_told_by_their_size_and_marked():
+    d = read_pdf(pdf_bytes([["An opening paragraph of body text, set in the body size.",
+                             ("heading", "Traffic in the summer")],
+                            ["Ferries carried more people than ever before in July.",
+                             ("heading", "Winter outlook"), "Fewer crossings are planned."]],
+                           heading="Harbour Survey"), "h.pdf")
+    assert [h for _, h in d.headings] == ["Harbour Survey", "Traffic in the summer",
+                                          "Winter outlook"]
+    assert mark_at(d.headings, d.text.index("Ferries")) == "Traffic in the summer"
+    assert mark_at(d.pages, d.text.index("Ferries")) == 2
+    assert mark_at(d.headings, d.text.index("Fewer")) == "Winter outlook"
+    assert "Traffic in the summer\n\nFerries carried" in d.text
+
+
 def test_lone_page_numbers_go_even_without_repetition():
     d = read_pdf(pdf_bytes([["Only one page of text, with its number under it."]]), "one.pdf")
     assert d.text == "Only one page of text, with its number under it."

@@ -76,7 +76,8 @@ def test_citation_carries_the_page_of_its_sentence(docs, tmp_path):
     (c,) = [c for c in a.citations if c.hit.chunk.article_id == "chronicle.pdf"]
     assert c.hit.chunk.page == 1  # the passage starts on page 1 ...
     d = c.to_dict()
-    assert d["page"] == 2 and d["heading"] is None  # ... the cited sentence is on page 2
+    assert d["page"] == 2  # ... the cited sentence is on page 2
+    assert d["heading"] == "Skerry Island Chronicle"  # under the first page's large heading
     passages = a.to_dict()["passages"]
     assert all("page" in p for p in passages)
 

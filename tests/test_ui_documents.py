@@ -30,7 +30,8 @@ def pipeline(tmp_path) -> Pipeline:
     (d / "reports" / "Skerry chronicle.pdf").write_bytes(pdf_bytes(
         [[filler * 4], [filler, KEEPER]], heading="Skerry Island Chronicle"))
     (d / "guide.docx").write_bytes(docx_bytes(
-        [("h1", "Getting there"), ("p", "The ferry to Skerry leaves Oban at nine every morning.")]))
+        [("h1", "Getting there"), ("p", "The ferry to Skerry leaves Oban at nine every morning.")],
+        title="Visitor Guide"))
     (d / "page.html").write_text("<html><body><article><h1>Page</h1><p>A web page about "
                                  "Skerry ferries and harbour dues.</p></article></body></html>")
     sync([d], tmp_path / "index", registry.embedder("fake-hash"), ChunkParams(400, 1))
@@ -46,6 +47,8 @@ def test_sources_panel_says_the_page_and_links_the_pdf_there(pipeline):
     html = render.answer_sources_html(a)
     assert '<a class="page" href="api/files/reports/Skerry%20chronicle.pdf#page=2"' in html
     assert ">p. 2</a>" in html and ">Skerry chronicle.pdf</a>" in html
+    # Its heading is the document's title, shown already: not repeated as a section.
+    assert c.to_dict()["heading"] == "Skerry Island Chronicle" and "§ Skerry" not in html
 
 
 def test_word_passages_name_their_heading(pipeline):

@@ -4,9 +4,9 @@ Every piece of article or model text goes through `esc`, which HTML-escapes it a
 characters that Markdown, Gradio's HTML templates (`${...}`, `{{...}}`) or a link syntax could act
 on into inert entities, so nothing inside an article can run, load or reformat anything in the
 browser. Links are only made from http(s) URLs, and to the PDFs this server serves (ui.files),
-opened at the page of the passage's supporting sentence ("p. 3" links to `...#page=3`); a Word
-passage names its heading. Left out: choosing what to cite or which sentence supports a
-citation; those come ready-made in the `Answer`.
+opened at the page of the passage's supporting sentence ("p. 3" links to `...#page=3`); the
+heading that sentence falls under is named too ("§ Results"). Left out: choosing what to cite or
+which sentence supports a citation; those come ready-made in the `Answer`.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _origin(hit: Hit, support: str | None = None) -> str:
             bits.append(f'<a class="page" href="{href}" target="_blank" rel="noopener">{label}</a>')
         else:
             bits.append(f'<span class="page">{label}</span>')
-    if heading:
+    if heading and heading != hit.title:  # a document's first heading is often its title
         bits.append(f'<span class="heading">§ {esc(heading)}</span>')
     return " · ".join(bits)
 
