@@ -115,7 +115,7 @@ def read_file(path: Path, rel: str, root: str | None = None, max_bytes: int = MA
     src = str(path)
     if suffix in DOCUMENT_SUFFIXES:
         return [_document(path, rel, src, root, known, progress)], []
-    text = decode(path.read_bytes(), src)
+    text = decode(path.read_bytes(), src, html=suffix in (".html", ".htm"))
     if suffix == ".jsonl":
         return _read_jsonl(text, src, root)
     if suffix in (".html", ".htm"):
@@ -161,12 +161,23 @@ def document_digest(data: bytes, suffix: str) -> str:
     return h.hexdigest()
 
 
-def decode(data: bytes, source: str) -> str:
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def decode(data: bytes, source: str, html: bool = False) -> str:
+    """UTF-8 text; a web page may also be in the encoding its <meta charset> declares (pages
+    saved from older sites are often windows-1252)."""
     if b"\x00" in data[:8192]:
         raise ArticleError(source, "binary file (contains NUL bytes): not an article")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
+        declared = _CHARSET.search(data[:4096]) if html else None
+        if declared:
+            try:
+                return data.decode(declared.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
         raise ArticleError(source, f"not UTF-8 text (bad byte at offset {e.start}): "
                            "save it as UTF-8") from None
 

@@ -71,7 +71,14 @@ def read_docx(data: bytes, source: str) -> Document:
                     author=props.get("author"))
 
 
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
 def _check_zip(data: bytes, source: str) -> None:
+    if data[:4] == b"\xd0\xcf\x11\xe0" and _ENCRYPTED_PACKAGE in data:
+        # Word keeps a password-protected .docx inside an OLE container, not a zip.
+        raise ArticleError(source, "encrypted Word document: it needs a password to open; "
+                           "save a copy without one")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()

@@ -189,6 +189,8 @@ def test_read_sources_reads_pdf_and_docx_beside_text(tmp_path):
     ("old.docx", lambda: b"\xd0\xcf\x11\xe0 an old binary Word file", "not a Word document"),
     ("cut.docx", lambda: docx_bytes([("p", "text")])[:3000], "not a Word document"),
     ("old.doc", lambda: b"\xd0\xcf\x11\xe0", "unsupported type .doc: the old Word format"),
+    ("locked.docx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)
+     + "EncryptedPackage".encode("utf-16-le") + bytes(500), "encrypted Word document"),
 ])
 def test_bad_documents_are_named_with_their_reason(tmp_path, name, data, reason):
     (tmp_path / name).write_bytes(data())

@@ -99,3 +99,14 @@ def test_duplicate_ids_and_missing_paths(tmp_path):
     assert [a.text for a in arts] == ["One."]
     assert any("already came from" in s.reason for s in skipped)
     assert any(s.reason == "no such file or folder" for s in skipped)
+
+
+def test_html_in_its_declared_encoding(tmp_path):
+    page = ('<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head><body>'
+            '<article><h1>Caf\xe9 news</h1><p>The caf\xe9 on the corner re-opened on Monday '
+            'with a new menu and longer opening hours for the summer.</p></article></body></html>')
+    (tmp_path / "old.html").write_bytes(page.encode("cp1252"))
+    (tmp_path / "bad.txt").write_bytes("caf\xe9".encode("cp1252"))
+    arts, skipped = read_sources([tmp_path])
+    assert [a.id for a in arts] == ["old.html"] and "café on the corner" in arts[0].text
+    assert [Path(s.source).name for s in skipped] == ["bad.txt"]  # text files stay UTF-8 only
