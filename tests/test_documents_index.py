@@ -82,15 +82,25 @@ def test_citation_carries_the_page_of_its_sentence(docs, tmp_path):
     assert all("page" in p for p in passages)
 
 
-def test_ask_json_prints_the_page(docs, tmp_path):
-    index = tmp_path / "ix"
-    sync([docs], index, FakeEmbedder(), ChunkParams(60, 1))
+def _rag(*args: str) -> subprocess.CompletedProcess:
     env = {"RAG_PLUGINS": "tests.fakes", "RAG_EMBEDDER": "fake-hash", "RAG_CHUNK_TOKENS": "60",
            "RAG_GENERATOR": "fake-extractive", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
            "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "rag", "ask", "Who was the last keeper of the "
-                          "lighthouse on Skerry Point?", "--index", str(index), "--json"],
-                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "rag", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_rag_index_and_ask_json(docs, tmp_path):
+    (docs / "scan.pdf").write_bytes(scanned_pdf_bytes())
+    index = str(tmp_path / "ix")
+    out = _rag("index", str(docs), "--index", index, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["added"] == 3
+    assert [(Path(s["source"]).name, s["reason"].split(":")[0]) for s in report["skipped"]] == \
+        [("scan.pdf", "no text layer")]
+    out = _rag("ask", "Who was the last keeper of the lighthouse on Skerry Point?", "--index",
+               index, "--json")
     assert out.returncode == 0, out.stderr
     cites = json.loads(out.stdout)["citations"]
     assert [(c["article_id"], c["page"]) for c in cites] == [("chronicle.pdf", 2)]
