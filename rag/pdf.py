@@ -41,7 +41,7 @@ def read_pdf(data: bytes, source: str,
              progress: Callable[[int, int], None] | None = None) -> Document:
     """The document in a PDF's bytes; `progress(pages done, pages)` as the pages are read."""
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     if b"%PDF-" not in data[:1024]:
         raise ArticleError(source, "not a PDF (no %PDF- header): damaged, or another kind of file "
@@ -55,7 +55,7 @@ def read_pdf(data: bytes, source: str,
         raise
     except FileNotDecryptedError:
         raise ArticleError(source, _ENCRYPTED) from None
-    except (PdfReadError, Exception) as e:  # noqa: BLE001 - pypdf raises many kinds on bad files
+    except Exception as e:  # noqa: BLE001 - pypdf raises many kinds on bad files
         raise ArticleError(source, f"damaged or incomplete PDF ({_why(e)}): it cannot be "
                            "read; if it opens elsewhere, print or save it again as PDF") from None
     if n == 0:
@@ -70,7 +70,7 @@ def read_pdf(data: bytes, source: str,
         if progress and (i % 10 == 9 or i == n - 1):
             progress(i + 1, n)
     text, marks, headings = assemble(pages)
-    if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
+    if sum(1 for _ in zip(range(MIN_TEXT_CHARS), re.finditer(r"\w", text))) < MIN_TEXT_CHARS:
         raise ArticleError(source, f"no text layer: run OCR first (for example `ocrmypdf "
                            f"in.pdf out.pdf`); its {n} page{'s' * (n != 1)} hold only images "
                            "or drawings")

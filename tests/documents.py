@@ -81,11 +81,12 @@ def with_metadata(data: bytes, title: str | None = None, date: str | None = None
     return out.getvalue()
 
 
-def encrypted(data: bytes, user_password: str = "secret", owner_password: str = "owner") -> bytes:
+def encrypted(data: bytes, user_password: str = "secret", owner_password: str = "owner",
+              algorithm: str = "AES-256") -> bytes:
     from pypdf import PdfReader, PdfWriter
 
     w = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    w.encrypt(user_password, owner_password, algorithm="RC4-128")
+    w.encrypt(user_password, owner_password, algorithm=algorithm)
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()

@@ -200,10 +200,13 @@ def test_bad_documents_are_named_with_their_reason(tmp_path, name, data, reason)
     assert [(Path(s.source).name, reason in s.reason) for s in skipped] == [(name, True)], skipped
 
 
-def test_owner_password_only_pdf_is_read():
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_owner_password_only_pdf_is_read(algorithm):
     # Restrictions on printing or copying, no password to open: readers open it, so do we.
-    d = read_pdf(encrypted(report_pdf(), user_password=""), "r.pdf")
+    d = read_pdf(encrypted(report_pdf(), user_password="", algorithm=algorithm), "r.pdf")
     assert "4,210 vessels" in d.text
+    with pytest.raises(Exception, match="encrypted PDF: it needs a password"):
+        read_pdf(encrypted(report_pdf(), algorithm=algorithm), "r.pdf")
 
 
 def test_long_pdf_reports_progress_page_by_page(tmp_path):
