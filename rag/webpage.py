@@ -9,7 +9,7 @@ its precision mode, without comments, and is told no URL, so nothing is fetched.
 
 The hand-written rules stay as the fallback: for a page trafilatura finds no text in (a bare
 fragment, a page of only a table), and for a title when it finds none. Paragraphs come out
-separated by blank lines, list items and headings each as their own paragraph.
+separated by blank lines; a list's items, and a table's rows ("| cell | cell |"), a line each.
 
 Left out: fetching pages, and comments (they are not the article, and not what was written).
 """
@@ -31,11 +31,31 @@ def parse_html(html: str, article_id: str, source: str = "") -> Article:
     found = extract(html)
     if not found or not (found.get("text") or "").strip():
         return parse_html_rules(html, article_id, source)
-    text = "\n\n".join(ln.strip() for ln in found["text"].splitlines() if ln.strip())
+    text = paragraphs(found["text"])
     title = found.get("title") or parse_html_rules(html, article_id, source).title
     date = (found.get("date") or "")[:10] or None
     return Article(article_id, title, text, date, found.get("url") or None, source,
                    author=found.get("author") or None)
+
+
+_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")  # a Markdown table's header rule: not text
+
+
+def paragraphs(text: str) -> str:
+    """trafilatura's text (a line a paragraph) with blank lines between paragraphs, but the items
+    of one list and the rows of one table kept together, a line each."""
+    out: list[str] = []
+    kind = None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or _RULE.match(line):
+            continue
+        now = "item" if line.startswith("- ") else "row" if line.startswith("|") else None
+        if out:
+            out.append("\n" if now and now == kind else "\n\n")
+        out.append(line)
+        kind = now
+    return "".join(out)
 
 
 def extract(html: str) -> dict | None:

@@ -49,3 +49,15 @@ def test_paragraphs_are_kept_apart():
 def test_a_fragment_without_a_story_falls_back_to_the_rules():
     a = parse_html("<p>Just one line.</p>", "f.html")
     assert a.text == "Just one line."
+
+
+def test_lists_and_tables_keep_their_lines_together():
+    html = ("<html><body><main><h1>Installing the tool</h1><p>This guide explains how to install "
+            "the tool on a fresh machine with a recent Python.</p><ul><li>Python 3.11 or newer"
+            "</li><li>A C compiler for the native parts</li></ul><p>Then read the options.</p>"
+            "<table><tr><th>Option</th><th>Meaning</th></tr><tr><td>--index</td><td>where the "
+            "index lives</td></tr></table></main></body></html>")
+    text = parse_html(html, "guide.html").text
+    assert "- Python 3.11 or newer\n- A C compiler for the native parts\n\n" in text
+    assert "| Option | Meaning |\n| --index | where the index lives |" in text
+    assert "---" not in text
