@@ -169,7 +169,10 @@ def cmd_ask(args) -> int:
         print(f"\n(refused: {why_refused(answer.checks)})")
     for c in answer.citations:
         h = c.hit
-        print(f"\n[{c.n}] {h.title}" + (f" ({h.date})" if h.date else "") + f" — {h.chunk.id}")
+        page, heading = c.where()
+        where = "".join([f", p. {page}" if page else "", f", § {heading}" if heading else ""])
+        print(f"\n[{c.n}] {h.title}" + (f" ({h.date})" if h.date else "") + f" — {h.chunk.id}"
+              + where)
         print("    " + (c.support or h.chunk.text).replace("\n", " "))
     t = answer.timings_ms
     print(f"\nretrieve {t.get('retrieve', 0):.0f} ms, first token {t.get('first_token', 0):.0f} ms, "

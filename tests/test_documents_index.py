@@ -104,6 +104,9 @@ def test_rag_index_and_ask_json(docs, tmp_path):
     assert out.returncode == 0, out.stderr
     cites = json.loads(out.stdout)["citations"]
     assert [(c["article_id"], c["page"]) for c in cites] == [("chronicle.pdf", 2)]
+    out = _rag("ask", "Who was the last keeper of the lighthouse on Skerry Point?", "--index",
+               index)
+    assert out.returncode == 0 and ", p. 2, § Skerry Island Chronicle" in out.stdout, out.stdout
 
 
 def test_unchanged_pdf_is_not_read_again_and_a_changed_one_replaces_its_chunks(
