@@ -11,7 +11,7 @@ The hand-written rules stay as the fallback: for a page trafilatura finds no tex
 fragment, a page of only a table), and for a title when it finds none. Paragraphs come out
 separated by blank lines; a list's items, and a table's rows ("| cell | cell |"), a line each.
 
-Left out: fetching pages, and comments (they are not the article, and not what was written).
+Left out: fetching pages, and readers' comments (not the article's words).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import re
 
 from rag.types import Article
 
-# Both log what they discard at WARNING; the result says what was kept.
+# They log what they discard at WARNING; the result says what was kept.
 for _name in ("trafilatura", "htmldate", "courlan"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
