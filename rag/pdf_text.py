@@ -47,6 +47,7 @@ _BULLET = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·\-–—*]\s|\(?\
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")
 _WORD_START = re.compile(r"^([a-zà-ÿ]\w*)")
+_CAPITAL_START = re.compile(r"^[A-ZÀ-Þ]")  # "Anglo-" + "Saxon": the hyphen stays, no space
 
 
 def page_number(text: str) -> bool:
@@ -150,8 +151,8 @@ def _width(pages: list[list[Line]]) -> int:
 def _break(a: Line, b: Line, spacing: float, width: int) -> str:
     """What separates line a from the next line b of the same page: "\\n\\n", "\\n" or " "."""
     at, bt = a.text.strip(), b.text.strip()
-    if _HYPHEN_END.search(at) and _WORD_START.match(bt):
-        return ""  # a word cut at the line's end; `_join` decides about the hyphen
+    if _HYPHEN_END.search(at) and (_WORD_START.match(bt) or _CAPITAL_START.match(bt)):
+        return ""  # a word cut at the line's end; `_Hyphens.join` decides about the hyphen
     if abs(a.size - b.size) >= 0.5:
         return "\n\n"
     if _BULLET.match(bt):
@@ -207,7 +208,10 @@ class _Hyphens:
 
     def join(self, left: str, right: str) -> str:
         head = _HYPHEN_END.search(left).group(1)
-        tail = _WORD_START.match(right).group(1)
+        start = _WORD_START.match(right)
+        if start is None:  # a capital after the hyphen: a compound of names
+            return left + right
+        tail = start.group(1)
         kept = f"{head}-{tail}".lower()
         if self.words[kept] and not self.words[(head + tail).lower()]:
             return left + right  # "well-known" is written so elsewhere: the hyphen is real
@@ -231,7 +235,8 @@ def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...],
         spacing = _spacing(lines)
         if out.parts:
             last = out.parts[-1]
-            if _HYPHEN_END.search(last) and _WORD_START.match(lines[0].text):
+            if _HYPHEN_END.search(last) and (_WORD_START.match(lines[0].text)
+                                             or _CAPITAL_START.match(lines[0].text)):
                 sep = ""
             else:
                 sep = " " if _continues(last, lines[0]) else "\n\n"
