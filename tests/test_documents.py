@@ -66,8 +66,10 @@ def test_a_news_page_printed_to_pdf_by_a_browser():
     assert d.text.startswith(f"{story.headline}\n\nBy {story.author}\n\n")
     assert d.text.count(story.headline) == 1 and "Page 1 of" not in d.text
     assert d.text.split("\n\n")[2:] == paras
-    assert [p for _, p in d.pages] == [1, 2]
-    assert mark_at(d.pages, d.text.rindex(paras[-1])) == 2
+    pages = [p for _, p in d.pages]  # two with this machine's fonts; more elsewhere
+    assert len(pages) >= 2 and pages == list(range(1, len(pages) + 1))
+    assert mark_at(d.pages, len(d.text) - 1) == pages[-1]
+    assert mark_at(d.pages, d.text.index(paras[0])) == 1
 
 
 def test_pdf_pages_are_marked_where_they_start():
