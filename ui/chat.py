@@ -5,6 +5,10 @@ each answer) with the question box, Ask / Stop / New chat, unobtrusive timings a
 questions; beside it the sources panel (cited passages with the supporting sentence marked,
 what was searched, the uncited passages folded away), adding articles, and the index facts.
 
+Adding articles exists only when the server was given a way to tell writers (`writers`, a check
+of the writer token typed beside the files, ui.access); otherwise the panel says it is off and
+no event for it is registered, so the Gradio API has none either.
+
 Each browser session keeps its own conversation in a `gr.State`; the model and index are the one
 shared `Pipeline`. Stop sets the `threading.Event` handed to `pipeline.stream`, which stops the
 generator itself, not only the display. Left out: the answering itself (all in `rag.pipeline`),
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 
@@ -67,7 +72,9 @@ def _new_conversation() -> dict:
     return {"messages": [], "history": [], "answers": {}}
 
 
-def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
+def build_chat(pipeline, examples: list[str] | None = None,
+               writers: Callable[[str | None], bool] | None = None) -> gr.Blocks:
+    """`writers(token)`: whether a token may add articles; None: adding articles is off."""
     stops: dict[str, threading.Event] = {}  # session -> the running answer's stop event
     pressed: set[int] = set()  # ids of events set by the button (the generator also sets its own)
     index_lock = threading.Lock()  # one upload at a time reloads the pipeline
@@ -129,8 +136,12 @@ def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
         feedback.record(pipeline.index.path, answer, bool(data.liked))
         gr.Info("Thanks: feedback saved")
 
-    def add_files(files, progress=gr.Progress()):
+    def add_files(files, token, progress=gr.Progress()):
         pairs = [(f, Path(f).name) for f in (files or [])]
+        if writers is None or not writers(token if isinstance(token, str) else None):
+            for tmp, _ in pairs:  # nothing of a refused upload stays on the disk
+                Path(tmp).unlink(missing_ok=True)
+            return ("⚠ Wrong or missing writer token: nothing was added.", gr.skip(), None)
         if not pairs:
             return "Choose one or more files first.", gr.skip(), None
 
@@ -179,10 +190,16 @@ def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
                 gr.Markdown("**Sources**")
                 sources = gr.HTML(elem_id="sources", js_on_load=None)
                 with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
-                    files = gr.File(file_count="multiple", file_types=list(ALLOWED),
-                                    elem_id="upload", label=f"{', '.join(ALLOWED)} files")
-                    add_btn = gr.Button("Add to the index", elem_id="add")
-                    upload_status = gr.Markdown(elem_id="upload-status")
+                    if writers is None:
+                        gr.Markdown("Adding articles is off on this server: its operator can "
+                                    "turn it on with a writer token.", elem_id="upload-off")
+                    else:
+                        files = gr.File(file_count="multiple", file_types=list(ALLOWED),
+                                        elem_id="upload", label=f"{', '.join(ALLOWED)} files")
+                        token = gr.Textbox(type="password", label="Writer token",
+                                           elem_id="writer-token", max_lines=1)
+                        add_btn = gr.Button("Add to the index", elem_id="add")
+                        upload_status = gr.Markdown(elem_id="upload-status")
                 facts = gr.Markdown(render.facts_markdown(pipeline.facts()), elem_id="facts")
 
         outs = [chat, box, sources, timings, convo]
@@ -194,5 +211,7 @@ def build_chat(pipeline, examples: list[str] | None = None) -> gr.Blocks:
         new_btn.click(lambda: ([], "", "", "", _new_conversation()), None, outs, queue=False)
         chat.clear(_new_conversation, None, [convo], queue=False)  # the chat's own trash icon
         chat.like(rate, [convo], None, queue=False)
-        add_btn.click(add_files, [files], [upload_status, facts, files], concurrency_limit=1)
+        if writers is not None:
+            add_btn.click(add_files, [files, token], [upload_status, facts, files],
+                          concurrency_limit=1)
     return demo

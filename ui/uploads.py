@@ -2,10 +2,11 @@
 
 Files are accepted by type (.txt, .md, .html, .jsonl, .pdf, .docx) and size, copied to
 `<index>/uploads/` under a name made only of letters, digits, dots, dashes and underscores
-(prefixed `upload-`, so an upload never takes the id of an article indexed from elsewhere), and
-synced into the index with `rag.indexing.sync(prune=False)`: only the new or changed files are
-embedded, and nothing else is removed. Re-uploading a file of the same name replaces its earlier
-version. PDF and Word files have their own, larger size limit.
+(prefixed `upload-`), and synced into the index with `rag.indexing.sync(prune=False)` in the
+`upload-` namespace: every uploaded article's id starts with `upload-` (a .jsonl line's own id
+too), and one whose id another file already holds is refused with a message, so an upload never
+replaces or shadows an article it did not add. Only the new or changed files are embedded, and
+nothing else is removed. Re-uploading a file of the same name replaces its earlier version. PDF and Word files have their own, larger size limit.
 Left out: deleting uploads from the browser (`rag remove ID` does it).
 """
 
@@ -25,6 +26,7 @@ MAX_BYTES = 2 * 1024 * 1024  # per text file: far above any news article, far be
 # PDF and Word files carry fonts and images: a long report is tens of megabytes of mostly those.
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_FILES = 20
+NAMESPACE = "upload-"  # every uploaded article's id starts with it
 
 
 @dataclass
@@ -84,7 +86,7 @@ def add_uploads(files: list[tuple[str, str]], index_dir: str | Path, embedder,
     chunking = Index.open(root).manifest["chunking"]
     params = ChunkParams(chunking["max_tokens"], chunking["overlap_sentences"])
     result.report = sync(kept, root, embedder, params, prune=False, progress=progress,
-                         reading=reading)
+                         reading=reading, namespace=NAMESPACE)
     for s in result.report.skipped:
         where, _, line = s.source.rpartition(":")
         name = Path(where if line.isdigit() else s.source).name
