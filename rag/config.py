@@ -58,6 +58,9 @@ class Config:
     # "short": the few words from a passage that answer, cited; "sentence": one or two sentences
     answer_style: str = "short"
     max_new_tokens: int = 200
+    # passages stop before this many tokens: the generator's context (4096 with llama.cpp) also
+    # holds the instructions, the question and the answer; a larger `k` keeps only what fits
+    prompt_tokens: int = 2800
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
     min_support: float = 0.5  # share of a sentence's content words its passage must hold
     judge: int = 1  # the generator checks its answer: 0 no, 1 against the cited text, 2 as a

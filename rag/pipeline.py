@@ -102,10 +102,11 @@ class Pipeline:
             timings["rewrite"] = _ms(t0)
         t1 = time.perf_counter()
         hits = self.retrieve(query, k)
+        strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
+        hits = self.fit(hits)
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
         weak = not hits or strength < self.config.min_score
         if weak and not (audit and hits):
             timings["first_token"] = _ms(t0)
@@ -134,6 +135,18 @@ class Pipeline:
                              strength, weak, audit, min(confidence) if confidence else None)
         answer.timings_ms["total"] = _ms(t0)
         yield {"type": "answer", "answer": answer}
+
+    def fit(self, hits: list[Hit]) -> list[Hit]:
+        """The best passages that fit the prompt's budget (`prompt_tokens`, counted with the
+        embedder's tokenizer), at least one: a `k` too large for the generator's context loses
+        its weakest passages here instead of overflowing the context."""
+        budget, used, out = self.config.prompt_tokens, 0, []
+        for h in hits:
+            used += self.embedder.count_tokens(h.chunk.text) + 16  # title, date, numbering
+            if out and used > budget:
+                break
+            out.append(h)
+        return out
 
     def messages(self, query: str, hits: list[Hit]) -> list[dict]:
         """The generator's chat for these passages. With `passage_sentences` set, every passage
@@ -298,6 +311,10 @@ def why_refused(checks: dict | None) -> str:
 def validate_question(question) -> str:
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    bad = re.search("[\ud800-\udfff]", question)
+    if bad:  # JSON can carry one ("\\ud800"); no tokenizer or UTF-8 encoder takes it
+        raise QuestionError(f"the question is not valid Unicode: a lone surrogate "
+                            f"(U+{ord(bad.group()):04X}) at character {bad.start()}")
     q = question.strip()
     if not q:
         raise QuestionError("the question is empty: ask something about the articles")
@@ -309,7 +326,7 @@ def validate_question(question) -> str:
 
 def _valid_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
-        raise QuestionError(f"k must be a whole number from 1 to 50, not {k!r}")
+        raise QuestionError(f"k must be a whole number from 1 to 50, not {repr(k)[:40]}")
     return k
 
 

@@ -77,6 +77,15 @@ BAD_ASKS = [
     (json.dumps({"question": "ok?", "history": [{"role": "user", "content": "hi"}] * 51}).encode(),
      400, "limit is 50"),
     (json.dumps({"question": "x" * 300_000}).encode(), 413, "limit"),
+    # Each of these was a 500 once: deep nesting, a nested question, a lone surrogate.
+    (b"[" * 100_000 + b"]" * 100_000, 400, "nested"),
+    (b'{"question": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400, "nested"),
+    (b'{"question": "ok?", "k": ' + b"[" * 30 + b"]" * 30 + b"}", 400, "nested"),
+    (json.dumps({"question": {"text": {"deeper": ["Who?"]}}}).encode(), 400, "must be text"),
+    (b'{"question": "Who confirmed \\ud800 it?"}', 400, "lone surrogate"),
+    (b'{"question": "ok?", "history": [{"role": "user", "content": "\\udfff"}]}', 400,
+     "lone surrogate"),
+    (json.dumps({"question": "ok?", "k": list(range(9000))}).encode(), 400, "k must be"),
 ]
 
 
@@ -84,7 +93,13 @@ BAD_ASKS = [
 def test_bad_asks_get_a_clear_4xx(http, body, status, message):
     r = http.post("/api/ask", content=body, headers={"content-type": "application/json"})
     assert r.status_code == status, r.text
-    assert message in r.json()["detail"]
+    assert message in r.json()["detail"] and len(r.json()["detail"]) < 300
+
+
+def test_k_past_what_fits_the_context_keeps_the_best_passages_that_fit(http):
+    got = http.post("/api/ask", json={"question": QUESTION, "k": 50})
+    assert got.status_code == 200 and got.json()["citations"]
+    assert len(got.json()["passages"]) <= 50
 
 
 BAD_CHATS = [

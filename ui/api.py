@@ -15,6 +15,7 @@ extractive answerer (temperature, n, tools...): they are accepted and ignored.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from rag.types import Answer
 MAX_BODY_BYTES = 256 * 1024
 MAX_HISTORY = 50  # messages
 MAX_MESSAGE_CHARS = 8000
+MAX_DEPTH = 16  # nesting of the body's JSON: the real requests need 4
 
 
 class BadRequest(Exception):
@@ -57,16 +59,52 @@ async def read_json(request: Request) -> dict:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise BadRequest(f"the body is not valid JSON ({e})") from None
+    except RecursionError:
+        raise BadRequest(f"the body's JSON is nested too deeply; the limit is {MAX_DEPTH} "
+                         "levels") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object, like {\"question\": \"...\"}")
+    check_values(data)
     return data
+
+
+def check_values(data) -> None:
+    """Bounded nesting, and text that is Unicode: a lone surrogate ("\\ud800", which JSON allows)
+    cannot be encoded for the model or the answer. Walked without recursion."""
+    todo = [(data, "body", 1)]
+    while todo:
+        value, where, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"the body's JSON is nested more than {MAX_DEPTH} levels deep "
+                             f"(at {where})")
+        if isinstance(value, str):
+            bad = _SURROGATE.search(value)
+            if bad:
+                raise BadRequest(f"{where} is not valid Unicode: a lone surrogate "
+                                 f"(U+{ord(bad.group()):04X}) at character {bad.start()}")
+        elif isinstance(value, dict):
+            for key, v in value.items():
+                if _SURROGATE.search(key):
+                    raise BadRequest(f"a key in {where} is not valid Unicode (a lone surrogate)")
+                todo.append((v, f"{where}.{key}"[:200], depth + 1))
+        elif isinstance(value, list):
+            todo += [(v, f"{where}[{i}]"[:200], depth + 1) for i, v in enumerate(value)]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def brief(value) -> str:
+    """A value as it may appear in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_k(k) -> int | None:
     if k is None:
         return None
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
-        raise BadRequest(f"k must be a whole number from 1 to 50, not {k!r}")
+        raise BadRequest(f"k must be a whole number from 1 to 50, not {brief(k)}")
     return k
 
 
