@@ -11,7 +11,9 @@ is its metadata creation date, the author its author.
 Before python-docx opens it, the zip is checked: one that is not a Word document (a renamed
 .zip, .xlsx or .odt), or that would unpack to an unreasonable size, is refused with that reason.
 
-Left out: the old binary .doc format, text boxes, footnotes, comments and tracked changes.
+Left out: page numbers (a Word file has no fixed pages: they depend on the fonts and printer of
+whoever opens it, so passages are placed by heading), the old binary .doc format, text boxes,
+footnotes, comments and tracked changes.
 """
 
 from __future__ import annotations
