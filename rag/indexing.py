@@ -105,7 +105,8 @@ def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
         todo += [a for aid, a in kept.items() if aid not in current]
         if prune:
             for aid, a in list(idx.articles.items()):
-                if aid in current or a.root not in roots or _file_of(a.source or "") in bad_files:
+                if aid in current or a.root not in roots or _file_of(a.source or "") in bad_files \
+                        or _under(a.source or "", bad_files):
                     continue
                 idx.remove_article(aid)
                 report.removed += 1
@@ -205,6 +206,11 @@ def _embed_into(idx: Index, todo: list[Article], embedder: Embedder, params: Chu
         idx.add_article(a, cs, allv[pos:pos + len(cs)])
         pos += len(cs)
     return len(texts)
+
+
+def _under(source: str, folders: set[str]) -> bool:
+    """Whether a file lies in a folder that could not be walked this time (so it is kept)."""
+    return any(source.startswith(f.rstrip("/") + "/") for f in folders)
 
 
 def _file_of(source: str) -> str:

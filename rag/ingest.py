@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 
 from rag.errors import ArticleError
 from rag.types import Article
+from rag.walk import walk
 from rag.webpage import parse_html
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
@@ -67,7 +68,7 @@ def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES,
         if not root.exists():
             skipped.append(Skipped(str(raw), "no such file or folder"))
             continue
-        for path, rel in _walk(root):
+        for path, rel in _walk(root, skipped):
             try:
                 found, problems = read_file(path, rel, root=str(root.resolve()),
                                             max_bytes=max_bytes, known=known, progress=progress)
@@ -82,16 +83,17 @@ def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES,
                     articles.append(art)
             except ArticleError as e:
                 skipped.append(Skipped(e.source, e.reason))
+            except OSError as e:  # unreadable (chmod 000), vanished, a path too long...
+                skipped.append(Skipped(str(path), f"cannot be read ({e.strerror or e})"))
     return articles, skipped
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
+    """The files under a named source (rag.walk), the passed-over ones added to `skipped`."""
     if root.is_file():
         yield root, root.name
         return
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts):
-            yield p, p.relative_to(root).as_posix()
+    yield from walk(root, lambda where, why: skipped.append(Skipped(where, why)))
 
 
 def read_file(path: Path, rel: str, root: str | None = None, max_bytes: int = MAX_FILE_BYTES,
@@ -167,7 +169,7 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.
 def decode(data: bytes, source: str, html: bool = False) -> str:
     """UTF-8 text; a web page may also be in the encoding its <meta charset> declares (pages
     saved from older sites are often windows-1252)."""
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:  # anywhere: text after the first block may be a binary tail
         raise ArticleError(source, "binary file (contains NUL bytes): not an article")
     try:
         return data.decode("utf-8-sig")
