@@ -136,8 +136,9 @@ def reading_order(lines: list[Line]) -> list[Line]:
 
 
 def _spacing(lines: list[Line]) -> float:
-    """The page's usual distance between two lines of a paragraph (0 when positions are unknown)."""
-    gaps = [a.y - b.y for a, b in zip(lines, lines[1:])
+    """The page's usual distance between two lines of a paragraph, in ems of their font size, so
+    that it holds for a heading's lines too (0 when positions are unknown)."""
+    gaps = [(a.y - b.y) / max(a.size, 1) for a, b in zip(lines, lines[1:])
             if abs(a.size - b.size) < 0.5 and 0 < a.y - b.y < 4 * max(a.size, 1)]
     return median(gaps) if gaps else 0.0
 
@@ -158,10 +159,10 @@ def _break(a: Line, b: Line, spacing: float, width: int) -> str:
     if _BULLET.match(bt):
         return "\n"
     ends = bool(_SENTENCE_END.search(at))
-    gap = a.y - b.y
-    if spacing and gap > spacing * 1.4 + 0.5:
+    gap, line = a.y - b.y, spacing * max(a.size, 1)
+    if spacing and gap > line * 1.4 + 0.5:
         return "\n\n"
-    if spacing and gap < -spacing and ends:  # back up the page: a new column or frame
+    if spacing and gap < -line and ends:  # back up the page: a new column or frame
         return "\n\n"
     if ends and width and len(at) < 0.75 * width:
         return "\n\n"

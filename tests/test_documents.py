@@ -72,6 +72,20 @@ def test_a_news_page_printed_to_pdf_by_a_browser():
     assert mark_at(d.pages, d.text.index(paras[0])) == 1
 
 
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not "
+                    "installed (scripts/setup --test installs it)")
+def test_a_two_column_page_printed_by_a_browser():
+    pytest.importorskip("playwright")
+    story = PAGES[3].story
+    html = (f"<html><head><title>{story.headline}</title></head><body style='font: 11pt serif'>"
+            f"<h1>{story.headline}</h1><div style='column-count: 2; text-align: justify'>"
+            + "".join(f"<p>{p}</p>" for p in story.paragraphs) + "</div></body></html>")
+    d = read_pdf(browser_pdf_bytes(html), "columns.pdf")
+    # Column by column, each paragraph whole; the headline (over two lines) one heading.
+    assert d.text.split("\n\n") == [story.headline, *story.paragraphs]
+    assert d.headings == ((0, story.headline),)
+
+
 def test_pdf_pages_are_marked_where_they_start():
     d = read_pdf(report_pdf(), "r.pdf")
     assert [p for _, p in d.pages] == [1, 2, 3]
