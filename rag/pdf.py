@@ -69,12 +69,12 @@ def read_pdf(data: bytes, source: str,
                                f"({_why(e)}); if it opens elsewhere, save it again as PDF") from None
         if progress and (i % 10 == 9 or i == n - 1):
             progress(i + 1, n)
-    text, marks, headings = assemble(pages)
+    meta = _metadata(reader)
+    text, marks, headings = assemble(pages, meta.get("/Title"))
     if sum(1 for _ in zip(range(MIN_TEXT_CHARS), re.finditer(r"\w", text))) < MIN_TEXT_CHARS:
         raise ArticleError(source, f"no text layer: run OCR first (for example `ocrmypdf "
                            f"in.pdf out.pdf`); its {n} page{'s' * (n != 1)} hold only images "
                            "or drawings")
-    meta = _metadata(reader)
     title = _clean_title(meta.get("/Title")) or _largest_top_text(pages[0] if pages else [])
     author = re.sub(r"\s+", " ", meta.get("/Author") or "").strip()
     author = None if _NO_AUTHOR.match(author) else author

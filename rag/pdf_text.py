@@ -7,7 +7,8 @@ position and font size. What is done with them:
 - a line among the first or last few of a page (by order or by height) is a header or footer when
   it is there on at least half the pages (and two), the same or with a number that counts up
   with the page ("Page 3 of 9", "Page 4 of 9"); a bare page number there ("7", "- 7 -",
-  "Page 7", "vii") always goes;
+  "Page 7", "vii") always goes, and so does what a browser prints in the margins of a saved
+  page in small type (its title, its address, the time of printing);
 - two lines belong to one paragraph unless the gap between them is clearly wider than the page's
   usual line spacing, the font size changes (a heading), the next line starts a list item, or the
   line is short and ends a sentence; a paragraph that runs on over a page break is kept whole;
@@ -70,8 +71,35 @@ def _edges(lines: list[Line]) -> set[int]:
     return set(picked)
 
 
-def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+def body_size(pages: list[list[Line]]) -> float:
+    """The font size most of the text is set in."""
+    chars: Counter[float] = Counter()
+    for lines in pages:
+        for ln in lines:
+            chars[round(ln.size, 1)] += len(ln.text)
+    return chars.most_common(1)[0][0] if chars else 0.0
+
+
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_STAMP = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?$",
+                    re.IGNORECASE)
+
+
+def _printed_margin(line: Line, body: float, title: str | None) -> bool:
+    """What a browser prints in the margins of a saved page, in small type: the page's title, its
+    address, the date and time of printing. Told apart on a single page too."""
+    if not body or line.size > body * 0.9:
+        return False
+    text = re.sub(r"\s+", " ", line.text).strip()
+    if _URL.match(text) or _STAMP.match(text):
+        return True
+    t = re.sub(r"\s+", " ", title or "").strip().lower()
+    return len(t) >= 8 and t in text.lower() and len(text) <= len(t) + 40
+
+
+def strip_furniture(pages: list[list[Line]], title: str | None = None) -> list[list[Line]]:
     """The pages without running headers, footers and page numbers."""
+    body = body_size(pages)
     seen: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
     for n, lines in enumerate(pages):
         for key, nums in {_key(lines[i]): _numbers(lines[i].text) for i in _edges(lines)
@@ -83,7 +111,8 @@ def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     for lines in pages:
         edges = _edges(lines)
         out.append([ln for i, ln in enumerate(lines) if ln.text.strip() and not (
-            i in edges and (_key(ln) in repeated or page_number(ln.text)))])
+            i in edges and (_key(ln) in repeated or page_number(ln.text)
+                            or _printed_margin(ln, body, title)))])
     return out
 
 
@@ -219,11 +248,12 @@ class _Hyphens:
         return left[:-1] + right
 
 
-def assemble(pages: list[list[Line]]) -> tuple[str, tuple[tuple[int, int], ...],
-                                               tuple[tuple[int, str], ...]]:
+def assemble(pages: list[list[Line]], title: str | None = None
+             ) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, str], ...]]:
     """The text of the pages, (offset, page number) where each page with text starts, and
-    (offset, heading) where each heading starts."""
-    pages = strip_furniture(pages)
+    (offset, heading) where each heading starts. `title` (the metadata's) helps tell a printed
+    page's header from its text."""
+    pages = strip_furniture(pages, title)
     width = _width(pages)
     out = _Text(_Hyphens(pages))
     heads = _Headings(pages)
@@ -260,11 +290,7 @@ class _Headings:
     starting a paragraph; a heading over two lines is one."""
 
     def __init__(self, pages: list[list[Line]]):
-        chars: Counter[float] = Counter()
-        for lines in pages:
-            for ln in lines:
-                chars[round(ln.size, 1)] += len(ln.text)
-        self.body = chars.most_common(1)[0][0] if chars else 0.0
+        self.body = body_size(pages)
         self.marks: list[tuple[int, str]] = []
         self.size = None  # of the heading the last line belonged to
 
