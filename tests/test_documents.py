@@ -120,6 +120,28 @@ def test_pdf_headings_are_told_by_their_size_and_marked():
     assert "Traffic in the summer\n\nFerries carried" in d.text
 
 
+def test_a_browsers_margins_go_from_a_single_page():
+    from reportlab.pdfgen import canvas
+    import io
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setFont("Helvetica", 8)
+    c.drawString(30, 820, "12/4/26, 5:44 PM")
+    c.drawString(250, 820, "Harbour news: ferries return | The Courier")
+    c.drawString(30, 20, "https://courier.example.com/news/ferries-return")
+    c.drawString(540, 20, "1/1")
+    c.setFont("Times-Roman", 12)
+    for i, line in enumerate(["The ferries returned to the harbour on Monday after the storm.",
+                              "Crews said the crossing was calm and every sailing left on time."]):
+        c.drawString(60, 760 - 14 * i, line)
+    c.showPage()
+    c.save()
+    d = read_pdf(with_metadata(buf.getvalue(), title="Harbour news: ferries return"), "p.pdf")
+    assert d.text == ("The ferries returned to the harbour on Monday after the storm. "
+                      "Crews said the crossing was calm and every sailing left on time.")
+
+
 def test_lone_page_numbers_go_even_without_repetition():
     d = read_pdf(pdf_bytes([["Only one page of text, with its number under it."]]), "one.pdf")
     assert d.text == "Only one page of text, with its number under it."
