@@ -17,6 +17,7 @@ strength (rag.verdict).
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import threading
 import time
@@ -25,7 +26,7 @@ from typing import Iterator
 from rag import registry, retrieval
 from rag.citations import citations_for, content_words, novel_terms, parse_answer, verify
 from rag.config import Config
-from rag.errors import IndexMismatch, QuestionError
+from rag.errors import IndexMismatch, QuestionError, RagError
 from rag.judge import (answers_messages, followup_messages, judge_messages, unmarked,
                        yes_probability)
 from rag.prompt import REFUSAL, build_messages, passage_sentences
@@ -33,6 +34,7 @@ from rag.store import Index
 from rag.types import Answer, Hit
 from rag.verdict import p_right
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 REWRITE_SYSTEM = (
     "Rewrite the user's last question as one standalone question that can be understood without "
@@ -49,6 +51,9 @@ class Pipeline:
         self._generator = generator
         self._gen_lock = threading.Lock()
         _check_embedder(index, embedder)
+        self._version = Index.live_version(index.path)  # the version loaded
+        self._reload_lock = threading.Lock()
+        self._unloadable: str | None = None  # a newer version that failed to load
 
     @classmethod
     def open(cls, config: Config, load_generator: bool = False) -> "Pipeline":
@@ -73,9 +78,31 @@ class Pipeline:
 
     def reload(self) -> None:
         """Pick up a new version of the index (after articles were added or removed)."""
-        index = Index.open(self.config.index)
+        version = Index.live_version(self.index.path)
+        index = Index.open(self.index.path)
         _check_embedder(index, self.embedder)
-        self.index = index
+        self.index, self._version = index, version
+
+    def refresh(self) -> bool:
+        """Reload when another process (`rag index`, `rag remove`) has switched the index to a
+        new version since; called before each question, so a running server answers from what
+        was written. A question already under way keeps the version it retrieved from (it holds
+        its own passages), so none is dropped. A new version that fails to load (a different
+        embedder, damage) leaves the loaded one serving, with a warning, until the next."""
+        version = Index.live_version(self.index.path)
+        if version is None or version in (self._version, self._unloadable):
+            return False
+        with self._reload_lock:
+            if Index.live_version(self.index.path) == self._version:
+                return False  # another request reloaded it meanwhile
+            try:
+                self.reload()
+            except RagError as e:
+                self._unloadable = version
+                log.warning("rag: still serving %s: the new index version %s does not load: %s",
+                            self._version, version, e)
+                return False
+            return True
 
     # ---- retrieval -------------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
@@ -94,6 +121,7 @@ class Pipeline:
         to find how many questions each threshold would answer, and how many wrongly."""
         question = validate_question(question)
         k = _valid_k(self.config.k if k is None else k)
+        self.refresh()
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         query = question
@@ -272,6 +300,7 @@ class Pipeline:
                       timings, query, checks)
 
     def facts(self) -> dict:
+        self.refresh()
         m = self.index.manifest
         return {"articles": m["counts"]["articles"], "chunks": m["counts"]["chunks"],
                 "embedder": m["embedder"]["name"], "generator": self.config.generator,

@@ -73,6 +73,15 @@ class Index:
     def exists(cls, path: str | Path) -> bool:
         return (Path(path) / "CURRENT").is_file()
 
+    @staticmethod
+    def live_version(path: str | Path) -> str | None:
+        """The name of the version `CURRENT` points at now (None if there is none): a cheap way
+        for a reader to notice that a writer has switched it."""
+        try:
+            return (Path(path) / "CURRENT").read_text().strip() or None
+        except OSError:
+            return None
+
     @classmethod
     def open(cls, path: str | Path, writable: bool = False) -> "Index":
         """Load the live version; `writable` when it is to be changed and saved (not mapped)."""
