@@ -5,8 +5,8 @@ it with character offsets, `Hit` a chunk found for a question, `Citation` a hit 
 cites, `Answer` the whole result. Their `to_dict` methods give the JSON shapes that the CLI, the
 HTTP API and the evaluation print.
 
-Where a document has pages (PDF) or headings (Word), the article keeps "marks": the offset in its
-text where each page or heading's section starts. A chunk keeps the marks that fall within it (and
+Where a document has pages (PDF) or headings (Word, and PDF lines set larger than the body), the
+article keeps "marks": the offset in its text where each page or heading's section starts. A chunk keeps the marks that fall within it (and
 the one it starts under), so a citation can name the page of the very sentence it cites.
 """
 
@@ -47,7 +47,7 @@ class Article:
     source: str | None = None  # the file it came from, for showing and for sync
     root: str | None = None  # the source path it was found under (what `rag index` was given)
     pages: Marks = ()  # (offset, page number) where each PDF page starts
-    headings: Marks = ()  # (offset, heading) where each Word heading's section starts
+    headings: Marks = ()  # (offset, heading) where each heading's section starts
     digest: str | None = None  # of the file's bytes (PDF, Word): an unchanged file is not re-read
     author: str | None = None
 
@@ -101,7 +101,7 @@ class Chunk:
 
     @property
     def heading(self) -> str | None:
-        """The heading it starts under (Word), else None."""
+        """The heading it starts under, else None."""
         return mark_at(self.headings, self.start)
 
     def where(self, sentence: str | None) -> tuple[int | None, str | None]:
