@@ -135,8 +135,9 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
                                               for d, r in rate.items()))
     # the index in the precision the default ("auto") picks on this machine
     auto = registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']
-    print(f"  embedder_dtype \"auto\" picks {auto} here "
-          f"({'measured at set-up, rag.choices' if choices.embedder_dtype(cfg.embedder) else 'by rule: set-up measured nothing'})")
+    how = ("measured at set-up, rag.choices" if choices.embedder_dtype(cfg.embedder)
+           else "by rule: set-up measured nothing here")
+    print(f"  embedder_dtype \"auto\" picks {auto} here ({how})")
     return tmp / f"ix-{auto}"
 
 

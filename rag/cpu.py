@@ -130,6 +130,17 @@ def check_llama_build(prefix: str | None = None, cpu_flags: set[str] | None = No
     return None
 
 
+def check_llama_library(system_info: str) -> str | None:
+    """Why a loaded llama.cpp library must not be used, from its `llama_print_system_info()`:
+    one built with AMX (pip's default build on a CPU that has it) crashes on Q4_K weights."""
+    if "AMX_INT8 = 1" in system_info:
+        return ("this llama-cpp-python was compiled with AMX (-march=native on a CPU with AMX), "
+                "whose kernels crash on the packaged Q4_K weights: run ./scripts/setup, which "
+                "builds it without, or reinstall it with CMAKE_ARGS=\"$(python -m rag.cpu "
+                "cmake-args)\"")
+    return None
+
+
 def main(argv: list[str]) -> int:
     what = argv[1] if len(argv) > 1 else "key"
     options = llama_build(flags())
@@ -152,7 +163,8 @@ def main(argv: list[str]) -> int:
             print(problem, file=sys.stderr)
             return 1
     else:
-        print("usage: python -m rag.cpu cmake-args | key | version | options | record | check", file=sys.stderr)
+        print("usage: python -m rag.cpu cmake-args | key | version | options | record | check",
+              file=sys.stderr)
         return 2
     return 0
 

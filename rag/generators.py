@@ -218,14 +218,15 @@ class LlamaCppGenerator:
     more than its own words, and the same prompt still always gets the same answer
     (`_pieces`).
 
-    Reading a prompt and writing an answer want different weights on a CPU: reading is compute
-    bound, and llama.cpp's bf16 kernels (AVX-512 bf16) read 1.25x faster than its Q4_K ones;
-    writing is memory bound, and Q4_K_M moves a third of the bytes (36 tokens/s against 15).
-    With `prefill` "bf16" a second context over a bf16 copy of the same weights
-    (`rag.models.bf16_gguf_path`, lossless) reads the prompt, all but its last token, and hands
-    its KV cache (about 28 KB a token, copied in about 10 ms) to the Q4_K_M context, which
-    reads the last token and writes the answer. The cost: 3.6 GB more mapped memory, so "auto"
-    uses it only where `rag.models.bf16_prefill_pays`.
+    Reading a prompt and writing an answer can want different weights on a CPU: reading is
+    compute bound, and on some CPUs llama.cpp's bf16 kernels (AVX-512 bf16) read faster than its
+    Q4_K ones; writing is memory bound, and Q4_K_M moves a third of the bytes. With `prefill`
+    "bf16" a second context over a bf16 copy of the same weights (`rag.models.bf16_gguf_path`,
+    lossless) reads the prompt, all but its last token, and hands its KV cache to the Q4_K_M
+    context, which reads the last token and writes the answer (docs/cpu.md has the figures).
+    The cost: 3.6 GB more mapped memory, so "auto"
+    uses it only where set-up measured it faster here (`rag.choices`), or, unmeasured, where
+    `rag.models.bf16_prefill_pays`.
     """
 
     # A prompt with fewer new tokens than this is read by the Q4_K_M context alone: two cache
@@ -239,18 +240,20 @@ class LlamaCppGenerator:
         import atexit
         import os
 
-        from rag.cpu import check_llama_build
+        from rag.cpu import check_llama_build, check_llama_library
         from rag.models import GENERATORS, bf16_gguf_path, gguf_path
 
         # Before the library is loaded: a build for another CPU can crash on loading.
         if problem := check_llama_build():
             raise ModelMissing(problem)
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama, llama_print_system_info
         except ImportError as e:
             raise ModelMissing("the llama.cpp runtime is not installed: run ./scripts/setup "
                                "(it compiles llama.cpp for this CPU, several minutes) or use "
                                "runtime = \"transformers\"") from e
+        if problem := check_llama_library(llama_print_system_info().decode("utf-8", "replace")):
+            raise ModelMissing(problem)
         spec = GENERATORS.get(name)
         path = str(gguf_path(spec)) if spec else name
         if not path.endswith(".gguf") or not os.path.isfile(path):

@@ -77,3 +77,11 @@ def test_no_record_means_nothing_is_known_and_nothing_refused(tmp_path, content)
     if content is not None:
         (tmp_path / cpu.RECORD).write_text(content)
     assert cpu.check_llama_build(str(tmp_path), cpu.flags(f"flags\t: {MILAN}")) is None
+
+
+def test_a_library_compiled_with_amx_is_refused_by_what_it_reports():
+    amx = ("CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | "
+           "LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 |")
+    problem = cpu.check_llama_library(amx)
+    assert problem and "AMX" in problem and "cmake-args" in problem
+    assert cpu.check_llama_library(amx.replace("AMX_INT8 = 1 | ", "")) is None

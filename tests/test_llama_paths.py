@@ -2,8 +2,8 @@
 no AMX and only this CPU's instruction sets, and a real prompt of a few hundred tokens is read
 and answered through each path the defaults or a user can pick, each in a child process, so
 that a crash (as llama.cpp's AMX kernels crash on Q4_K weights) fails here with its signal
-rather than killing the test run. The OpenAI-compatible server path is
-tests/test_openai_generator.py; the in-process answers of both readers, tests/test_real_models.py."""
+rather than killing the test run. The OpenAI-compatible server path is in
+tests/test_openai_generator.py; both readers' in-process answers, tests/test_real_models.py."""
 
 import re
 import subprocess
