@@ -55,6 +55,7 @@ class OnnxQueryEncoder:
         except ImportError as e:
             raise ModelMissing("query_encoder = \"onnx-int8\" needs onnxruntime: run "
                                "./scripts/setup, or set query_encoder = \"torch\"") from e
+        ort.disable_telemetry_events()  # nothing phones home (rag/__init__.py sets the variable too)
         self.base = base
         self.name, self.dim, self.max_tokens = base.name, base.dim, base.max_tokens
         self.path = export_int8(base)

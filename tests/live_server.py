@@ -55,16 +55,18 @@ def free_port() -> int:
 def start_server(index: str | Path, log: Path, generator: str = "fake-extractive",
                  sources: list[str] | None = None, fake: bool = True,
                  timeout: float = 90, env: dict | None = None, args: list[str] = (),
-                 headers: dict | None = None) -> LiveServer:
+                 headers: dict | None = None, launcher: list[str] | None = None) -> LiveServer:
     """Run `rag serve` and wait until /api/health answers; fails with the server's log if not.
-    `env` and `args` are added to the server's; `headers` go with the health check (a token)."""
+    `env` and `args` are added to the server's; `headers` go with the health check (a token);
+    `launcher` runs the module instead of `python -m` (tests/net_audit.py, under strace)."""
     port = free_port()
     extra = env or {}
     env = dict(os.environ, PYTHONPATH=str(ROOT), GRADIO_ANALYTICS_ENABLED="False",
                HF_HUB_OFFLINE="1", RAG_GENERATOR=generator, PYTHONUNBUFFERED="1")
     if fake:
         env.update(RAG_PLUGINS="tests.fakes", RAG_EMBEDDER="fake-hash", RAG_CHUNK_TOKENS="60")
-    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--port", str(port)]
+    cmd = [*(launcher or [sys.executable, "-m"]), "rag", "serve", "--index", str(index),
+           "--port", str(port)]
     if sources:
         cmd += ["--sources", *sources]
     cmd += list(args)
