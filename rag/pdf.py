@@ -7,8 +7,9 @@ file name), else the largest text at the top of the first page, else none (the c
 to the first sentence); the date is the metadata's creation date, the author its author.
 
 Every way a file can fail becomes an ArticleError with a reason a person can act on: encrypted
-with a password, no text layer (a scan: run OCR first), damaged or cut short, no pages. A PDF
-that only has an owner password (printing or copying restricted) opens without one and is read.
+with a password, no text layer (a scan: run OCR first) or one of symbols only (fonts that do not
+map their glyphs to letters), damaged or cut short, no pages. A PDF that only has an owner
+password (printing or copying restricted) opens without one and is read.
 
 Left out: OCR, XMP metadata, outlines (bookmarks) as headings, and annotations or form fields.
 """
@@ -34,6 +35,8 @@ _PLACEHOLDER = re.compile(r"^(?:untitled(?: document)?|document\d*|slide \d+|tit
                           r"pages|qxd|ps|txt|html?)$", re.IGNORECASE)
 _NO_AUTHOR = re.compile(r"^(?:\(?anonymous\)?|unknown|user|owner|admin(?:istrator)?|author|)$",
                         re.IGNORECASE)
+# Glyphs a font maps to no letter come out as private-use characters or U+FFFD.
+_UNMAPPED = re.compile("[\ue000-\uf8ff\ufffd]")
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -71,6 +74,11 @@ def read_pdf(data: bytes, source: str,
             progress(i + 1, n)
     meta = _metadata(reader)
     text, marks, headings = assemble(pages, meta.get("/Title"))
+    unreadable = len(_UNMAPPED.findall(text))
+    if unreadable > 0.3 * max(1, len(text) - text.count(" ")):
+        raise ArticleError(source, "no readable text layer: its fonts do not say which letters "
+                           "their glyphs are, so the text comes out as symbols; run OCR first "
+                           "(for example `ocrmypdf --force-ocr in.pdf out.pdf`)")
     if sum(1 for _ in zip(range(MIN_TEXT_CHARS), re.finditer(r"\w", text))) < MIN_TEXT_CHARS:
         raise ArticleError(source, f"no text layer: run OCR first (for example `ocrmypdf "
                            f"in.pdf out.pdf`); its {n} page{'s' * (n != 1)} hold only images "

@@ -238,6 +238,16 @@ def test_bad_documents_are_named_with_their_reason(tmp_path, name, data, reason)
     assert [(Path(s.source).name, reason in s.reason) for s in skipped] == [(name, True)], skipped
 
 
+def test_text_of_unmapped_glyphs_is_no_text(monkeypatch):
+    # What pypdf gives for fonts without a Unicode map: private-use characters, not letters.
+    import rag.pdf
+
+    monkeypatch.setattr(rag.pdf, "assemble", lambda pages, title=None: (
+        "\ue011\ue012\ue013 \ue014\ue015. " * 40 + "Page", ((0, 1),), ()))
+    with pytest.raises(Exception, match="no readable text layer: .* run OCR first"):
+        read_pdf(report_pdf(), "symbols.pdf")
+
+
 @pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
 def test_owner_password_only_pdf_is_read(algorithm):
     # Restrictions on printing or copying, no password to open: readers open it, so do we.
