@@ -3,8 +3,9 @@
 pypdf (pure Python, BSD) reads each page's text in the order the page draws it, with each piece's
 position and font size, which rag.pdf_text turns into clean paragraphs. The title is the
 document's metadata title unless that is a placeholder ("untitled", "Microsoft Word - x.docx", a
-file name), else the largest text at the top of the first page, else none (the caller falls back
-to the first sentence); the date is the metadata's creation date, the author its author.
+file name), else the first heading if it is on the first page (rag.pdf_text: text set larger than
+the body), else none (the caller falls back to the first sentence); the date is the metadata's
+creation date, the author its author.
 
 Every way a file can fail becomes an ArticleError with a reason a person can act on: encrypted
 with a password, no text layer (a scan: run OCR first) or one of symbols only (fonts that do not
@@ -83,7 +84,7 @@ def read_pdf(data: bytes, source: str,
         raise ArticleError(source, f"no text layer: run OCR first (for example `ocrmypdf "
                            f"in.pdf out.pdf`); its {n} page{'s' * (n != 1)} hold only images "
                            "or drawings")
-    title = _clean_title(meta.get("/Title")) or _largest_top_text(pages[0] if pages else [])
+    title = _clean_title(meta.get("/Title")) or _first_heading(headings, marks)
     author = re.sub(r"\s+", " ", meta.get("/Author") or "").strip()
     author = None if _NO_AUTHOR.match(author) else author
     return Document(text, title, _date(meta.get("/CreationDate") or meta.get("/ModDate")),
@@ -156,23 +157,12 @@ def _clean_title(raw: str | None) -> str | None:
     return title
 
 
-def _largest_top_text(lines: list[Line]) -> str | None:
-    """The first page's first run of lines in its largest font, when that is larger than the body
-    text (a title or first heading)."""
-    if not lines:
+def _first_heading(headings, pages) -> str | None:
+    """The first heading, when it is on the first page with text (a title set large)."""
+    if not headings or (len(pages) > 1 and headings[0][0] >= pages[1][0]):
         return None
-    sizes = [ln.size for ln in lines]
-    body, top = sorted(sizes)[len(sizes) // 2], max(sizes)
-    if top < body * 1.15:
-        return None
-    run: list[str] = []
-    for ln in lines:
-        if ln.size == top:
-            run.append(ln.text)
-        elif run:
-            break
-    title = " ".join(run).strip()
-    return title[:200] if title and not _PLACEHOLDER.search(title) else None
+    title = headings[0][1][:200]
+    return None if _PLACEHOLDER.search(title) else title
 
 
 def _date(raw: str | None) -> str | None:

@@ -15,7 +15,8 @@ position and font size. What is done with them:
 - "infor-" + "mation" becomes "information", unless the document itself writes the word with
   that hyphen elsewhere ("well-known"); a soft hyphen at a line end always joins.
 - pieces of one row far apart (a table's cells) are joined by " | ", each row on its own line;
-- a paragraph set larger than the body text (the size most characters are in) is a heading.
+- a paragraph set larger than the body text (the size most characters are in) is a heading; a
+  large initial letter (a drop capital) is joined to the rest of its word.
 The text's paragraphs are separated by blank lines, list items and headings' lines by one break.
 
 Left out: columns that a page draws as one line (pypdf hands over such a line whole, so the
@@ -48,6 +49,7 @@ _BULLET = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·\-–—*]\s|\(?\
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")
 _WORD_START = re.compile(r"^([a-zà-ÿ]\w*)")
+_DROP_CAP = re.compile(r"^[A-ZÀ-Þ]$")
 _CAPITAL_START = re.compile(r"^[A-ZÀ-Þ]")  # "Anglo-" + "Saxon": the hyphen stays, no space
 
 
@@ -183,6 +185,8 @@ def _break(a: Line, b: Line, spacing: float, width: int) -> str:
     at, bt = a.text.strip(), b.text.strip()
     if _HYPHEN_END.search(at) and (_WORD_START.match(bt) or _CAPITAL_START.match(bt)):
         return ""  # a word cut at the line's end; `_Hyphens.join` decides about the hyphen
+    if _DROP_CAP.match(at) and a.size > b.size and _WORD_START.match(bt):
+        return ""  # a large initial letter ("T" + "he council met..."): one word
     if abs(a.size - b.size) >= 0.5:
         return "\n\n"
     if _BULLET.match(bt):
@@ -295,7 +299,7 @@ class _Headings:
         self.size = None  # of the heading the last line belonged to
 
     def see(self, sep: str, line: Line, start: int) -> None:
-        big = self.body > 0 and line.size >= self.body * 1.15 and len(line.text) <= 150
+        big = self.body > 0 and line.size >= self.body * 1.15 and 2 < len(line.text) <= 150
         if big and self.size == line.size and sep in (" ", "\n") \
                 and len(self.marks[-1][1]) + len(line.text) < 300:
             self.marks[-1] = (self.marks[-1][0], f"{self.marks[-1][1]} {line.text}")
@@ -315,11 +319,12 @@ class _Text:
         self.hyph = hyph
 
     def add(self, sep: str, line: str) -> int:
-        """Append sep + line (sep "" joins a hyphenated word); returns where the line starts."""
+        """Append sep + line (sep "" joins a hyphenated word, or a drop capital to the rest of
+        its word); returns where the line starts."""
         if sep == "" and self.parts:
             last = self.parts.pop()
             self.length -= len(last)
-            joined = self.hyph.join(last, line)
+            joined = self.hyph.join(last, line) if last.endswith("-") else last + line
             start = self.length + len(last) - (len(last) + len(line) - len(joined))
             self.parts.append(joined)
             self.length += len(joined)

@@ -142,6 +142,26 @@ def test_a_browsers_margins_go_from_a_single_page():
                       "Crews said the crossing was calm and every sailing left on time.")
 
 
+def test_a_drop_capital_joins_its_word():
+    from reportlab.pdfgen import canvas
+    import io
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setFont("Times-Roman", 40)
+    c.drawString(60, 730, "T")
+    c.setFont("Times-Roman", 11)
+    lines = ["he council met on Monday to discuss the ferry timetable for the winter,",
+             "and agreed to keep the early crossing to the mainland for another year."]
+    for i, line in enumerate(lines):
+        c.drawString(90, 756 - 13 * i, line)
+    c.showPage()
+    c.save()
+    d = read_pdf(buf.getvalue(), "dropcap.pdf")
+    assert d.text.startswith("The council met on Monday") and d.headings == ()
+    assert d.title is None  # not "T": the caller falls back to the first sentence
+
+
 def test_lone_page_numbers_go_even_without_repetition():
     d = read_pdf(pdf_bytes([["Only one page of text, with its number under it."]]), "one.pdf")
     assert d.text == "Only one page of text, with its number under it."
