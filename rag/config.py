@@ -61,6 +61,8 @@ class Config:
     # passages stop before this many tokens: the generator's context (4096 with llama.cpp) also
     # holds the instructions, the question and the answer; a larger `k` keeps only what fits
     prompt_tokens: int = 2800
+    # the HTTP API's questions waiting or being answered at once; past it a 503 with Retry-After
+    max_queue: int = 8
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
     min_support: float = 0.5  # share of a sentence's content words its passage must hold
     judge: int = 1  # the generator checks its answer: 0 no, 1 against the cited text, 2 as a

@@ -31,7 +31,7 @@ def http(server):
 def test_health(http):
     h = http.get("/api/health").json()
     assert h == {"status": "ok", "articles": 1, "chunks": h["chunks"], "embedder": "fake-hash",
-                 "generator": "fake-extractive"}
+                 "generator": "fake-extractive", "queue": {"inside": 0, "limit": 8}}
     assert h["chunks"] > 1
 
 
@@ -158,7 +158,8 @@ def test_raw_sse_stream_ends_with_done(http):
         assert r.headers["content-type"].startswith("text/event-stream")
         lines = [ln for ln in r.iter_lines() if ln]
     assert lines[-1] == "data: [DONE]"
-    assert all(ln.startswith("data: ") for ln in lines)
+    assert lines[0].startswith(": queue position")  # a comment, which SSE clients skip
+    assert all(ln.startswith("data: ") for ln in lines[1:])
 
 
 def test_concurrent_conversations_stay_separate(server):

@@ -7,9 +7,11 @@
 
 The API keeps no conversations: each request carries its own history, so users never share one.
 Requests run in worker threads; the generator's FIFO lock serves them one at a time in arrival
-order. Bad input is a 4xx with a message that says what to fix; typed library errors become
-messages here. Left out: authentication, and the OpenAI parameters that do not apply to a greedy
-extractive answerer (temperature, n, tools...): they are accepted and ignored.
+order; each is told its place in the line (`X-Queue-Position`), and past `max_queue` questions
+a 503 with Retry-After (ui.queue). Bad input is a 4xx with a message that says what to fix; typed
+library errors become messages here. Left out: authentication (ui.access), and the OpenAI
+parameters that do not apply to a greedy extractive answerer (temperature, n, tools...): they
+are accepted and ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.errors import QuestionError, RagError
 from rag.types import Answer
+from ui.queue import Full, Gate
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_HISTORY = 50  # messages
@@ -138,8 +141,10 @@ def message_text(content, where: str) -> str:
     return content
 
 
-def build_router(pipeline) -> APIRouter:
+def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
+    """`gate`: the waiting line for questions (ui.queue); by default `config.max_queue` long."""
     router = APIRouter()
+    gate = gate or Gate(getattr(pipeline.config, "max_queue", 8))
 
     def guard(handler):
         """Typed errors and bad input become 4xx messages at this edge, never a 500."""
@@ -148,6 +153,10 @@ def build_router(pipeline) -> APIRouter:
                 return await handler(request)
             except BadRequest as e:
                 return error(str(e), e.status)
+            except Full as e:
+                r = error(str(e), 503, "server_busy")
+                r.headers["Retry-After"] = str(e.retry_after)
+                return r
             except QuestionError as e:
                 return error(str(e), 400)
             except RagError as e:
@@ -159,15 +168,27 @@ def build_router(pipeline) -> APIRouter:
     async def health():
         f = pipeline.facts()
         return {"status": "ok", "articles": f["articles"], "chunks": f["chunks"],
-                "embedder": f["embedder"], "generator": f["generator"]}
+                "embedder": f["embedder"], "generator": f["generator"],
+                "queue": {"inside": gate.inside, "limit": gate.limit}}
 
     async def ask(request: Request):
         data = await read_json(request)
         if "question" not in data:
             raise BadRequest("missing \"question\": send {\"question\": \"...\"}")
         k, history = check_k(data.get("k")), check_history(data.get("history"))
-        answer = await run_in_threadpool(pipeline.ask, data["question"], k, history)
-        return JSONResponse(answer.to_dict())
+        answer, place = await queued(pipeline.ask, data["question"], k, history)
+        return JSONResponse(answer.to_dict(), headers={"X-Queue-Position": str(place)})
+
+    async def queued(fn, *args):
+        """Run a question in its place in the line; (its result, the place it was given)."""
+        place, t0 = gate.enter(), time.monotonic()
+        done = False
+        try:
+            result = await run_in_threadpool(fn, *args)
+            done = True
+            return result, place
+        finally:
+            gate.leave(time.monotonic() - t0 if done else None, place)
 
     async def chat_completions(request: Request):
         data = await read_json(request)
@@ -184,9 +205,9 @@ def build_router(pipeline) -> APIRouter:
         model = data.get("model") if isinstance(data.get("model"), str) else None
         model = model or pipeline.facts()["generator"]
         if data.get("stream") is True:
-            return await _stream(pipeline, question, k, history, model)
-        answer = await run_in_threadpool(pipeline.ask, question, k, history)
-        return JSONResponse(_completion(answer, model))
+            return await _stream(pipeline, question, k, history, model, gate)
+        answer, place = await queued(pipeline.ask, question, k, history)
+        return JSONResponse(_completion(answer, model), headers={"X-Queue-Position": str(place)})
 
     router.add_api_route("/api/ask", guard(ask), methods=["POST"])
     router.add_api_route("/v1/chat/completions", guard(chat_completions), methods=["POST"])
@@ -210,12 +231,17 @@ def _completion(answer: Answer, model: str) -> dict:
     }
 
 
-async def _stream(pipeline, question: str, k, history: list[dict], model: str):
+async def _stream(pipeline, question: str, k, history: list[dict], model: str, gate: Gate):
     stop = threading.Event()
     events = pipeline.stream(question, k, history, stop)
+    place, t0 = gate.enter(), time.monotonic()  # left when the stream ends, however it ends
     # The first event (after validation, rewriting and retrieval) is taken before the response
     # starts, so that a bad question is still a plain 400 rather than an error inside a stream.
-    first = await run_in_threadpool(next, events)
+    try:
+        first = await run_in_threadpool(next, events)
+    except BaseException:
+        gate.leave(None, place)
+        raise
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
@@ -225,6 +251,8 @@ async def _stream(pipeline, question: str, k, history: list[dict], model: str):
 
     async def sse():
         try:
+            # An SSE comment, which clients ignore: where this question stands in the line.
+            yield f": queue position {place}\n\n"
             yield chunk({"role": "assistant", "content": ""})
             event = first
             while event is not None:
@@ -239,6 +267,8 @@ async def _stream(pipeline, question: str, k, history: list[dict], model: str):
             yield "data: [DONE]\n\n"
         finally:
             stop.set()  # a client that goes away stops its generation
+            gate.leave(time.monotonic() - t0, place)
 
     return StreamingResponse(sse(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no",
+                                      "X-Queue-Position": str(place)})
