@@ -51,3 +51,28 @@ def test_clients_past_the_limit_are_told_to_retry(server):
         assert lines[0] == ": queue position 1" and r.headers["x-queue-position"] == "1"
         assert lines[-1] == "data: [DONE]"
         assert c.get("/api/health").json()["queue"]["inside"] == 0  # a stream leaves its place
+
+
+def test_the_load_script_finds_no_errors_and_reports_latency(server):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), server.url,
+                        "--clients", "16", "--seconds", "6", "--every", "2", "--timeout", "60"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert ", 0 errors" in r.stdout and "p50" in r.stdout and "server RSS" in r.stdout
+    assert "told to retry" in r.stdout
+
+
+def test_the_load_script_only_loads_loopback():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "http://example.org"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "only loopback" in r.stderr
