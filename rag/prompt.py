@@ -2,7 +2,9 @@
 
 The rules ask for an answer taken only from the passages, with `[n]` markers, and a fixed refusal
 sentence otherwise, so that refusals can be recognised (`rag.citations`). Passages are data: they
-sit in the user turn, fenced, and the rules say that instructions inside them are not to be obeyed.
+sit in the user turn, fenced, and the rules say that instructions inside them are not to be obeyed;
+what a reader of the article would not see (HTML comments, zero-width and tag characters) is left
+out of them, and chat-template markers in them are broken (`as_data`).
 """
 
 from __future__ import annotations
@@ -81,10 +83,26 @@ def piece_ends(text: str) -> list[int]:
 
 
 def format_passage(n: int, hit: Hit, text: str | None = None) -> str:
-    head = hit.title or hit.chunk.article_id
+    head = as_data(hit.title or hit.chunk.article_id)
     if hit.date:
-        head += f" ({hit.date})"
-    return f"[{n}] {head}\n{(text or hit.chunk.text).strip()}"
+        head += f" ({as_data(hit.date)})"
+    return f"[{n}] {head}\n{as_data(text or hit.chunk.text).strip()}"
+
+
+# Chat-template markers (<|im_start|>, <|endoftext|>): the prompt is tokenized with its special
+# tokens, so one inside an article would open a real system turn of its own.
+_TEMPLATE = re.compile(r"<\|[^|<>\n]{0,40}\|>")
+# Zero-width, direction and Unicode "tag" characters: text a reader of the article never sees.
+_HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)  # hidden when Markdown or HTML is shown
+
+
+def as_data(text: str) -> str:
+    """Article text as the model reads it: what a reader would not see (HTML comments,
+    invisible characters) left out, and chat-template markers broken so they stay text."""
+    text = _COMMENT.sub(" ", text)
+    text = _HIDDEN.sub("", text)
+    return _TEMPLATE.sub(lambda m: m.group().replace("|", "\u00a6"), text)
 
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
