@@ -99,6 +99,13 @@ def test_follow_up_is_rewritten_and_shows_what_was_searched(page):
     ask(page, "What did it build with Nvidia?", 2)
     searched = page.inner_text("#sources .searched")
     assert "Searched for" in searched and "What did it build" not in searched
+    # Every [n] that is still a link leads to a passage in the panel (the first answer's do not:
+    # the panel now shows the second answer's sources).
+    hrefs = page.eval_on_selector_all("#chat a.cite", "els => els.map(e => e.getAttribute('href'))")
+    missing = [h for h in hrefs if page.locator(f"#sources {h}").count() == 0]
+    assert not missing, missing
+    first = page.locator(BOT).nth(0)
+    assert first.locator("a.cite").count() == 0 and first.locator(".cite").count() >= 1
 
 
 def test_refusal_looks_like_one_and_shows_what_was_searched(page):

@@ -18,6 +18,7 @@ and restoring conversations after a reload of the page.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Callable
@@ -66,6 +67,17 @@ def load_examples(path: Path = EXAMPLES_FILE, limit: int = 8) -> list[str]:
     return out
 
 
+_CITE_LINK = re.compile(r'<a class="cite" href="#source-\d+">(&#91;\d+&#93;)</a>')
+
+
+def _unlinked(message: dict) -> dict:
+    """A message whose [n] markers are plain text (ui.render.answer_html made them links)."""
+    content = message.get("content")
+    if message.get("role") != "assistant" or not isinstance(content, str):
+        return message
+    return {**message, "content": _CITE_LINK.sub(r'<span class="cite">\1</span>', content)}
+
+
 def _new_conversation() -> dict:
     # messages: what the Chatbot shows; history: plain turns for rewriting follow-ups;
     # answers: Answer per assistant message index, for feedback.
@@ -89,7 +101,9 @@ def build_chat(pipeline, examples: list[str] | None = None,
             return
         stop = threading.Event()
         stops[request.session_hash] = stop
-        messages = convo["messages"] + [
+        # The panel will show this answer's sources only: earlier answers' [n] stop being links,
+        # which would lead to this answer's passages, or to none.
+        messages = [_unlinked(m) for m in convo["messages"]] + [
             {"role": "user", "content": render.esc(question)},
             {"role": "assistant", "content": "…"}]
         at = len(messages) - 1
