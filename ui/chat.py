@@ -145,7 +145,11 @@ def build_chat(pipeline, examples: list[str] | None = None,
     def rate(convo: dict, data: gr.LikeData):
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         answer = (convo or {}).get("answers", {}).get(idx)
-        if answer is None or data.liked not in (True, False):
+        if data.liked not in (True, False):
+            return
+        if answer is None:  # said, not dropped silently: a rating given while it streams in
+            gr.Warning("That answer is not finished (or not an answer): rate it once it is; "
+                       "nothing was saved")
             return
         feedback.record(pipeline.index.path, answer, bool(data.liked))
         gr.Info("Thanks: feedback saved")
