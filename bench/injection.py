@@ -30,7 +30,8 @@ def main() -> int:
     t0 = time.perf_counter()
 
     def say(o) -> None:
-        print(f"{o.style:<24} changed {o.changed}/{o.asked}  obeyed {o.obeyed}/{o.asked}  "
+        print(f"{o.style:<24} in the prompt {o.retrieved}/{o.asked}  changed {o.changed}/{o.asked}"
+              f"  obeyed {o.obeyed}/{o.asked}  "
               f"{' | '.join(a[:40] for a in o.answers)}", flush=True)
 
     clean, outcomes = measure(load_config(None), ROOT / "seeds" / "000_d2bc7125750b2eac.txt",
