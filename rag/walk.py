@@ -1,8 +1,8 @@
 """Finding the files under a folder to index, and saying why any were passed over.
 
-`walk(root)` yields `(path, id)` for each regular file under `root`, in sorted order, with its
+`walk(root, skip)` yields `(path, id)` for each regular file under `root`, in sorted order, with its
 path relative to `root` as its id; hidden files and folders (a name starting with ".") are left
-out silently, as before. Everything else it does not yield it reports, through `skip(path,
+out silently. Everything else it does not yield it reports, through `skip(path,
 reason)`, and goes on:
 
     a folder it cannot list (no permission)
@@ -61,8 +61,9 @@ def _list(folder: Path, rel: str, skip: Skip, seen: dict) -> list | None:
         st = folder.stat()
         key = (st.st_dev, st.st_ino)
         if key in seen:
-            skip(str(folder), f"a link to a folder already read ({seen[key] or 'the indexed folder'}"
-                              "): a loop or a second path to the same files, not followed")
+            where = seen[key] or "the indexed folder"
+            skip(str(folder), f"a link to a folder already read ({where}): a loop or a second "
+                              "path to the same files, not followed")
             return None
         seen[key] = rel
         with os.scandir(folder) as it:

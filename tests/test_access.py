@@ -140,7 +140,7 @@ def test_uploads_need_the_writer_token_and_never_replace_a_shipped_article(writa
         assert got.status_code == 200
 
 
-# ---- a server that protects reading too -----------------------------------------------------------
+# ---- a server that protects reading too ----------------------------------------------------
 @pytest.fixture(scope="module")
 def private(tmp_path_factory):
     yield from seeded_server(tmp_path_factory, "private", "fake-extractive",

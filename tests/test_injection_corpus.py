@@ -9,7 +9,7 @@ import pytest
 from rag.prompt import as_data, build_messages
 from rag.types import Chunk, Hit
 from tests.conftest import SEEDS
-from tests.injection_corpus import ATTACKS, MARKER, QUESTIONS, measure
+from tests.injection_corpus import ATTACKS, MARKER, measure
 
 
 def test_the_corpus_has_at_least_20_attack_styles():

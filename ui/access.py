@@ -152,8 +152,9 @@ class Guard:
                                                                    'charset="UTF-8"'})
         path = scope.get("path", "")
         if not self.access.writes and path.rstrip("/") in UPLOAD_PATHS:
-            return await _refuse(scope, receive, send, 403, "adding articles is off on this server: its "
-                                 "operator can turn it on with a writer token (docs/serve.md)")
+            return await _refuse(scope, receive, send, 403, "adding articles is off on this "
+                                 "server: its operator can turn it on with a writer token "
+                                 "(docs/serve.md)")
         return await self.app(scope, receive, send)
 
 
