@@ -1,9 +1,9 @@
 """Finding the files under a folder to index, and saying why any were passed over.
 
-`walk(root, skip)` yields `(path, id)` for each regular file under `root`, in sorted order, with its
-path relative to `root` as its id; hidden files and folders (a name starting with ".") are left
-out silently. Everything else it does not yield it reports, through `skip(path,
-reason)`, and goes on:
+`walk(root, skip)` yields `(path, id)` for each regular file under `root`, in sorted order, with
+its path relative to `root` as its id; hidden files and folders (a name starting with ".") are
+left out silently. Everything else it does not yield it reports, through `skip(path, reason)`,
+and goes on:
 
     a folder it cannot list (no permission)
     a folder nested deeper than MAX_DEPTH below the root
