@@ -371,10 +371,26 @@ def _check_embedder(index: Index, embedder) -> None:
 
 def _echoes(answer: str, question: str) -> bool:
     """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
-    answers nothing, unless the question offers the choice ("formal or informal?")."""
-    if re.search(r"\bor\b", question, re.IGNORECASE):
+    answers nothing, unless the question offers the choice: "formal or informal?", or a list
+    of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or
+    C"), of which an answer picking one is an answer."""
+    if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
     return content_words(answer) <= content_words(question)
+
+
+# "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
+_OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECASE)
+
+
+def offered_options(question: str) -> list[str]:
+    """The options a question lists for the answer to pick from (empty when it lists none)."""
+    m = _OPTIONS.search(question)
+    if not m:
+        return []
+    items = [o.strip(" .?") for o in re.split(r"[;/|]|,\s*", m.group(1))]
+    items = [o for o in items if o]
+    return items if len(items) >= 2 else []
 
 
 def _dated(hit: Hit) -> str:

@@ -455,6 +455,25 @@ def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
     pick = _with(fake_pipeline, "Dell Technologies [1].").ask(
         "Is the CEO of Dell Technologies at Dell Technologies or at Nvidia?")
     assert "echo" not in pick.checks
+    # So does one that lists options to pick from, as news quizzes do.
+    quiz = _with(fake_pipeline, "Nvidia [1].").ask(
+        "Which company is Dell working with on the AI factory? (Options: Nvidia; Intel; AMD; Arm)")
+    assert "echo" not in quiz.checks
+
+
+@pytest.mark.parametrize("question,options", [
+    ("Which country was attacked? (Options: Sudan; Israel; Egypt; Iran)",
+     ["Sudan", "Israel", "Egypt", "Iran"]),
+    ("Who won? Options: Rob Cross, Luke Humphries, Scott Williams",
+     ["Rob Cross", "Luke Humphries", "Scott Williams"]),
+    ("Which company makes Grok? Choices - xAI / OpenAI", ["xAI", "OpenAI"]),
+    ("Who is the CEO of Dell Technologies?", []),
+    ("What options does the plan give employees?", []),
+])
+def test_the_options_a_question_offers_are_read(question, options):
+    from rag.pipeline import offered_options
+
+    assert offered_options(question) == options
 
 
 def test_marker_tokens_are_the_ones_that_open_a_citation():
