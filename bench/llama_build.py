@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag import choices, cpu  # noqa: E402
-from rag.models import DEFAULT_GENERATOR, memory_gib  # noqa: E402
+from rag.models import BF16_MIN_MEMORY_GIB, DEFAULT_GENERATOR, memory_gib  # noqa: E402
 
 
 def build_native(target: Path) -> Path:
@@ -69,7 +69,7 @@ def main() -> None:
           f"{'yes' if 'avx512f' in cpu.flags() else 'no'}")
     print(f"portable build (installed): {' '.join(cpu.llama_build(cpu.flags()))}, no AMX")
     print(f"native build: -march=native, from {site}")
-    prefills = ["off"] + (["bf16"] if memory_gib() >= choices.BF16_MIN_MEMORY_GIB else [])
+    prefills = ["off"] + (["bf16"] if memory_gib() >= BF16_MIN_MEMORY_GIB else [])
     print(f"\nprompt: rag.smoke's three passages and question; {args.runs} runs each, the "
           "builds alternating, a fresh process per run; medians\n")
     print("| prefill | build | first token (s) | tokens/s after it | failures |")

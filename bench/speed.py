@@ -297,9 +297,8 @@ def bench_answers(runtimes: list[str]) -> None:
     from rag.chunking import ChunkParams
     from rag.config import load_config
     from rag.indexing import sync
-    from rag.choices import BF16_MIN_MEMORY_GIB
     from rag.generators import LlamaCppGenerator
-    from rag.models import memory_gib
+    from rag.models import BF16_MIN_MEMORY_GIB, memory_gib
     from rag.pipeline import Pipeline
 
     questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Callable
 
 from rag import cpu
-from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir, memory_gib
+from rag.models import (BF16_MIN_MEMORY_GIB, DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir,
+                        memory_gib)
 
 EMBEDDER_DTYPES = ("int8", "bfloat16", "float32")
-BF16_MIN_MEMORY_GIB = 16  # the bf16 reader maps 3.6 GB beside the Q4_K_M model
 
 
 def machine_key() -> str:

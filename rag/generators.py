@@ -224,9 +224,8 @@ class LlamaCppGenerator:
     "bf16" a second context over a bf16 copy of the same weights (`rag.models.bf16_gguf_path`,
     lossless) reads the prompt, all but its last token, and hands its KV cache to the Q4_K_M
     context, which reads the last token and writes the answer (docs/cpu.md has the figures).
-    The cost: 3.6 GB more mapped memory, so "auto"
-    uses it only where set-up measured it faster here (`rag.choices`), or, unmeasured, where
-    `rag.models.bf16_prefill_pays`.
+    The cost: 3.6 GB more mapped memory, so "auto" uses it only where set-up measured it faster
+    here (`rag.choices`), or, unmeasured, where `rag.models.bf16_prefill_pays`.
     """
 
     # A prompt with fewer new tokens than this is read by the Q4_K_M context alone: two cache

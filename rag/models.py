@@ -220,11 +220,14 @@ def prepare_generator(name: str) -> str:
             shutil.rmtree(tmp, ignore_errors=True)
     return str(out)
 
+BF16_MIN_MEMORY_GIB = 16  # the bf16 reader maps 3.6 GB beside the Q4_K_M model
+
+
 def bf16_prefill_pays() -> bool:
     """The rule `prefill = "auto"` falls back on where set-up measured nothing (`rag.choices`):
     read prompts with the bf16 GGUF (`bf16_gguf_path`) where the CPU computes bf16 natively and
     the machine has room for 3.6 GB more mapped (16 GiB or more)."""
-    return cpu_has_bf16() and memory_gib() >= 16
+    return cpu_has_bf16() and memory_gib() >= BF16_MIN_MEMORY_GIB
 
 
 def memory_gib() -> float:
@@ -238,9 +241,6 @@ def memory_gib() -> float:
 
 def cpu_has_bf16() -> bool:
     """Whether the CPU computes bf16 natively (AVX-512 bf16 or AMX); elsewhere it is emulated."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    from rag.cpu import flags
+
+    return bool({"avx512_bf16", "amx_bf16"} & flags())
