@@ -46,6 +46,10 @@ class Config:
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
     # whose prompt starts with passages read before starts after them (rag.generators.PromptCache)
     prompt_cache_mb: int = 512
+    # documents embedded through an OpenAI-compatible `POST /v1/embeddings` at this API base (a
+    # GPU box running TEI, vLLM or Infinity, or another `rag serve`); "" embeds here
+    # (rag.remote_embedder)
+    embed_url: str = ""
     vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
     k: int = 3  # passages put in the prompt (3 beat 4 on the seed set, and read faster)
     retrieval: str = "convex"  # dense | bm25 | rrf | convex (measured in rag.retrieval)
@@ -102,6 +106,9 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.runtime == "openai" and not cfg.generator_url:
         raise ConfigError("runtime=\"openai\" needs generator_url, the server's API base, "
                           "e.g. generator_url = \"http://127.0.0.1:8000/v1\"")
+    if cfg.embed_url and not cfg.embed_url.startswith(("http://", "https://")):
+        raise ConfigError(f"embed_url={cfg.embed_url!r} is not an http(s) API base, e.g. "
+                          "embed_url = \"http://gpu-box:8080/v1\"")
     if cfg.prefill not in ("auto", "bf16", "off"):
         raise ConfigError(f"prefill={cfg.prefill!r} is not auto, bf16 or off")
     if cfg.embedder_dtype not in ("auto", "int8", "float32", "bfloat16"):
