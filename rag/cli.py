@@ -133,7 +133,7 @@ def cmd_index(args) -> int:
     from rag.indexing import sync
 
     cfg = load_config(args.config, index=args.index, embedder=args.embedder)
-    emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+    emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads, cfg.embed_url)
     bar, pages = _Bar(), _Pages()
     report = sync(args.paths, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
                   vectors=cfg.vectors, rebuild=args.rebuild, prune=not args.no_prune,
@@ -253,7 +253,7 @@ def cmd_serve(args) -> int:
         from rag.indexing import sync
 
         # Incremental and pruning only within the named sources: uploads stay indexed.
-        emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
+        emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads, cfg.embed_url)
         pages = _Pages()
         report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
                       vectors=cfg.vectors, reading=pages.update)

@@ -4,7 +4,7 @@ An embedder turns texts into unit-length float32 vectors (so inner product = cos
 tokens the way it will read them (chunking uses that). `info()` is what the index manifest records,
 so the index, not the caller, decides which model embeds queries.
 
-Left out: remote embedding APIs. torch is imported inside the adapter only.
+Remote embedding APIs are rag.remote_embedder. torch is imported inside the adapter only.
 """
 
 from __future__ import annotations

@@ -41,3 +41,13 @@ class ModelMissing(RagError):
 
 class QuestionError(RagError):
     exit_code = 2
+
+
+class EmbedderChanged(IndexMismatch):
+    """An embedding endpoint returns other vectors than the ones the index was built with."""
+
+
+class EmbedderUnavailable(RagError):
+    """An embedding endpoint cannot be reached or refuses, after retries."""
+
+    exit_code = 5  # like a missing model: nothing embeds

@@ -8,7 +8,9 @@ of the sources named in this run, and no longer found there. Articles from other
 bad this time (say, half-written) keeps its previously indexed version: bad input loses nothing.
 
 A different embedder or chunking than the index was built with rebuilds it, re-embedding every
-stored article (their texts are kept in the index), so nothing is lost there either.
+stored article (their texts are kept in the index), so nothing is lost there either. An embedding
+endpoint (rag.remote_embedder) that serves the index's model name but returns other vectors for
+its fingerprint texts is refused instead (`EmbedderChanged`).
 
 PDF and Word files are costly to read, so one whose bytes match an indexed article's digest is not
 read again (except by `rebuild`, which reads everything anew); reading happens under the write
@@ -167,6 +169,13 @@ def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool,
             old, spec = {}, vectors
         return fresh(spec), dict(old), "asked for"
     idx = Index.open(root, writable=True)
+    old = idx.manifest["embedder"]
+    if old.get("dtype") == "remote" and old.get("name") == embedder.name \
+            and hasattr(embedder, "check"):
+        # The same model name through an endpoint: its vectors must still be the index's, or
+        # new chunks would land in another vector space than the old ones (refused, not rebuilt:
+        # a server swapped by mistake should not cost a re-embedding of everything).
+        embedder.check(old, f"index {root}")
     why = _mismatch(idx.manifest, embedder.info(), params.to_dict(), vectors)
     if why:
         return fresh(vectors or vector_spec(idx.manifest)), dict(idx.articles), why

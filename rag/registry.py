@@ -28,11 +28,20 @@ def load_plugins() -> None:
         importlib.import_module(mod)
 
 
-def embedder(name: str, dtype: str = "auto", threads: int = 0):
+def embedder(name: str, dtype: str = "auto", threads: int = 0, url: str = ""):
     """The embedder `name` in precision `dtype`: "int8" (its ONNX export, rag.query_encoder),
     "bfloat16", "float32", or "auto": the one set-up measured fastest here (rag.choices), or
     where nothing was measured, int8 where the export reproduces the model, else bf16 where the
-    CPU computes it natively, else fp32 (bf16 emulated is slow)."""
+    CPU computes it natively, else fp32 (bf16 emulated is slow). With `url`, or `dtype`
+    "remote" (an index built through an endpoint), the model served by an OpenAI-compatible
+    embeddings endpoint (rag.remote_embedder), whatever is registered here under its name."""
+    if url or dtype == "remote":
+        key = ("embedder", name, "remote", url)
+        if key not in _LOADED:
+            from rag import remote_embedder
+            _LOADED[key] = remote_embedder.RemoteEmbedder(name, url) if url \
+                else remote_embedder.for_index(name)
+        return _LOADED[key]
     key = ("embedder", name, dtype)
     if key not in _LOADED:
         load_plugins()

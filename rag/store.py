@@ -96,6 +96,9 @@ class Index:
         except (OSError, json.JSONDecodeError) as e:
             raise IndexCorrupt(f"index {root}: cannot read {mpath.name} ({e}); rebuild it with "
                                f"`rag index PATH --index {root} --rebuild`") from None
+        if manifest.get("embedder", {}).get("dtype") == "remote":
+            from rag import remote_embedder
+            remote_embedder.expect(manifest["embedder"])  # its endpoint is checked against it
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexCorrupt(f"index {root} has format {manifest.get('format')}, this version "
                                f"reads {FORMAT_VERSION}: rebuild it with `rag index PATH --rebuild`")

@@ -4,6 +4,9 @@
     POST /api/ask               {"question", "k"?, "history"?} -> the JSON of `rag ask --json`
     POST /v1/chat/completions   OpenAI's request and response shapes, `stream: true` as SSE;
                                 the citations travel in an extra `citations` field
+    POST /v1/embeddings         OpenAI's embeddings API with the index's own document embedder,
+                                so that another machine's `rag index` can embed through this one
+                                (rag.remote_embedder); "float" or "base64" encoding
 
 The API keeps no conversations: each request carries its own history, so users never share one.
 Requests run in worker threads; the generator's FIFO lock serves them one at a time in arrival
@@ -34,6 +37,7 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_HISTORY = 50  # messages
 MAX_MESSAGE_CHARS = 8000
 MAX_DEPTH = 16  # nesting of the body's JSON: the real requests need 4
+MAX_EMBED_INPUTS = 512  # texts in one embeddings request (the clients here send 64)
 
 
 class BadRequest(Exception):
@@ -209,9 +213,53 @@ def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
         answer, place = await queued(pipeline.ask, question, k, history)
         return JSONResponse(_completion(answer, model), headers={"X-Queue-Position": str(place)})
 
+    embedding = threading.Lock()  # one batch at a time: each already uses every core
+
+    async def embeddings(request: Request):
+        data = await read_json(request)
+        texts = data.get("input")
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise BadRequest("input must be a string or a non-empty list of strings (token-id "
+                             "inputs are not supported)")
+        if len(texts) > MAX_EMBED_INPUTS:
+            raise BadRequest(f"input has {len(texts)} texts; the limit is {MAX_EMBED_INPUTS} "
+                             "a request")
+        emb = pipeline.embedder
+        model = data.get("model")
+        if model not in (None, "", emb.name):
+            raise BadRequest(f"model {brief(model)} is not served here; this server embeds "
+                             f"with {emb.name!r}", 404)
+        fmt = data.get("encoding_format") or "float"
+        if fmt not in ("float", "base64"):
+            raise BadRequest(f"encoding_format must be \"float\" or \"base64\", not {brief(fmt)}")
+
+        def run():
+            with embedding:
+                return emb.embed(texts), sum(emb.count_tokens(t) for t in texts)
+
+        vecs, tokens = await run_in_threadpool(run)
+        return JSONResponse({
+            "object": "list", "model": emb.name,
+            "data": [{"object": "embedding", "index": i, "embedding": _encoded(v, fmt)}
+                     for i, v in enumerate(vecs)],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
     router.add_api_route("/api/ask", guard(ask), methods=["POST"])
+    router.add_api_route("/v1/embeddings", guard(embeddings), methods=["POST"])
     router.add_api_route("/v1/chat/completions", guard(chat_completions), methods=["POST"])
     return router
+
+
+def _encoded(vector, fmt: str):
+    """One vector as OpenAI sends it: a list of floats, or base64 of little-endian float32."""
+    if fmt == "float":
+        return [float(x) for x in vector]
+    import base64
+
+    import numpy as np
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
 
 
 def _extra(answer: Answer) -> dict:
