@@ -11,8 +11,16 @@ no event for it is registered, so the Gradio API has none either.
 
 Each browser session keeps its own conversation in a `gr.State`; the model and index are the one
 shared `Pipeline`. Stop sets the `threading.Event` handed to `pipeline.stream`, which stops the
-generator itself, not only the display. Left out: the answering itself (all in `rag.pipeline`),
-and restoring conversations after a reload of the page.
+generator itself, not only the display.
+
+The waiting line is Gradio's queue: one answer at a time (`concurrency_limit=1`), at most
+`max_queue` questions waiting or answered (the API's limit, ui.queue; the two lines are apart,
+and the one generator serves both in arrival order). A question shows in the chat at once,
+"Waiting for a turn", with Gradio's place in the line ("queue: 2/3", updated as the line
+moves); past the limit Gradio refuses it at once ("This application is currently busy. Please
+try again.") and the chat says it was not answered. Gradio's direct routes, which skip the
+queue, are closed. Left out: the answering itself (all in `rag.pipeline`), Stop for a question
+still waiting (it is answered when its turn comes), and restoring conversations after a reload.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ CSS = """
 #facts { font-size: 0.85em; opacity: 0.8; }
 .refusal { font-style: italic; }
 a.cite { text-decoration: none; font-weight: 600; }
+#chat .meta-text { font-size: 0.95em; font-weight: 600; }  /* Gradio's "queue: 2/3 | 4.1s" */
 """
 
 
@@ -78,6 +87,20 @@ def _unlinked(message: dict) -> dict:
     return {**message, "content": _CITE_LINK.sub(r'<span class="cite">\1</span>', content)}
 
 
+WAITING = "Waiting for a turn: your place in the line shows at the bottom of the chat."
+NOT_ANSWERED = ("⚠ Not answered: the server is busy (too many questions are waiting), or the "
+                "answer failed; the message in the corner says which. Your question is still in "
+                "the box: ask again in a minute.")
+
+
+def _asked(convo: dict | None, question: str, note: str) -> list[dict]:
+    """The conversation shown with `question` asked and `note` where its answer will be."""
+    convo = convo or _new_conversation()
+    return [_unlinked(m) for m in convo["messages"]] + [
+        {"role": "user", "content": render.esc(question)},
+        {"role": "assistant", "content": f'<span class="note">{render.esc(note)}</span>'}]
+
+
 def _new_conversation() -> dict:
     # messages: what the Chatbot shows; history: plain turns for rewriting follow-ups;
     # answers: Answer per assistant message index, for feedback.
@@ -85,11 +108,15 @@ def _new_conversation() -> dict:
 
 
 def build_chat(pipeline, examples: list[str] | None = None,
-               writers: Callable[[str | None], bool] | None = None) -> gr.Blocks:
-    """`writers(token)`: whether a token may add articles; None: adding articles is off."""
+               writers: Callable[[str | None], bool] | None = None,
+               max_queue: int | None = None) -> gr.Blocks:
+    """`writers(token)`: whether a token may add articles; None: adding articles is off.
+    `max_queue`: questions waiting or being answered at most (default `config.max_queue`)."""
     stops: dict[str, threading.Event] = {}  # session -> the running answer's stop event
     pressed: set[int] = set()  # ids of events set by the button (the generator also sets its own)
     index_lock = threading.Lock()  # one upload at a time reloads the pipeline
+    if max_queue is None:
+        max_queue = getattr(pipeline.config, "max_queue", 8)
 
     def respond(question: str, convo: dict, request: gr.Request):
         convo = convo or _new_conversation()
@@ -135,6 +162,24 @@ def build_chat(pipeline, examples: list[str] | None = None,
         finally:
             stops.pop(request.session_hash, None)
             pressed.discard(id(stop))
+
+    def show_question(question: str, convo: dict):
+        """The question in the chat at once, waiting for its turn; Gradio's status shows the
+        place in the line over the chat until `respond` starts."""
+        try:
+            question = validate_question(question)
+        except RagError:
+            return gr.skip()  # respond says what is wrong
+        return _asked(convo, question, WAITING)
+
+    def not_answered(question: str, convo: dict):
+        """After a question the line had no room for (or an answer that failed): said in the
+        chat too, beside Gradio's own message; the question stays in the box to ask again."""
+        try:
+            question = validate_question(question)
+        except RagError:
+            return gr.skip()
+        return _asked(convo, question, NOT_ANSWERED)
 
     def stop_answer(request: gr.Request):
         ev = stops.get(request.session_hash)
@@ -221,10 +266,18 @@ def build_chat(pipeline, examples: list[str] | None = None,
                 facts = gr.Markdown(render.facts_markdown(pipeline.facts()), elem_id="facts")
 
         outs = [chat, box, sources, timings, convo]
-        # Many sessions may answer at once: the generator's FIFO lock orders the model's work.
+        # One answer at a time (the generator answers one anyway): a question that arrives while
+        # another is answered waits in Gradio's queue, which tells the page its place and Gradio
+        # shows it on the chat ("queue: 2/3 | 4.1s"), rather than in a thread that says nothing.
+        # The question itself is shown first, without the queue; a question the queue refuses
+        # (full) ends in `.failure`.
         for trigger in (ask_btn.click, box.submit):
-            trigger(respond, [box, convo], outs, concurrency_limit=None,
-                    concurrency_id="answer")
+            trigger(show_question, [box, convo], [chat], queue=False, api_visibility="private",
+                    show_progress="hidden").then(
+                respond, [box, convo], outs, concurrency_limit=1, concurrency_id="answer",
+                show_progress="full", show_progress_on=[chat]).failure(
+                not_answered, [box, convo], [chat], queue=False, api_visibility="private",
+                show_progress="hidden")
         stop_btn.click(stop_answer, None, None, queue=False)
         new_btn.click(lambda: ([], "", "", "", _new_conversation()), None, outs, queue=False)
         chat.clear(_new_conversation, None, [convo], queue=False)  # the chat's own trash icon
@@ -232,4 +285,13 @@ def build_chat(pipeline, examples: list[str] | None = None,
         if writers is not None:
             add_btn.click(add_files, [files, token], [upload_status, facts, files],
                           concurrency_limit=1)
+    # At most `max_queue` questions waiting or being answered, as in the API: past that the
+    # browser says "This application is currently busy. Please try again." at once (the join is
+    # a 503). api_open=False: Gradio's direct routes (/gradio_api/run/...) would skip the line.
+    demo.queue(max_size=chat_waiting(max_queue), api_open=False, default_concurrency_limit=None)
     return demo
+
+
+def chat_waiting(max_queue: int) -> int:
+    """Gradio's max_size counts the questions waiting, not the one being answered."""
+    return max(1, max_queue - 1)

@@ -39,7 +39,6 @@ def create_app(config, pipeline=None, access=None):
     app.include_router(build_router(pipeline))
     app.include_router(build_files_router(pipeline))
     blocks = build_chat(pipeline, writers=access.can_write if access.writes else None)
-    blocks.queue(default_concurrency_limit=None)
     app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False,
                               enable_monitoring=False, mcp_server=False, pwa=False,
                               max_file_size=MAX_UPLOAD, css=CSS, show_error=True)
