@@ -163,7 +163,7 @@ def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool,
         return fresh(vectors), {}, None
     if rebuild:
         try:
-            old_index = Index.open(root)
+            old_index = Index.open(root, writable=True)  # every article, to re-embed
             old, spec = old_index.articles, vectors or vector_spec(old_index.manifest)
         except Exception:  # noqa: BLE001 - a damaged index is exactly what --rebuild is for
             old, spec = {}, vectors

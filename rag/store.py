@@ -19,7 +19,8 @@ that is killed half-way leaves the previous version loading as before; stale fol
 on the next write. Reading checks the format, the file sizes and checksums, and says what to do
 when something is off.
 
-Left out: opening one Milvus Lite file from two processes (Milvus Lite is embedded).
+With a Milvus URI the folder keeps only MILVUS.json, which names the index held wholly in Milvus
+(rag.milvus_store); `Index.open` and the other entry points dispatch to it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import vectors as vector_stores
+from rag import milvus_store, vectors as vector_stores
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.lexical import Bm25, describe as describe_bm25
 from rag.types import Article, Chunk
@@ -71,12 +72,14 @@ class Index:
     # ---- reading -------------------------------------------------------------------------
     @classmethod
     def exists(cls, path: str | Path) -> bool:
-        return (Path(path) / "CURRENT").is_file()
+        return (Path(path) / "CURRENT").is_file() or (Path(path) / milvus_store.POINTER).is_file()
 
     @staticmethod
     def live_version(path: str | Path) -> str | None:
         """The name of the version `CURRENT` points at now (None if there is none): a cheap way
         for a reader to notice that a writer has switched it."""
+        if milvus_store.pointer(Path(path)) is not None:
+            return milvus_store.live_version(Path(path))
         try:
             return (Path(path) / "CURRENT").read_text().strip() or None
         except OSError:
@@ -86,6 +89,8 @@ class Index:
     def open(cls, path: str | Path, writable: bool = False) -> "Index":
         """Load the live version; `writable` when it is to be changed and saved (not mapped)."""
         root = Path(path)
+        if milvus_store.pointer(root) is not None:
+            return milvus_store.MilvusIndex.open(root, writable)
         cur = root / "CURRENT"
         if not cur.is_file():
             raise IndexMissing(f"no index at {root}: build one with `rag index PATH --index {root}`")
@@ -136,7 +141,10 @@ class Index:
     @classmethod
     def empty(cls, path: str | Path, embedder_info: dict, chunking: dict,
               vectors: str = "faiss") -> "Index":
-        """A new index; `vectors` is "faiss" or a Milvus URI (rag.vectors)."""
+        """A new index; `vectors` is "faiss", or a Milvus URI, where the whole index then lives
+        (rag.milvus_store)."""
+        if milvus_store.is_milvus(vectors):
+            return milvus_store.MilvusIndex.empty(Path(path), embedder_info, chunking, vectors)
         dim = int(embedder_info["dim"])
         store = vector_stores.create(vectors, dim, Path(path))
         manifest = {
@@ -242,6 +250,7 @@ class Index:
         final = self.path / f"v-{seq:06d}"
         os.replace(tmp, final)
         _atomic_write(self.path / "CURRENT", final.name + "\n")
+        (self.path / milvus_store.POINTER).unlink(missing_ok=True)  # moved here from Milvus
         self.vectors.commit()
         _remove_stale(self.path, keep=final.name)
         return final
@@ -255,7 +264,15 @@ def _vectors_desc(manifest: dict) -> dict:
 def vector_spec(manifest: dict) -> str:
     """Where an index's vectors live, as the `vectors` setting names it."""
     desc = _vectors_desc(manifest)
+    if desc["engine"] == "milvus-all":
+        return desc["uri"] + ("" if desc["name"] == "rag" else "#" + desc["name"])
     return "faiss" if desc["engine"] == "faiss" else desc["uri"]
+
+
+def drop_folder_versions(root: Path) -> None:
+    """Remove the folder's own versions (an index that moved into Milvus)."""
+    (root / "CURRENT").unlink(missing_ok=True)
+    _remove_stale(root, keep="")
 
 
 @contextmanager

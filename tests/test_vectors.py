@@ -1,4 +1,5 @@
-"""Vector stores behind one interface: FAISS (exact, and IVF past a size) and Milvus Lite.
+"""Where an index lives: FAISS in the index folder (exact, and IVF past a size), or wholly in
+Milvus (Lite here; rag.milvus_store).
 
 The same indexing runs (build, change, delete, rebuild) go through `rag.indexing.sync` with each
 engine, and must give the same search results; an interrupted Milvus write must never surface.
@@ -38,6 +39,14 @@ def same_results(ra, rb) -> bool:
     return {c for c, s in ra if s > last} == {c for c, s in rb if s > last}
 
 
+def stored(index) -> int:
+    """Vectors physically held (FAISS), or chunk rows in the collection (Milvus)."""
+    if index.manifest["vectors"]["engine"] == "faiss":
+        return index.vectors.ntotal
+    rows = index._c.query(index.manifest["chunks"], filter="", output_fields=["count(*)"])
+    return int(rows[0]["count(*)"])
+
+
 def top(index: Index, text: str, k=3):
     q = FakeEmbedder().embed([text])[0]
     return [(c.id, round(s, 4)) for c, s in index.search(q, k)]
@@ -49,8 +58,8 @@ def test_build_change_delete_the_same_on_each_engine(engine, tmp_path):
     emb = FakeEmbedder()
     sync([docs], tmp_path / "ix", emb, P, vectors=engine)
     idx = Index.open(tmp_path / "ix")
-    assert idx.manifest["vectors"]["engine"] == ("faiss" if engine == "faiss" else "milvus")
-    assert idx.vectors.ntotal == len(idx.chunks)
+    assert idx.manifest["vectors"]["engine"] == ("faiss" if engine == "faiss" else "milvus-all")
+    assert stored(idx) == len(idx.chunks)
     assert top(idx, "bicycles and bells")[0][0].startswith("doc1.txt")
 
     (docs / "doc1.txt").write_text("Article 1 is now about volcanoes and lava.")
@@ -58,14 +67,14 @@ def test_build_change_delete_the_same_on_each_engine(engine, tmp_path):
     report = sync([docs], tmp_path / "ix", emb, P, vectors=engine)
     assert (report.changed, report.removed) == (1, 1)
     idx = Index.open(tmp_path / "ix")
-    assert idx.vectors.ntotal == len(idx.chunks)  # old vectors really deleted
+    assert stored(idx) == len(idx.chunks)  # old vectors really deleted
     assert all(not cid.startswith("doc2.txt") for cid, _ in top(idx, "cameras and lenses", 10))
     assert top(idx, "volcanoes and lava")[0][0].startswith("doc1.txt")
     assert remove(tmp_path / "ix", ["doc3.txt"]) == []
     idx = Index.open(tmp_path / "ix")
-    assert "doc3.txt" not in idx.articles and idx.vectors.ntotal == len(idx.chunks)
+    assert "doc3.txt" not in idx.articles and stored(idx) == len(idx.chunks)
     # dense_scores (used to fuse BM25-only hits) reads the stored vectors back
-    chunk = next(iter(idx.chunks.values()))
+    chunk = idx.search(emb.embed(["rivers and boats"])[0], 1)[0][0]
     q = emb.embed([chunk.text])[0]
     assert idx.dense_scores(q, [chunk.id])[0] == pytest.approx(1.0, abs=1e-5)
 
@@ -90,14 +99,21 @@ def test_an_interrupted_milvus_write_never_surfaces(tmp_path):
     ghost = Article("ghost.txt", "Ghost", "A ghost article about bicycles and bells and bells.")
     chunks = chunk_article(ghost, FakeEmbedder().count_tokens, P)
     live.add_article(ghost, chunks, FakeEmbedder().embed([c.text for c in chunks]))
-    del live  # killed before save(): the vectors are in Milvus, the version never switched
+    live.remove_article("doc1.txt")
+    live._flush_rows()
+    del live  # killed before save(): rows written and marked, the version never switched
     idx = Index.open(tmp_path / "ix")
-    assert len(idx.chunks) == n and idx.vectors.ntotal > n
-    assert all(not c.startswith("ghost") for c, _ in top(idx, "bicycles and bells bells", 10))
-    # the next successful write goes on from there
+    assert len(idx.chunks) == n and stored(idx) > n
+    found = [c for c, _ in top(idx, "bicycles and bells bells", 10)]
+    assert found[0].startswith("doc1.txt") and not any(c.startswith("ghost") for c in found)
+    assert "ghost.txt" not in idx.articles and "doc1.txt" in idx.articles
+    # the next write undoes the killed one's rows and marks, then goes on from there
     (docs / "doc0.txt").write_text("Article 0 now covers deserts and dunes.")
     sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")
-    assert top(Index.open(tmp_path / "ix"), "deserts and dunes")[0][0].startswith("doc0.txt")
+    idx = Index.open(tmp_path / "ix")
+    assert top(idx, "deserts and dunes")[0][0].startswith("doc0.txt")
+    assert top(idx, "bicycles and bells")[0][0].startswith("doc1.txt")
+    assert stored(idx) == len(idx.chunks) and "ghost.txt" not in idx.articles
 
 
 def test_moving_an_index_between_engines_rebuilds_it(tmp_path):
@@ -107,7 +123,8 @@ def test_moving_an_index_between_engines_rebuilds_it(tmp_path):
     report = sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")
     assert report.rebuilt and "vectors moved" in report.rebuilt
     idx = Index.open(tmp_path / "ix")
-    assert idx.manifest["vectors"]["engine"] == "milvus"
+    assert idx.manifest["vectors"]["engine"] == "milvus-all"
+    assert not (tmp_path / "ix" / "CURRENT").exists()  # nothing of it is left in the folder
     assert same_results(top(idx, "violins and bows", 5), before)
     # None keeps where the vectors are
     again = sync([docs], tmp_path / "ix", FakeEmbedder(), P)
@@ -117,9 +134,8 @@ def test_moving_an_index_between_engines_rebuilds_it(tmp_path):
 def test_a_missing_milvus_collection_says_rebuild(tmp_path):
     docs = write_corpus(tmp_path / "docs")
     sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")
-    desc = Index.open(tmp_path / "ix").manifest["vectors"]
-    store = vector_stores.MilvusVectors.open(desc, tmp_path / "ix")
-    store._client.drop_collection(desc["collection"])
+    idx = Index.open(tmp_path / "ix")
+    idx._c.drop_collection(idx.manifest["chunks"])
     from rag.errors import IndexCorrupt
     with pytest.raises(IndexCorrupt, match="--rebuild"):
         Index.open(tmp_path / "ix")
@@ -186,3 +202,29 @@ def test_a_milvus_lite_file_held_by_another_process_is_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_the_milvus_manifest_record_describes_and_guards_the_index(tmp_path):
+    from rag.errors import IndexCorrupt
+    from rag.store import article_hash
+
+    docs = write_corpus(tmp_path / "docs")
+    sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")
+    idx = Index.open(tmp_path / "ix", writable=True)
+    assert idx.manifest["embedder"] == FakeEmbedder().info() and idx.manifest["chunking"] == \
+        P.to_dict()
+    assert all(idx.manifest["articles"][a]["sha256"] == article_hash(idx.articles[a])
+               for a in idx.articles) and len(idx.articles) == 8
+    # A change of chunking rebuilds into new collections and drops the old ones.
+    old = idx.manifest["chunks"]
+    report = sync([docs], tmp_path / "ix", FakeEmbedder(), ChunkParams(20, 0), vectors="milvus.db")
+    assert "chunking changed" in report.rebuilt
+    idx = Index.open(tmp_path / "ix")
+    assert idx.manifest["chunks"] != old and not idx._c.has_collection(old)
+    assert top(idx, "glaciers and ice")[0][0].startswith("doc5.txt")
+    # A record of another format is refused, as a folder's manifest is.
+    record = dict(idx.manifest, format=99)
+    record.pop("articles")
+    idx._c.upsert("rag_meta", [{"key": "manifest", "value": record, "vector": [0.0, 0.0]}])
+    with pytest.raises(IndexCorrupt, match="format 99"):
+        Index.open(tmp_path / "ix")
