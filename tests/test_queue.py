@@ -1,5 +1,7 @@
 """The API's waiting line: clients at once are each told their place, and past the limit get a
-503 with Retry-After, not a connection held open without a word (a real server, fake models)."""
+503 with Retry-After, not a connection held open without a word (a real server, fake models);
+and bench/load.py, which loads that line and the chat's together. The chat's own line is
+tests/test_chat_queue.py."""
 
 from __future__ import annotations
 
@@ -54,17 +56,28 @@ def test_clients_past_the_limit_are_told_to_retry(server):
 
 
 def test_the_load_script_finds_no_errors_and_reports_latency(server):
+    """On the chat (Gradio's queue protocol) and the API at once, more clients than either line
+    holds: some answered, some told to retry, none failed, hung or told nothing."""
+    import re
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), server.url,
-                        "--clients", "16", "--seconds", "6", "--every", "2", "--timeout", "60"],
-                       capture_output=True, text=True, timeout=120)
+                        "--target", "both", "--clients", "8", "--seconds", "6", "--every", "2",
+                        "--timeout", "60", "--chat-retry", "1"],
+                       capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert ", 0 errors" in r.stdout and "p50" in r.stdout and "server RSS" in r.stdout
-    assert "told to retry" in r.stdout
+    for target in ("chat", "api"):
+        done = re.search(rf"^{target}: (\d+) answered, (\d+) told to retry, 0 errors, 0 hung",
+                         r.stdout, re.M)
+        assert done, r.stdout
+        assert int(done[1]) >= 1 and int(done[2]) >= 1, r.stdout  # 8 clients, a line of 3
+        assert re.search(rf"^{target}: latency of answers: p50 \d", r.stdout, re.M), r.stdout
+        assert f"{target}: places given on arrival: {{1: " in r.stdout
+        assert re.search(rf"^{target}: .*answered without a place: 0$", r.stdout, re.M)
+    assert "server RSS: start" in r.stdout
 
 
 def test_the_load_script_only_loads_loopback():
