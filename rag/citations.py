@@ -35,7 +35,7 @@ STOPWORDS = frozenset("""a an the and or but if of to in on at by for with from 
 been being it its this that these those he she they them his her their we you i what which who whom
 when where why how do does did has have had not no so than then there here also into about over
 after before such can could would should will may might must very just only more most some any
-all each other own same both few s t according passage passages article articles say says said""".split())
+all each other own same both few s t according passage passages article articles say says said yes""".split())
 
 
 @dataclass(frozen=True)

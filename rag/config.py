@@ -19,7 +19,7 @@ from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
 RUNTIMES = ("auto", "llama.cpp", "transformers", "openai")
 QUERY_ENCODERS = ("onnx-int8", "torch")
-ANSWER_STYLES = ("short", "sentence", "examples")
+ANSWER_STYLES = ("auto", "short", "sentence", "examples")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ import time
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.citations import citations_for, content_words, novel_terms, parse_answer, verify
+from rag.asking import kind_of, offered_options, pick_option
+from rag.citations import (Verified, citations_for, content_words, novel_terms, parse_answer,
+                           verify)
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError, RagError
 from rag.judge import (answers_messages, followup_messages, judge_messages, unmarked,
@@ -226,23 +228,38 @@ class Pipeline:
         fails refuses; without `audit` the later ones are skipped."""
         parsed = parse_answer(raw, len(hits))
         failed = ["retrieval"] if weak else []
-        checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused}
+        kind = kind_of(question)
+        checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused,
+                        "kind": kind}
         v = None
+        text = parsed.text
         if parsed.refused:
             failed.append("model")
         else:
+            if kind == "choice":
+                # The answer is the option it names, as the user wrote it; naming none of the
+                # options, it answers another question.
+                chosen = pick_option(unmarked(text), offered_options(question))
+                checks["option"] = chosen
+                if chosen is None:
+                    failed.append("option")
+                else:
+                    text = chosen + " " + "".join(f"[{n}]" for n in parsed.cited)
             sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
             # Names or figures that no passage holds come from the model's memory.
-            checks["novel_terms"] = novel_terms(parsed.text, sources)
+            checks["novel_terms"] = novel_terms(text, sources)
             if checks["novel_terms"]:
                 failed.append("novel")
             if audit or not failed:
-                v = verify(parsed.text, hits, self.config.min_support, query)
+                v = verify(text, hits, self.config.min_support, query)
                 checks["dropped_sentences"] = len(v.dropped)
                 if not v.cited:
                     failed.append("support")
-                    v = None
-                elif _echoes(unmarked(v.text), f"{question} {query}"):
+                    # An audit judges the unsupported draft all the same, so that the ablation
+                    # table (rag.evaluate.tradeoff) can say what the support check withholds.
+                    v = Verified(text, parsed.cited or [1], {}, [], 0) if audit else None
+                if v is not None and kind not in ("choice", "yes-no") and _echoes(
+                        unmarked(v.text), f"{question} {query}"):
                     checks["echo"] = True
                     failed.append("echo")
             # The judge's P(yes), the certainty and the retrieval strength decide together
@@ -314,6 +331,7 @@ REASONS = {
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
+    "option": "The draft answer named none of the question's options, so it was withheld.",
     "unsure": "The model was unsure of its draft answer's words (the least likely had "
               "{certainty}), a sign the passages do not state it, so it was withheld.",
     "judge": "Checked against the passages it cited, the draft answer is not stated there "
@@ -373,24 +391,11 @@ def _echoes(answer: str, question: str) -> bool:
     """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
     answers nothing, unless the question offers the choice: "formal or informal?", or a list
     of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or
-    C"), of which an answer picking one is an answer."""
+    C"), of which an answer picking one is an answer. (A yes-or-no question's answer restates
+    it by nature: the caller does not ask.)"""
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
     return content_words(answer) <= content_words(question)
-
-
-# "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
-_OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECASE)
-
-
-def offered_options(question: str) -> list[str]:
-    """The options a question lists for the answer to pick from (empty when it lists none)."""
-    m = _OPTIONS.search(question)
-    if not m:
-        return []
-    items = [o.strip(" .?") for o in re.split(r"[;/|]|,\s*", m.group(1))]
-    items = [o for o in items if o]
-    return items if len(items) >= 2 else []
 
 
 def _dated(hit: Hit) -> str:

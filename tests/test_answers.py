@@ -471,7 +471,7 @@ def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
     ("What options does the plan give employees?", []),
 ])
 def test_the_options_a_question_offers_are_read(question, options):
-    from rag.pipeline import offered_options
+    from rag.asking import offered_options
 
     assert offered_options(question) == options
 

@@ -61,6 +61,11 @@ def cmd_eval(args) -> int:
 
         print("refusal trade-off (shares of all questions; latencies include the audit's work):")
         print(table(metrics["trade_off"]))
+    if metrics.get("ablation"):
+        from rag.evaluate.ablation import table as ablation_table
+
+        print("each check turned off (counts of questions):")
+        print(ablation_table(metrics["ablation"]))
     print(f"wrote {out}/results.jsonl, metrics.json, report.html")
     failed = check_bounds(metrics, bounds)
     for line in failed:

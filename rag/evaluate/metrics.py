@@ -8,7 +8,9 @@ Answers follow the official SQuAD scoring: lower case, no punctuation, no articl
 single spaces; exact match and token F1 take the best over the accepted answers. The answer's
 `[n]` markers are removed first: they are citations, not words of the answer. `contains` is true
 when some normalised accepted answer appears as whole words in the normalised answer (the model
-answers in sentences, so exact match alone undersells it). On answerable questions a refusal
+answers in sentences, so exact match alone undersells it), or, for a list question, every item
+does, and for a yes-or-no one, the answer's first word is the right one (`is_right`). Where a
+question has a full `reference` answer, `f1_reference` is the token F1 against it. On answerable questions a refusal
 scores 0 everywhere; `em_overall`/`f1_overall` score every question as SQuAD 2.0 does (a refusal on
 an unanswerable question scores 1, an answer there 0).
 
@@ -73,6 +75,19 @@ def contains(text: str, golds: list[str] | tuple[str, ...]) -> bool:
     return any(g and f" {g} " in hay for g in (normalize_answer(x) for x in golds))
 
 
+def is_right(text: str, q) -> bool:
+    """Whether an answer to question `q` is right: it names every item of a list question; a
+    yes-or-no question's answer starts with the right word ("No, ..." holds "no" and may hold
+    "yes" further on); otherwise it contains an accepted answer (`contains`)."""
+    if getattr(q, "items", ()):
+        return all(contains(text, [item]) for item in q.items)
+    golds = {normalize_answer(g) for g in q.answers}
+    if golds and golds <= {"yes", "no"}:
+        words = normalize_answer(strip_markers(text)).split()
+        return bool(words) and words[0] in golds
+    return contains(text, q.answers)
+
+
 # ---- retrieval -------------------------------------------------------------------------------
 def retrieval_scores(qrels: dict[str, int], ranking: list[str]) -> dict[str, float]:
     """trec_eval's measures for one question: `qrels` article id -> relevance, `ranking` the
@@ -116,7 +131,12 @@ def score_question(q, record: dict, retrieval_only: bool) -> dict:
     if q.answerable:
         m["em"] = 0.0 if refused else exact_match(answer, q.answers)
         m["f1"] = 0.0 if refused else token_f1(answer, q.answers)
-        m["contains"] = False if refused else contains(answer, q.answers)
+        m["contains"] = False if refused else is_right(answer, q)
+        if q.items:
+            m["item_recall"] = 0.0 if refused else (
+                sum(contains(answer, [i]) for i in q.items) / len(q.items))
+        if q.reference:
+            m["f1_reference"] = 0.0 if refused else token_f1(answer, [q.reference])
         oks = [citation_ok(c, q.evidence_ids, q.answers) for c in record.get("citations") or []]
         m["citations"], m["citations_ok"] = len(oks), sum(oks)
         m["em_overall"], m["f1_overall"] = m["em"], m["f1"]
@@ -156,10 +176,40 @@ def aggregate(questions: list, records: list[dict], retrieval_only: bool, answer
             "precision": _ratio(sum(m["citations_ok"] for m in ans), given),
             "recall": _mean([float(m["citations_ok"] > 0) for m in ans])}
         out["baseline"] = {"always_refuse_em_overall": _ratio(sum(unans), n)}
+        out["outcomes"] = outcomes(questions, records)
+        refs = [m["f1_reference"] for m in per if "f1_reference" in m]
+        if refs:
+            out["answer"]["f1_reference"] = _mean(refs)
     out["latency_ms"] = latency_figures([r.get("timings_ms") or {} for r in records
                                          if not r.get("error")])
     out["config"] = config
     return out
+
+
+def outcomes(questions: list, records: list[dict]) -> dict:
+    """Counts of what happened, overall and by kind of question (the set's own `kind`, else the
+    one the pipeline read from the question, rag.asking): answerable questions answered right,
+    answered wrong or refused; unanswerable ones refused or answered."""
+    from rag.asking import kind_of
+
+    def tally(pairs) -> dict:
+        t = {"right": 0, "wrong": 0, "refused": 0, "unanswerable_refused": 0,
+             "unanswerable_answered": 0}
+        for q, r in pairs:
+            refused = bool(r.get("refused"))
+            if not q.answerable:
+                t["unanswerable_refused" if refused else "unanswerable_answered"] += 1
+            elif refused:
+                t["refused"] += 1
+            else:
+                t["right" if (r.get("metrics") or {}).get("contains") else "wrong"] += 1
+        return t
+
+    pairs = list(zip(questions, records))
+    kinds: dict[str, list] = {}
+    for q, r in pairs:
+        kinds.setdefault(q.kind or kind_of(q.question), []).append((q, r))
+    return {"all": tally(pairs), "by_kind": {k: tally(v) for k, v in sorted(kinds.items())}}
 
 
 def refusal_figures(refused: list[bool], should_refuse: list[bool]) -> dict:

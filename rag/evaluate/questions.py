@@ -2,7 +2,9 @@
 that come with the set, if any).
 
 - The project's JSONL: one `{"id", "question", "answers", "evidence_ids"}` a line; an empty
-  `answers` list means that refusing is the right answer. Articles come from `--articles`/`--index`.
+  `answers` list means that refusing is the right answer. Optional: `items` (a list question's
+  items, every one needed), `reference` (a full answer, for token F1) and `kind` (a label that
+  the figures are broken down by). Articles come from `--articles`/`--index`.
 - SQuAD 2.0 JSON: every paragraph becomes an article with the stable id `TITLE/pNNN` (its index in
   the article); a question's evidence is its paragraph when it is answerable, and an
   `is_impossible` question expects a refusal (and has no evidence).
@@ -32,6 +34,9 @@ class EvalQuestion:
     answers: tuple[str, ...] = ()  # empty: the right answer is a refusal
     evidence_ids: tuple[str, ...] = ()  # relevant article ids; empty: no retrieval figures
     relevance: dict = field(default_factory=dict)  # article id -> graded relevance (> 0)
+    items: tuple[str, ...] = ()  # a list question's items: a right answer names every one
+    reference: str = ""  # a full reference answer, scored by token F1 beside `answers`
+    kind: str = ""  # what the set says it asks (why, list, yes-no ...); empty: not said
 
     @property
     def answerable(self) -> bool:
@@ -85,8 +90,13 @@ def load_jsonl(path: Path) -> QuestionSet:
         if qid in seen:
             raise QuestionError(f"{where}: question id {qid!r} appears twice")
         seen.add(qid)
+        items, reference, kind = obj.get("items", []), obj.get("reference", ""), obj.get("kind", "")
+        if not _str_list(items) or not isinstance(reference, str) or not isinstance(kind, str):
+            raise QuestionError(f'{where}: "items" must be a list of text, "reference" and "kind" '
+                                "text")
         questions.append(EvalQuestion(qid, text.strip(), tuple(a for a in answers if a.strip()),
-                                      tuple(evidence)))
+                                      tuple(evidence), items=tuple(i for i in items if i.strip()),
+                                      reference=reference.strip(), kind=kind.strip()))
     if not questions:
         raise QuestionError(f"{path}: no questions in it")
     return QuestionSet("jsonl", str(path), questions)

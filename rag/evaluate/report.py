@@ -28,9 +28,25 @@ def write_report(path: Path, metrics: dict, questions: list, records: list[dict]
         parts.append("<h2>Refusal trade-off</h2><p>Shares of all questions, per retrieval "
                      "threshold and set of checks (replayed from this audited run).</p>"
                      f"<pre>{html.escape(table(metrics['trade_off']))}</pre>")
+    if metrics.get("ablation"):
+        from rag.evaluate.ablation import table as ablation_table
+
+        parts.append("<h2>Each check turned off</h2><p>Counts of questions, replayed from this "
+                     "audited run: what each refusal check withholds and what it lets through."
+                     f"</p><pre>{html.escape(ablation_table(metrics['ablation']))}</pre>")
+    if (metrics.get("outcomes") or {}).get("by_kind"):
+        parts.append("<h2>By kind of question</h2>" + _kinds_table(metrics["outcomes"]))
     parts.append(f"<h2>Worst questions (up to {WORST})</h2>")
     parts.extend(_question_block(r) for r in worst(questions, records)[:WORST])
     path.write_text(_PAGE.format(body="\n".join(parts)), encoding="utf-8")
+
+
+def _kinds_table(outcomes: dict) -> str:
+    cols = ("right", "wrong", "refused", "unanswerable_refused", "unanswerable_answered")
+    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in cols)
+    rows = "".join(f"<tr><td>{html.escape(k)}</td>" + "".join(f"<td>{t[c]}</td>" for c in cols)
+                   + "</tr>" for k, t in [("all", outcomes["all"]), *outcomes["by_kind"].items()])
+    return f"<table><tr><th>kind</th>{head}</tr>{rows}</table>"
 
 
 def worst(questions: list, records: list[dict]) -> list[dict]:

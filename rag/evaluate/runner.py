@@ -69,6 +69,10 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
         from rag.evaluate.tradeoff import trade_off
 
         metrics["trade_off"] = trade_off(questions, records, metrics["config"]["pipeline"])
+        if not qset.retrieval_only:
+            from rag.evaluate.ablation import ablation
+
+            metrics["ablation"] = ablation(questions, records)
     _atomic(out / METRICS, json.dumps(metrics, indent=1) + "\n")
     from rag.evaluate.report import write_report  # matplotlib loads only when a report is due
 

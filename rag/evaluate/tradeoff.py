@@ -27,7 +27,7 @@ answer, the `contains` test), `right` the share answered rightly. Left out: swee
 
 from __future__ import annotations
 
-from rag.evaluate.metrics import contains
+from rag.evaluate.metrics import is_right
 
 # name -> the optional checks in force
 POLICIES = {
@@ -56,7 +56,7 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
                     "confidence": None if sure is None else float(sure),
                     "sure": sure is not None and judge_below < 1.0 and float(sure) >= judge_below,
                     "draft": draft is not None,
-                    "right": bool(draft) and q.answerable and contains(draft, q.answers),
+                    "right": bool(draft) and q.answerable and is_right(draft, q),
                     "error": bool(r.get("error"))})
     return out
 

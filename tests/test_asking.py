@@ -1,0 +1,93 @@
+"""The kind of answer a question asks for (rag.asking) and how an answer is scored for each kind
+(rag.evaluate.metrics.is_right), by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.asking import asking_part, kind_of, offered_options, pick_option
+from rag.evaluate.metrics import is_right, outcomes
+from rag.evaluate.questions import EvalQuestion
+from rag.prompt import CHOICE, EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which country was attacked this week? (Options: Sudan; Israel; Egypt; Iran)", "choice"),
+    ("Is Grok being developed by OpenAI?", "yes-no"),
+    ("Did Dell's shares rise after the announcement?", "yes-no"),
+    ("Is the tone formal or informal?", "fact"),  # offers the choice: a short answer
+    ("Why is Dell's involvement important for the AI factory?", "explain"),
+    ("How does the new law change rents?", "explain"),
+    ("What caused the outage at the airport?", "explain"),
+    ("How many GPUs does the factory use?", "fact"),
+    ("How much did the deal cost?", "fact"),
+    ("Which companies are building the AI factory?", "list"),
+    ("Name three countries that joined the pact.", "list"),
+    ("What are the main risks of the plan?", "list"),
+    ("Who founded xAI?", "fact"),
+    ("When will the factory open?", "fact"),
+    ("Which startup is developing Grok?", "fact"),
+    ("What news outlet broke the story?", "fact"),
+    # the asking sentence decides, not the context before it
+    ("A massive temple opened this week. Where is the temple?", "fact"),
+    ("The court ruled on Friday. Why did it rule against the company?", "explain"),
+])
+def test_kind_of(question, kind):
+    assert kind_of(question) == kind
+
+
+def test_asking_part_leaves_out_context_and_options():
+    q = "A storm hit Britain. What was it called? (Options: Hank; Henk)"
+    assert asking_part(q) == "What was it called?"
+    assert offered_options(q) == ["Hank", "Henk"]
+
+
+@pytest.mark.parametrize("answer, picked", [
+    ("Luke Humphries [1]", "Luke Humphries"),
+    ("The winner was Humphries.", "Luke Humphries"),
+    ("Queen Margrethe II of Denmark", "Denmark's Queen Margrethe II"),
+    ("Oppenheimer [2]", '"Oppenheimer"'),
+    ("Roger Federer", None),  # names no option
+])
+def test_pick_option(answer, picked):
+    options = offered_options('Who won? (Options: Luke Humphries; Michael van Gerwen; '
+                              'Denmark\'s Queen Margrethe II; "Oppenheimer")')
+    assert options[-1] == "Oppenheimer"  # quotes around an option are not part of it
+    assert pick_option(answer, options) == (picked.strip('"') if picked else None)
+
+
+def test_auto_style_follows_the_kind():
+    assert style_for("auto", "Why did it close?") == "explain"
+    assert style_for("short", "Why did it close?") == "short"
+    rules = {"Is it open?": YES_NO, "Which of them? (Options: a b; c d)": CHOICE,
+             "Which companies are partners?": LIST, "How does it work?": EXPLAIN,
+             "Who runs it?": SHORT}
+    for question, system in rules.items():
+        assert build_messages(question, [], 0, "auto")[0]["content"] == system
+
+
+def _q(answers, items=(), kind=""):
+    return EvalQuestion("x", "q?", tuple(answers), items=tuple(items), kind=kind)
+
+
+def test_is_right_by_kind():
+    yes, no = _q(["Yes"]), _q(["No"])
+    assert is_right("No, it is developed by xAI [1].", no)
+    assert not is_right("Yes, although no rival was named [1].", no)  # "no" further on
+    assert is_right("Yes, it was [2].", yes) and not is_right("It was not.", yes)
+    listed = _q(["Dell and Nvidia"], items=["Dell", "Nvidia"])
+    assert is_right("Dell [1], Nvidia [1]", listed)
+    assert not is_right("Dell [1]", listed)  # every item is needed
+    assert is_right("Michael Dell [1]", _q(["Michael Dell"]))
+
+
+def test_outcomes_count_by_kind():
+    qs = [_q(["Yes"], kind="yes-no"), _q(["Paris"], kind="fact"), _q([], kind="fact"),
+          _q(["x"], kind="fact")]
+    recs = [{"refused": False, "metrics": {"contains": True}},
+            {"refused": False, "metrics": {"contains": False}},
+            {"refused": True, "metrics": {}}, {"refused": True, "metrics": {}}]
+    o = outcomes(qs, recs)
+    assert o["all"] == {"right": 1, "wrong": 1, "refused": 1, "unanswerable_refused": 1,
+                        "unanswerable_answered": 0}
+    assert o["by_kind"]["fact"]["wrong"] == 1 and o["by_kind"]["yes-no"]["right"] == 1
