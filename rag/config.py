@@ -59,8 +59,11 @@ class Config:
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     passage_sentences: int = 0  # > 0: the prompt holds only that many sentences of a passage
     whole_passages: int = 1  # ... except the best this many, which it holds whole
-    # "short": the few words from a passage that answer, cited; "sentence": one or two sentences
-    answer_style: str = "short"
+    # "auto": by the question's kind (rag.asking): a short phrase for a name, date, number or
+    # option, yes or no with the deciding fact, every item of a list, one to three sentences for
+    # why and how; or one style for all: "short" (the few words from a passage that answer,
+    # cited), "sentence" (one or two sentences), "examples" (short, after worked examples)
+    answer_style: str = "auto"
     max_new_tokens: int = 200
     # passages stop before this many tokens: the generator's context (4096 with llama.cpp) also
     # holds the instructions, the question and the answer; a larger `k` keeps only what fits

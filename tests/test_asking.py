@@ -8,7 +8,7 @@ import pytest
 from rag.asking import asking_part, kind_of, offered_options, pick_option
 from rag.evaluate.metrics import is_right, outcomes
 from rag.evaluate.questions import EvalQuestion
-from rag.prompt import CHOICE, EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
+from rag.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -59,7 +59,7 @@ def test_pick_option(answer, picked):
 def test_auto_style_follows_the_kind():
     assert style_for("auto", "Why did it close?") == "explain"
     assert style_for("short", "Why did it close?") == "short"
-    rules = {"Is it open?": YES_NO, "Which of them? (Options: a b; c d)": CHOICE,
+    rules = {"Is it open?": YES_NO, "Which of them? (Options: a b; c d)": SHORT,
              "Which companies are partners?": LIST, "How does it work?": EXPLAIN,
              "Who runs it?": SHORT}
     for question, system in rules.items():
