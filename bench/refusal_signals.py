@@ -54,7 +54,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HARD = {"model", "support", "echo", "novel", "retrieval"}
+HARD = {"model", "support", "echo", "novel", "retrieval", "option"}
 STATEMENT = "Rewrite a question and its answer as one plain statement. Reply with the statement only."
 RESTATE = ("Write the question that the answer answers, using the words of the sentence. Reply "
            "with the question only.")
@@ -188,8 +188,9 @@ def main() -> None:
             question = r["question"]
             answer = unmarked(draft).strip()
             row.update(candidate=True, f1=token_f1(draft, golds) if golds else 0.0,
-                       right=bool(golds) and (contains(answer, golds)
-                                              or token_f1(draft, golds) >= 0.5),
+                       right=(r["metrics"]["draft_right"] if "draft_right" in (r.get("metrics") or {})
+                              else bool(golds) and (contains(answer, golds)
+                                                    or token_f1(draft, golds) >= 0.5)),
                        judge=min(c["judge_p_correct"], c["judge_p_answers"]),
                        p_correct=c["judge_p_correct"], p_answers=c["judge_p_answers"],
                        certainty=c.get("confidence", 1.0), strength=c["strength"])
@@ -252,16 +253,21 @@ def fit(rows: list[dict]) -> None:
     if len({r["right"] for r in cands}) < 2:
         sys.exit("fitting needs both right and wrong drafts: give more questions")
     x = np.array([features(*(r[k] for k in keys)) for r in cands])
-    model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands])
+    # Each run (question set) weighs the same, however many drafts it has: a mix, not the
+    # largest set.
+    per_run = {run: sum(1 for r in cands if r["run"] == run) for run in {r["run"] for r in cands}}
+    weight = [len(cands) / (len(per_run) * per_run[r["run"]]) for r in cands]
+    model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands],
+                                                  sample_weight=weight)
     p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))
     print(f"{len(rows)} questions, {len(cands)} drafts past the other checks")
     print("WEIGHTS = {" + ", ".join(f'"{k}": {w:.3f}' for k, w in zip(keys, model.coef_[0]))
           + "}" + f"\nBIAS = {model.intercept_[0]:.3f}")
     print("the thresholds (min_judge 0.7, min_confidence 0.3): F1 overall %.3f, refusal F1 %.3f"
           % scores(rows, lambda r: r["judge"] >= 0.7 and r["certainty"] >= 0.3))
-    for t in np.arange(0.3, 0.601, 0.05):
-        print("min_right %.2f: F1 overall %.3f, refusal F1 %.3f"
-              % ((t,) + scores(rows, lambda r: p[id(r)] >= t)))
+    for t in np.arange(0.1, 0.601, 0.05):
+        print("min_right %.2f: F1 overall %.3f, refusal F1 %.3f" % ((t,) + scores(
+            rows, lambda r: p[id(r)] >= t)) + per_set(rows, lambda r: p[id(r)] >= t))
     headroom(rows, {k: logit(v) for k, v in p.items()})
 
 
@@ -278,6 +284,22 @@ def headroom(rows: list[dict], score: dict) -> None:
         f1, rf1 = max((scores(rows, lambda r: s[id(r)] >= t) for t in np.arange(-4, 4, 0.05)),
                       key=lambda x: x[0])
         print(f"decision AUC {a:.3f}: best F1 overall {f1:.3f}, its refusal F1 {rf1:.3f}")
+
+
+def per_set(rows: list[dict], answered) -> str:
+    """Each run's answerable questions right / wrong / refused and unanswerable ones refused,
+    answering where `answered(row)`."""
+    out = []
+    for run in dict.fromkeys(r["run"] for r in rows):
+        t = [0, 0, 0, 0, 0]
+        for r in (r for r in rows if r["run"] == run):
+            a = r["candidate"] and answered(r)
+            if r["answerable"]:
+                t[0 if a and r["right"] else 1 if a else 2] += 1
+            else:
+                t[3 if not a else 4] += 1
+        out.append(f"{Path(run).name}: {t[0]}/{t[1]}/{t[2]} {t[3]}/{t[3] + t[4]}")
+    return "  [" + "; ".join(out) + "]"
 
 
 def auc(right: list[float], wrong: list[float]) -> float:

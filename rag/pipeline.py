@@ -236,6 +236,8 @@ class Pipeline:
         if parsed.refused:
             failed.append("model")
         else:
+            if kind == "yes-no":
+                text = self._yes_or_no(messages, text)
             if kind == "choice":
                 # The answer is the option it names, as the user wrote it; naming none of the
                 # options, it answers another question.
@@ -316,6 +318,21 @@ class Pipeline:
         return Answer(question, v.text, False, tuple(citations_for(v, hits)), tuple(hits),
                       timings, query, checks)
 
+    def _yes_or_no(self, messages: list[dict], text: str) -> str:
+        """A yes-or-no answer that does not open with its verdict ("The articles say that ...")
+        gets the one the model itself leans to: the likelier of "Yes" and "No" as the first
+        word of its reply to the same prompt (read from llama.cpp's prompt cache, not generated).
+        A generator that cannot give probabilities leaves the answer as written."""
+        first = re.match(r"\W*(\w+)", text)
+        probabilities = getattr(self.generator, "word_probabilities", None)
+        if (first and first.group(1).lower() in ("yes", "no")) or probabilities is None:
+            return text
+        p = probabilities(messages, ["Yes", "No"])
+        word = "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
+        if first and first.group(1) in _PLAIN_OPENERS:
+            text = text[0].lower() + text[1:]
+        return f"{word}, {text}"
+
     def facts(self) -> dict:
         self.refresh()
         m = self.index.manifest
@@ -339,6 +356,11 @@ REASONS = {
     "judge_score": "Checked against the passages it cited, the draft answer is too likely "
                    "wrong (the estimated chance that it is right: {right}), so it was withheld.",
 }
+
+
+# Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
+_PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
+                           "On At By".split())
 
 
 def why_refused(checks: dict | None) -> str:

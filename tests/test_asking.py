@@ -91,3 +91,36 @@ def test_outcomes_count_by_kind():
     assert o["all"] == {"right": 1, "wrong": 1, "refused": 1, "unanswerable_refused": 1,
                         "unanswerable_answered": 0}
     assert o["by_kind"]["fact"]["wrong"] == 1 and o["by_kind"]["yes-no"]["right"] == 1
+
+
+class _Leaning:
+    """A generator that only says how likely each first word is: it leans to `word`."""
+
+    def __init__(self, word):
+        self.word, self.asked = word, []
+
+    def word_probabilities(self, messages, words):
+        self.asked.append(words)
+        return {w: 0.9 if w == self.word else 0.1 for w in words}
+
+
+def _pipeline_with(generator):
+    import threading
+
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline.__new__(Pipeline)
+    pipe._generator, pipe._gen_lock = generator, threading.Lock()
+    return pipe
+
+
+def test_yes_or_no_is_added_from_the_model_s_own_lean():
+    no = _Leaning("No")
+    pipe = _pipeline_with(no)
+    assert pipe._yes_or_no([], "The articles say Grok is made by xAI [1].") == \
+        "No, the articles say Grok is made by xAI [1]."
+    assert no.asked == [["Yes", "No"]]
+    assert pipe._yes_or_no([], "Yes, it is [1].") == "Yes, it is [1]."  # already says it
+    assert _pipeline_with(_Leaning("Yes"))._yes_or_no([], "Denmark's queen did [1].") == \
+        "Yes, Denmark's queen did [1]."  # a name keeps its capital
+    assert len(no.asked) == 1

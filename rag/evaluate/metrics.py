@@ -143,6 +143,9 @@ def score_question(q, record: dict, retrieval_only: bool) -> dict:
     else:
         m["em_overall"] = m["f1_overall"] = 1.0 if refused else 0.0
     m["refusal_right"] = refused != q.answerable
+    draft = (record.get("checks") or {}).get("draft")
+    if draft is not None:  # an audited run's checked draft: was it right, whatever was shown?
+        m["draft_right"] = q.answerable and is_right(draft, q)
     return m
 
 
