@@ -150,7 +150,7 @@ def _claims(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences without markers, each with the passage numbers it cites. A marker
     standing alone after a sentence (`... Musk.” [2].`) belongs to that sentence."""
     out: list[tuple[str, list[int]]] = []
-    for a, b in sentence_spans(text):
+    for a, b in _joined_initials(text, sentence_spans(text)):
         sentence = text[a:b]
         marks = [int(x) for m in _MARKER.finditer(sentence)
                  for x in re.split(r"\s*[,;]\s*", m.group(1))]
@@ -160,6 +160,18 @@ def _claims(text: str) -> list[tuple[str, list[int]]]:
                 out[-1][1].extend(n for n in marks if n not in out[-1][1])
             continue
         out.append((claim, list(dict.fromkeys(marks))))
+    return out
+
+
+def _joined_initials(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with a break after an initial undone: "Dwight D. Eisenhower" is one name,
+    not the end of a sentence (a list answer would otherwise be cut inside its names)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and re.search(r"(?:^|\s)[A-Z]\.\s*$", text[out[-1][0]:out[-1][1]]):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 

@@ -319,19 +319,24 @@ class Pipeline:
                       timings, query, checks)
 
     def _yes_or_no(self, messages: list[dict], text: str) -> str:
-        """A yes-or-no answer that does not open with its verdict ("The articles say that ...")
+        """A yes-or-no answer as one sentence that opens with its verdict: "Yes. It was ..."
+        becomes "Yes, it was ...", and one that does not say it ("The articles say that ...")
         gets the one the model itself leans to: the likelier of "Yes" and "No" as the first
         word of its reply to the same prompt (read from llama.cpp's prompt cache, not generated).
         A generator that cannot give probabilities leaves the answer as written."""
+        said = re.match(r"\W*(yes|no)\b[\s.,:;!-]*(.*)", text, re.IGNORECASE | re.DOTALL)
+        if said:  # "Yes." as a sentence of its own would be dropped with no words to check
+            word, text = said.group(1).capitalize(), said.group(2).strip()
+        else:
+            probabilities = getattr(self.generator, "word_probabilities", None)
+            if probabilities is None:
+                return text
+            p = probabilities(messages, ["Yes", "No"])
+            word = "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
         first = re.match(r"\W*(\w+)", text)
-        probabilities = getattr(self.generator, "word_probabilities", None)
-        if (first and first.group(1).lower() in ("yes", "no")) or probabilities is None:
-            return text
-        p = probabilities(messages, ["Yes", "No"])
-        word = "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
         if first and first.group(1) in _PLAIN_OPENERS:
             text = text[0].lower() + text[1:]
-        return f"{word}, {text}"
+        return f"{word}, {text}" if text else word
 
     def facts(self) -> dict:
         self.refresh()

@@ -121,6 +121,17 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
         "No, the articles say Grok is made by xAI [1]."
     assert no.asked == [["Yes", "No"]]
     assert pipe._yes_or_no([], "Yes, it is [1].") == "Yes, it is [1]."  # already says it
+    assert pipe._yes_or_no([], "No.\n\nThe article names xAI [1].") == \
+        "No, the article names xAI [1]."  # one sentence, so that the verdict is kept
     assert _pipeline_with(_Leaning("Yes"))._yes_or_no([], "Denmark's queen did [1].") == \
         "Yes, Denmark's queen did [1]."  # a name keeps its capital
     assert len(no.asked) == 1
+
+
+def test_an_initial_does_not_end_a_listed_name():
+    from rag.citations import _claims
+
+    assert _claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
+        ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]
+    assert _claims("It rained. Then it stopped [2].") == [("It rained.", []),
+                                                            ("Then it stopped.", [2])]
