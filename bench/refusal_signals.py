@@ -157,6 +157,7 @@ def main() -> None:
                            yes_probability)
     from rag.pipeline import Pipeline, _dated
     from rag.prompt import REFUSAL
+    from rag.verdict import LONG_KINDS
 
     if signals and not args.index:
         ap.error("--index is needed to compute signals")
@@ -193,7 +194,8 @@ def main() -> None:
                                                     or token_f1(draft, golds) >= 0.5)),
                        judge=min(c["judge_p_correct"], c["judge_p_answers"]),
                        p_correct=c["judge_p_correct"], p_answers=c["judge_p_answers"],
-                       certainty=c.get("confidence", 1.0), strength=c["strength"])
+                       certainty=c.get("confidence", 1.0), strength=c["strength"],
+                       long=c.get("kind") in LONG_KINDS)
             if not signals:
                 continue
             hits = pipe.retrieve(question)  # deterministic: the passages the draft was given
@@ -252,7 +254,7 @@ def fit(rows: list[dict]) -> None:
     cands = [r for r in rows if r["candidate"]]
     if len({r["right"] for r in cands}) < 2:
         sys.exit("fitting needs both right and wrong drafts: give more questions")
-    x = np.array([features(*(r[k] for k in keys)) for r in cands])
+    x = np.array([features(*(r[k] for k in keys[:4]), r["long"]) for r in cands])
     # Each run (question set) weighs the same, however many drafts it has: a mix, not the
     # largest set.
     per_run = {run: sum(1 for r in cands if r["run"] == run) for run in {r["run"] for r in cands}}

@@ -425,6 +425,12 @@ class LlamaCppGenerator:
                 bos_token=text(llm.token_bos()), stop_token_ids=[llm.token_eos()])
         return self._chat_formatter
 
+    def tokens(self, messages: list[dict]) -> list[int]:
+        """The chat's prompt as the model reads it, in tokens (nothing is read)."""
+        prompt = self._formatter()(messages=messages)
+        return self.llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special,
+                                 special=True)
+
     def info(self) -> dict:
         return {"name": self.name, "runtime": "llama.cpp", "dtype": "q4_k_m", "path": self.path,
                 "prefill": "bf16" if self.reader is not None else "q4_k_m"}

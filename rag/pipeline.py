@@ -34,7 +34,7 @@ from rag.judge import (answers_messages, followup_messages, judge_messages, unma
 from rag.prompt import REFUSAL, build_messages, passage_sentences
 from rag.store import Index
 from rag.types import Answer, Hit
-from rag.verdict import p_right
+from rag.verdict import LONG_KINDS, p_right
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -301,7 +301,7 @@ class Pipeline:
                 passes = p_yes >= self.config.min_judge
                 if scored:
                     p = p_right(checks["judge_p_correct"], checks["judge_p_answers"], confidence,
-                                strength)
+                                strength, kind in LONG_KINDS)
                     checks["p_right"] = round(p, 4)
                     passes = p >= self.config.min_right
                 checks["judge"] = "yes" if passes else "no"

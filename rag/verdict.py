@@ -20,21 +20,30 @@ from __future__ import annotations
 import math
 
 # log-odds of a right answer = BIAS + sum(weight * feature), in the order of `features`
-WEIGHTS = {"p_correct": 0.423, "p_answers": 0.736, "certainty": 0.478, "strength": 1.019}
+WEIGHTS = {"p_correct": 0.423, "p_answers": 0.736, "certainty": 0.478, "strength": 1.019,
+           "long": 0.0, "long_certainty": 0.0}
 BIAS = -2.857
+# Answers of more than a few words (rag.asking: yes or no with its fact, a list, an explanation):
+# the model's certainty is the lowest probability among all their words, which falls with their
+# length whether they are right or not, so it weighs differently for them.
+LONG_KINDS = ("yes-no", "list", "explain")
 
 
-def features(p_correct: float, p_answers: float, certainty: float, strength: float) -> list[float]:
+def features(p_correct: float, p_answers: float, certainty: float, strength: float,
+             long: bool = False) -> list[float]:
     """What the regression reads, in the order of WEIGHTS: the probabilities as log-odds, the
-    strength as it is. The fit (bench/refusal_signals.py --fit) uses this too."""
-    return [logit(p_correct), logit(p_answers), logit(certainty), strength]
+    strength as it is, whether the answer is a long one and, for a long one, its certainty
+    again. The fit (bench/refusal_signals.py --fit) uses this too."""
+    c = logit(certainty)
+    return [logit(p_correct), logit(p_answers), c, strength, float(long), c if long else 0.0]
 
 
-def p_right(p_correct: float, p_answers: float, certainty: float, strength: float) -> float:
+def p_right(p_correct: float, p_answers: float, certainty: float, strength: float,
+            long: bool = False) -> float:
     """P(right) of a draft: the judge's P(yes) for "is the proposed answer correct according to
-    the text?" and for "does the text answer this question?", the model's certainty and the
-    retrieval strength."""
-    x = features(p_correct, p_answers, certainty, strength)
+    the text?" and for "does the text answer this question?", the model's certainty, the
+    retrieval strength, and whether the question asks for a long answer (LONG_KINDS)."""
+    x = features(p_correct, p_answers, certainty, strength, long)
     z = BIAS + sum(w * f for w, f in zip(WEIGHTS.values(), x))
     return 1.0 / (1.0 + math.exp(-z))
 
