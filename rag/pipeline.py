@@ -333,6 +333,7 @@ class Pipeline:
                 return text
             p = probabilities(messages, ["Yes", "No"])
             word = "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
+        text = _SAYS.sub("", text, count=1)  # "Yes, the articles say that X" says "Yes, X"
         first = re.match(r"\W*(\w+)", text)
         if first and first.group(1) in _PLAIN_OPENERS:
             text = text[0].lower() + text[1:]
@@ -366,6 +367,11 @@ REASONS = {
 # Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
 _PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
                            "On At By".split())
+
+
+_SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:,\s*|\s+(?:"
+                   r"says?|states?|mentions?|shows?|reports?|confirms?)\s+(?:that\s+)?)",
+                   re.IGNORECASE)
 
 
 def why_refused(checks: dict | None) -> str:

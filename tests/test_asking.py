@@ -117,10 +117,12 @@ def _pipeline_with(generator):
 def test_yes_or_no_is_added_from_the_model_s_own_lean():
     no = _Leaning("No")
     pipe = _pipeline_with(no)
-    assert pipe._yes_or_no([], "The articles say Grok is made by xAI [1].") == \
-        "No, the articles say Grok is made by xAI [1]."
+    assert pipe._yes_or_no([], "The article says Grok is made by xAI [1].") == \
+        "No, Grok is made by xAI [1]."
     assert no.asked == [["Yes", "No"]]
     assert pipe._yes_or_no([], "Yes, it is [1].") == "Yes, it is [1]."  # already says it
+    assert pipe._yes_or_no([], "Yes, the articles say that Musk visited it [1].") == \
+        "Yes, Musk visited it [1]."
     assert pipe._yes_or_no([], "No.\n\nThe article names xAI [1].") == \
         "No, the article names xAI [1]."  # one sentence, so that the verdict is kept
     assert _pipeline_with(_Leaning("Yes"))._yes_or_no([], "Denmark's queen did [1].") == \
