@@ -3,16 +3,14 @@
 No single signal separates right answers from wrong ones well enough: the judge's two P(yes)
 (rag.judge), the model's certainty of its answer's words (the lowest probability it gave one of
 them) and the retrieval strength (the best passage's cosine) each miss what another catches. A
-logistic regression over them (the probabilities as log-odds) was fit on the audited drafts of
-three SQuAD 2.0 development samples (`--skip 400`, `--skip 500`, `--skip 600 --limit 300`: 500
-questions, 400 drafts that passed the model's own refusal and the support, echo and
-names/numbers checks) with `bench/refusal_signals.py --fit`; an answer is refused when its
-probability is under `min_right` (docs/eval.md, "The refusal decision").
+logistic regression over them (the probabilities as log-odds, and whether the answer is a long
+one) is fit with `bench/refusal_signals.py --fit` on the audited drafts of the development parts
+of several question sets at once, each set weighing the same: multiple-choice news questions,
+open why/how, list and yes-no questions, and SQuAD 2.0 (docs/eval.md, "Answers that fit the
+question"). An answer is refused when its probability is under `min_right`.
 
-Fit on one sample and applied to the other, it answered better than the two thresholds it
-replaces (`min_judge` on the judge's lower P(yes), `min_confidence` on the certainty) in both
-directions. Left out: signals measured and not kept (names or words of the question missing from
-the cited text, the no-answer probability, a restated question; the same docs section).
+Left out: signals measured and not kept (names or words of the question missing from the cited
+text, the no-answer probability, a restated question; docs/eval.md).
 """
 
 from __future__ import annotations
@@ -20,9 +18,9 @@ from __future__ import annotations
 import math
 
 # log-odds of a right answer = BIAS + sum(weight * feature), in the order of `features`
-WEIGHTS = {"p_correct": 0.423, "p_answers": 0.736, "certainty": 0.478, "strength": 1.019,
-           "long": 0.0, "long_certainty": 0.0}
-BIAS = -2.857
+WEIGHTS = {"p_correct": 0.140, "p_answers": 0.576, "certainty": 0.513, "strength": 0.494,
+           "long": 0.200, "long_certainty": -0.309}
+BIAS = -1.499
 # Answers of more than a few words (rag.asking: yes or no with its fact, a list, an explanation):
 # the model's certainty is the lowest probability among all their words, which falls with their
 # length whether they are right or not, so it weighs differently for them.
