@@ -45,15 +45,17 @@ def test_unanswerable_is_refused_even_if_the_model_knows(real_pipeline, qid):
     assert a.citations == ()
 
 
-def test_an_answer_the_judge_passes_is_refused_when_the_other_signals_weigh_against_it(
-        real_pipeline):
-    """q21 ("Where will the AI factory be located?": the article does not say). The real model
-    answers "Dell Technologies" and both judge questions pass it, as the thresholds alone would;
-    weighed with the model's low certainty and middling retrieval (rag.verdict) it is refused."""
-    a = real_pipeline.ask(QUESTIONS["q21"]["question"])
-    assert a.refused and a.checks["refused_by"] == "judge", a.checks
-    assert min(a.checks["judge_p_correct"], a.checks["judge_p_answers"]) >= 0.7
-    assert a.checks["p_right"] < real_pipeline.config.min_right
+def test_the_weighed_decision_answers_what_a_threshold_alone_would_withhold(real_pipeline):
+    """q13 ("Besides AI, which companies is Elon Musk known for?"). The real model answers with
+    the list the article gives, and the judge's lower P(yes) is under `min_judge`, so the
+    thresholds alone would withhold a right answer; weighed with the model's certainty and the
+    retrieval strength (rag.verdict), it is answered."""
+    a = real_pipeline.ask(QUESTIONS["q13"]["question"])
+    assert not a.refused, a.checks
+    assert "Tesla" in a.text and "SpaceX" in a.text, a.text
+    assert min(a.checks["judge_p_correct"], a.checks["judge_p_answers"]) < \
+        real_pipeline.config.min_judge
+    assert a.checks["p_right"] >= real_pipeline.config.min_right
 
 
 def test_answer_streams_in_pieces(real_pipeline):
