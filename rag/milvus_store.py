@@ -99,11 +99,11 @@ _CLIENTS: dict[str, object] = {}
 
 def client(uri: str, root: Path):
     """One connection per Milvus per process (a Lite folder is opened by one process only)."""
-    from rag.vectors import _is_lite, _milvus_client
+    from rag.vectors import is_lite, milvus_client
 
-    key = str((Path(root) / uri).resolve()) if _is_lite(uri) else uri
+    key = str((Path(root) / uri).resolve()) if is_lite(uri) else uri
     if key not in _CLIENTS:
-        _CLIENTS[key] = _milvus_client(uri, root)
+        _CLIENTS[key] = milvus_client(uri, root)
     return _CLIENTS[key]
 
 
@@ -475,7 +475,7 @@ def _ensure_meta(c, name: str) -> None:
 def _create_collections(c, m: dict, dim: int, uri: str) -> None:
     from pymilvus import DataType, Function, FunctionType
 
-    from rag.vectors import _is_lite
+    from rag.vectors import is_lite
 
     s = c.create_schema(auto_id=False)
     s.add_field("fid", DataType.INT64, is_primary=True)
@@ -496,7 +496,7 @@ def _create_collections(c, m: dict, dim: int, uri: str) -> None:
                             input_field_names=["terms"], output_field_names=["sparse"]))
     p = c.prepare_index_params()
     # Milvus Lite searches exactly (FLAT); a server picks its own index (AUTOINDEX).
-    p.add_index("vector", index_type="FLAT" if _is_lite(uri) else "AUTOINDEX", metric_type="IP")
+    p.add_index("vector", index_type="FLAT" if is_lite(uri) else "AUTOINDEX", metric_type="IP")
     p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     for f in ("aid", "cid", "born", "died"):
         p.add_index(f, index_type="INVERTED")

@@ -202,7 +202,7 @@ class MilvusVectors:
         self.uri = uri
         self.collection = collection
         self.dim = dim
-        self._client = _milvus_client(uri, index_root)
+        self._client = milvus_client(uri, index_root)
         self._pending_deletes: list[int] = []
 
     @classmethod
@@ -218,7 +218,7 @@ class MilvusVectors:
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
         params = c.prepare_index_params()
         # Milvus Lite runs exact (FLAT) search; a server picks its own index (AUTOINDEX).
-        kind = "FLAT" if _is_lite(uri) else "AUTOINDEX"
+        kind = "FLAT" if is_lite(uri) else "AUTOINDEX"
         params.add_index("vector", index_type=kind, metric_type="IP")
         c.create_collection(store.collection, schema=schema, index_params=params)
         return store
@@ -281,11 +281,11 @@ class MilvusVectors:
                 "dim": self.dim, "metric": "inner_product"}
 
 
-def _is_lite(uri: str) -> bool:
+def is_lite(uri: str) -> bool:
     return not uri.startswith(("http://", "https://", "tcp://", "grpc://"))
 
 
-def _milvus_client(uri: str, index_root: Path):
+def milvus_client(uri: str, index_root: Path):
     from rag.errors import ConfigError
 
     try:
@@ -293,7 +293,7 @@ def _milvus_client(uri: str, index_root: Path):
     except ImportError as e:
         raise ConfigError("vectors is a Milvus URI but pymilvus is not installed: "
                           "`.venv/bin/pip install pymilvus milvus-lite`") from e
-    if _is_lite(uri):
+    if is_lite(uri):
         # A relative Milvus Lite file lives inside the index directory.
         path = Path(uri) if Path(uri).is_absolute() else Path(index_root) / uri
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -302,5 +302,5 @@ def _milvus_client(uri: str, index_root: Path):
         return MilvusClient(uri)
     except Exception as e:  # noqa: BLE001 - pymilvus raises its own hierarchy
         hint = (" Milvus Lite lets one process open its file at a time: stop the other one (a "
-                "running `rag serve`?) or use a Milvus server." if _is_lite(uri) else "")
+                "running `rag serve`?) or use a Milvus server." if is_lite(uri) else "")
         raise ConfigError(f"cannot open the Milvus store {uri}: {e}.{hint}") from e
