@@ -1,4 +1,4 @@
-"""The prompt: numbered passages with title and date, the question, and the rules of answering.
+"""The prompt: numbered passages with title, text and date, the question, and the rules of answering.
 
 The rules ask for an answer taken only from the passages, with `[n]` markers, and a fixed refusal
 sentence otherwise, so that refusals can be recognised (`rag.citations`). Passages are data: they
@@ -120,10 +120,14 @@ def piece_ends(text: str) -> list[int]:
 
 
 def format_passage(n: int, hit: Hit, text: str | None = None) -> str:
+    """A numbered passage: its article's title, its text, then its article's date. The date goes
+    last and says what it is: in the heading, the model took it for the answer to "when will
+    ... happen?" questions whose passage names the day (tests/test_injection.py)."""
     head = as_data(hit.title or hit.chunk.article_id)
+    body = f"[{n}] {head}\n{as_data(text or hit.chunk.text).strip()}"
     if hit.date:
-        head += f" ({as_data(hit.date)})"
-    return f"[{n}] {head}\n{as_data(text or hit.chunk.text).strip()}"
+        body += f"\n(Published {as_data(hit.date)}.)"
+    return body
 
 
 # Chat-template markers (<|im_start|>, <|endoftext|>): the prompt is tokenized with its special

@@ -22,7 +22,7 @@ def test_prompt_numbers_passages_with_title_and_date():
     msgs = build_messages(" Who? ", [hit(0, "Alpha.", "First", "2024-01-02"), hit(1, "Beta.", "Second")])
     assert msgs[0]["role"] == "system" and REFUSAL in msgs[0]["content"]
     user = msgs[1]["content"]
-    assert "[1] First (2024-01-02)\nAlpha." in user and "[2] Second\nBeta." in user
+    assert "[1] First\nAlpha.\n(Published 2024-01-02.)" in user and "[2] Second\nBeta." in user
     assert user.index("[1]") < user.index("[2]") < user.index("Question: Who?")
 
 
