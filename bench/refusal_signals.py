@@ -71,13 +71,13 @@ def fold(text: str) -> str:
 
 
 def lexical(question: str, answer: str, passages: list[str], sentence: str) -> dict:
-    from rag.citations import _TERM, _WORD, STOPWORDS, content_words, sentence_spans
+    from rag.text import STOPWORDS, TERM, WORD, content_words, sentence_spans
 
     text = fold(" ".join(passages)).lower()
-    words = {w.removesuffix("'s") for w in _WORD.findall(text)}
+    words = {w.removesuffix("'s") for w in WORD.findall(text)}
     starts = {a for a, _ in sentence_spans(question)}
     names = 0
-    for m in _TERM.finditer(fold(question)):
+    for m in TERM.finditer(fold(question)):
         if m.start() in starts and not m.group(0)[0].isdigit():
             continue  # a capital that only starts the question
         key = m.group(0).rstrip(".,").lower().removesuffix("'s")
@@ -153,10 +153,10 @@ def main() -> None:
     from rag.citations import verify
     from rag.config import load_config
     from rag.evaluate.metrics import contains, token_f1
-    from rag.judge import (JUDGE_SYSTEM, answers_messages, judge_messages, unmarked,
-                           yes_probability)
-    from rag.pipeline import Pipeline, _dated
+    from rag.judge import JUDGE_SYSTEM, answers_messages, dated, judge_messages, yes_probability
+    from rag.pipeline import Pipeline
     from rag.prompt import REFUSAL
+    from rag.text import unmarked
     from rag.verdict import LONG_KINDS
 
     if signals and not args.index:
@@ -202,7 +202,7 @@ def main() -> None:
             v = verify(draft, hits, cfg.min_support, question)
             cited = [n for n in v.cited if 0 < n <= len(hits)]
             sentence = v.support.get(cited[0], "") if cited else ""
-            texts = [_dated(hits[n - 1]) for n in cited]
+            texts = [dated(hits[n - 1]) for n in cited]
             if "lexical" in signals:
                 row.update(lexical(question, answer, [hits[n - 1].chunk.text for n in cited],
                                    sentence))

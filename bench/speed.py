@@ -101,11 +101,10 @@ def dense_ndcg(index, emb, questions) -> float:
 
 def bench_ingest(tmp: Path, n: int | None) -> Path:
     from rag import choices, registry
-    from rag.chunking import ChunkParams
     from rag.config import Config
     from rag.evaluate.questions import load_beir
-    from rag.indexing import sync
     from rag.store import Index
+    from rag.sync import sync_index
 
     cfg = Config()
     src = tmp / "scifact.jsonl"
@@ -117,7 +116,7 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
         emb = registry.embedder(cfg.embedder, dtype, 0)
         emb.embed(["warm up"])
         t = time.perf_counter()
-        rep = sync([src], tmp / f"ix-{dtype}", emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        rep = sync_index([src], cfg, index=tmp / f"ix-{dtype}", embedder=emb)
         secs = time.perf_counter() - t
         rate[dtype] = docs / secs
         ndcg = dense_ndcg(Index.open(tmp / f"ix-{dtype}"), emb, questions)
@@ -162,17 +161,13 @@ def _ndcg_of_vectors(chunks, vecs, qvecs, questions) -> float:
 def bench_retrieval(index_dir: Path, tmp: Path) -> None:
     """The query path at about 5,000 chunks (the first SciFact abstracts) and at all of SciFact,
     with questions embedded by the adapter ("torch") and by the int8 export ("onnx-int8")."""
-    from rag import registry
-    from rag.chunking import ChunkParams
     from rag.config import Config
-    from rag.indexing import sync
+    from rag.sync import sync_index
 
-    cfg = Config()
     src = tmp / "scifact-5k.jsonl"
     scifact_jsonl(src, 2000)  # about 2.5 chunks per abstract
     small = tmp / "ix-5k"
-    sync([src], small, registry.embedder(cfg.embedder, cfg.embedder_dtype, 0),
-         ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+    sync_index([src], Config(), index=small)
     for folder in (small, index_dir):
         for encoder in ("torch", "onnx-int8"):
             _time_retrieval(folder, encoder)
@@ -293,13 +288,11 @@ def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
 
 
 def bench_answers(runtimes: list[str]) -> None:
-    from rag import registry
-    from rag.chunking import ChunkParams
     from rag.config import load_config
-    from rag.indexing import sync
     from rag.generators import LlamaCppGenerator
     from rag.models import BF16_MIN_MEMORY_GIB, memory_gib
     from rag.pipeline import Pipeline
+    from rag.sync import sync_index
 
     questions = [json.loads(x) for x in open(ROOT / "seeds" / "questions.jsonl")]
     print(f"\n## answers: {len(questions)} seed questions, default settings per runtime")
@@ -317,8 +310,7 @@ def bench_answers(runtimes: list[str]) -> None:
     for runtime, prefill in runs:
         with tempfile.TemporaryDirectory() as tmp:
             cfg = load_config(index=str(Path(tmp) / "ix"), runtime=runtime, prefill=prefill)
-            sync([ROOT / "seeds"], cfg.index, registry.embedder(cfg.embedder, cfg.embedder_dtype),
-                 ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+            sync_index([ROOT / "seeds"], cfg)
             t = time.perf_counter()
             try:
                 pipe = Pipeline.open(cfg, load_generator=True)
@@ -370,16 +362,13 @@ def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
 
 
 def bench_memory() -> None:
-    from rag import registry
-    from rag.chunking import ChunkParams
     from rag.config import Config
-    from rag.indexing import sync
+    from rag.sync import sync_index
     from tests.live_server import start_server
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Config()
-        sync([ROOT / "seeds"], Path(tmp) / "ix", registry.embedder(cfg.embedder, cfg.embedder_dtype),
-             ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap))
+        sync_index([ROOT / "seeds"], cfg, index=Path(tmp) / "ix")
         srv = start_server(Path(tmp) / "ix", Path(tmp) / "serve.log", generator=cfg.generator,
                            fake=False, timeout=300)
         try:

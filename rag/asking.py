@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text import words
+
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
 
 _AUX = ("is are was were am do does did has have had can could will would should shall may might "
@@ -31,7 +33,6 @@ _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:w
                    r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b)")
 # "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
 _OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
 def offered_options(question: str) -> list[str]:
@@ -118,5 +119,4 @@ def pick_option(answer: str, options: list[str]) -> str | None:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)} - {
-        "the", "a", "an", "of"}
+    return set(words(text)) - {"the", "a", "an", "of"}

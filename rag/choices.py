@@ -23,11 +23,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 from rag import cpu
+from rag.files import atomic_write
 from rag.models import (BF16_MIN_MEMORY_GIB, DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir,
                         memory_gib)
 
@@ -144,7 +144,4 @@ def measure(generator: str = DEFAULT_GENERATOR, embedder: str = DEFAULT_EMBEDDER
 def _write(record: dict) -> None:
     path = record_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(record, indent=1))

@@ -1,13 +1,11 @@
 """Cutting an article into passages: whole sentences, within a token budget, overlapping a little.
 
-Sentences are found by a small rule set (end punctuation followed by space and a capital, digit
-or quote; line breaks; blank lines), so every passage starts and ends on a sentence boundary and
-keeps its character offsets in the article and the pages or headings it spans. A sentence longer
+Sentences are found by rag.text's rules, so every passage starts and ends on a sentence boundary
+and keeps its character offsets in the article and the pages or headings it spans. A sentence longer
 than the budget alone is cut at word boundaries. Tokens are counted with the embedder's own
 tokenizer (a callable), so a passage never exceeds what the embedder reads.
 
-Left out: language-specific sentence models (pysbd, spaCy): the rules cover news-style English and
-keep offsets exact; abbreviations like "Dr. Smith" may split early, which costs little.
+Left out: sentence models (rag.text says why).
 """
 
 from __future__ import annotations
@@ -16,11 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from rag.text import sentence_spans
 from rag.types import Article, Chunk, marks_within
-
-# End of sentence: . ! ? (or …) plus closing quotes/brackets, then whitespace, then something that
-# starts a sentence. Line breaks always end a sentence (headings, list items, paragraphs).
-_SENT_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
 
 @dataclass(frozen=True)
@@ -30,27 +25,6 @@ class ChunkParams:
 
     def to_dict(self) -> dict:
         return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences}
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Character spans of the sentences in text[start:end], whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _SENT_END.finditer(text, start, end):
-        _add_span(text, pos, m.end(), spans)
-        pos = m.end()
-    _add_span(text, pos, end, spans)
-    return spans
-
-
-def _add_span(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    if b > a:
-        spans.append((a, b))
 
 
 def chunk_article(article: Article, count_tokens: Callable[[str], int],

@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.chunking import sentence_spans
+from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal,
+                      sentence_spans, words)
 from rag.types import Citation, Hit
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _REFUSALS = re.compile(
     r"articles? (?:do(?:es)?n[’']t|do(?:es)? not) (?:say|answer|mention|contain|specify|provide)"
     r"|passages? (?:do(?:es)?n[’']t|do(?:es)? not) (?:say|answer|mention|contain|specify|provide)"
@@ -30,12 +30,6 @@ _REFUSALS = re.compile(
     r"|no information (?:about|on|in)|(?:cannot|can[’']t|unable to) (?:answer|find|determine)"
     r"|there is no (?:mention|information)",
     re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-STOPWORDS = frozenset("""a an the and or but if of to in on at by for with from as is are was were be
-been being it its this that these those he she they them his her their we you i what which who whom
-when where why how do does did has have had not no so than then there here also into about over
-after before such can could would should will may might must very just only more most some any
-all each other own same both few s t according passage passages article articles say says said yes""".split())
 
 
 @dataclass(frozen=True)
@@ -49,14 +43,14 @@ def parse_answer(text: str, n_passages: int) -> ParsedAnswer:
     cited: list[int] = []
 
     def keep(m: re.Match) -> str:
-        nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+        nums = [int(x) for x in marker_numbers(m)]
         good = [n for n in nums if 1 <= n <= n_passages]
         for n in good:
             if n not in cited:
                 cited.append(n)
         return "".join(f"[{n}]" for n in good)
 
-    clean = _MARKER.sub(keep, text)
+    clean = MARKER.sub(keep, text)
     clean = re.sub(r"[ \t]+([.,;:!?])", r"\1", clean).strip()
     return ParsedAnswer(clean, cited, is_refusal(clean))
 
@@ -67,17 +61,7 @@ def is_refusal(text: str) -> bool:
         return True
     first = sentence_spans(text)
     head = text[first[0][0]:first[0][1]] if first else text
-    return bool(_REFUSALS.search(head)) or (bool(_REFUSALS.search(text)) and not _MARKER.search(text))
-
-
-def content_words(text: str) -> set[str]:
-    words = [w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)]
-    return set(_stem([w for w in words if w not in STOPWORDS]))
-
-
-def _stem(words: list[str]) -> list[str]:
-    from rag.lexical import _stemmer
-    return _stemmer().stemWords(words)
+    return bool(_REFUSALS.search(head)) or (bool(_REFUSALS.search(text)) and not MARKER.search(text))
 
 
 def best_sentence(claim: str, passage: str) -> tuple[str, float]:
@@ -96,7 +80,7 @@ def best_sentence(claim: str, passage: str) -> tuple[str, float]:
 
 def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
     """For each passage (1-based), its best supporting sentence for the answer and the share."""
-    claim = _MARKER.sub("", answer)
+    claim = MARKER.sub("", answer)
     return [(i, *best_sentence(claim, f"{_heading(h)} {h.chunk.text}")) for i, h in enumerate(hits, 1)]
 
 
@@ -152,9 +136,8 @@ def _claims(text: str) -> list[tuple[str, list[int]]]:
     out: list[tuple[str, list[int]]] = []
     for a, b in _joined_initials(text, sentence_spans(text)):
         sentence = text[a:b]
-        marks = [int(x) for m in _MARKER.finditer(sentence)
-                 for x in re.split(r"\s*[,;]\s*", m.group(1))]
-        claim = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        marks = [int(x) for m in MARKER.finditer(sentence) for x in marker_numbers(m)]
+        claim = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
         if not content_words(claim):
             if out:
                 out[-1][1].extend(n for n in marks if n not in out[-1][1])
@@ -179,9 +162,6 @@ def citations_for(v: Verified, hits: list[Hit]) -> list[Citation]:
     return [Citation(n, hits[n - 1], v.support.get(n) or None) for n in v.cited]
 
 
-_TERM = re.compile(r"\b(?:[A-Z][A-Za-z0-9&.-]*[A-Za-z0-9]|\d[\d,.]*\d|\d)\b")
-
-
 def novel_terms(answer: str, sources: list[str]) -> list[str]:
     """Names and numbers in the answer that appear in none of the sources (passages, question).
 
@@ -189,15 +169,15 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     do not hold; those are the claims that must not pass as cited. Capitalised words that only
     start a sentence are not names and are skipped.
     """
-    vocab = {w.lower().replace("’", "'").removesuffix("'s") for s in sources for w in _WORD.findall(s)}
-    vocab |= {t.lower() for s in sources for t in _TERM.findall(s)}
+    vocab = {w for s in sources for w in words(s)}
+    vocab |= {t.lower() for s in sources for t in TERM.findall(s)}
     vocab |= {w for s in sources for w in _date_words(s)}
-    text = _MARKER.sub("", answer)
+    text = MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
-    for m in _TERM.finditer(text):
+    for m in TERM.finditer(text):
         term = m.group(0).rstrip(".,")
-        key = term.lower().replace("’", "'").removesuffix("'s")
+        key = normal(term)
         if m.start() in starts and not term[0].isdigit():
             continue  # "The", "Yes": capitalised only because a sentence starts there
         if key not in vocab and key.replace(",", "") not in vocab and key not in STOPWORDS:

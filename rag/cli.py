@@ -128,16 +128,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_index(args) -> int:
-    from rag import registry
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
+    from rag.sync import sync_index
 
     cfg = load_config(args.config, index=args.index, embedder=args.embedder)
-    emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads, cfg.embed_url)
     bar, pages = _Bar(), _Pages()
-    report = sync(args.paths, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                  vectors=cfg.vectors, rebuild=args.rebuild, prune=not args.no_prune,
-                  progress=bar.update, reading=pages.update)
+    report = sync_index(args.paths, cfg, rebuild=args.rebuild, prune=not args.no_prune,
+                        progress=bar.update, reading=pages.update)
     pages.close()
     bar.close()
     if args.json:
@@ -194,10 +190,7 @@ def cmd_info(args) -> int:
     from rag.store import Index
 
     cfg = load_config(args.config, index=args.index)
-    idx = Index.open(cfg.index)
-    m = idx.manifest
-    print(json.dumps({k: m[k] for k in ("format", "embedder", "chunking", "counts", "vectors",
-                                          "created", "updated", "versions") if k in m}, indent=1))
+    print(json.dumps(Index.open(cfg.index).describe(), indent=1))
     return 0
 
 
@@ -252,15 +245,11 @@ def cmd_serve(args) -> int:
     if is_milvus(cfg.vectors):  # a server on a machine that has not indexed: name the index
         attach(cfg.index, cfg.vectors)
     if args.sources:
-        from rag import registry
-        from rag.chunking import ChunkParams
-        from rag.indexing import sync
+        from rag.sync import sync_index
 
         # Incremental and pruning only within the named sources: uploads stay indexed.
-        emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads, cfg.embed_url)
         pages = _Pages()
-        report = sync(args.sources, cfg.index, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                      vectors=cfg.vectors, reading=pages.update)
+        report = sync_index(args.sources, cfg, reading=pages.update)
         pages.close()
         for s in report.skipped:
             print(f"skipped {s.source}: {s.reason}", file=sys.stderr)

@@ -31,7 +31,8 @@ from typing import Callable
 from rag.chunking import ChunkParams, chunk_article
 from rag.embedders import Embedder
 from rag.ingest import Progress, Skipped, read_sources
-from rag.store import Index, article_hash, vector_spec, write_lock
+from rag.manifest import article_hash
+from rag.store import Index, write_lock
 from rag.types import Article, Chunk
 
 EMBED_BATCH = 64
@@ -89,17 +90,16 @@ def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
         todo: list[Article] = []
         moved = False
         for a in articles:
-            old = idx.manifest["articles"].get(a.id)
-            if old is not None and old["sha256"] == article_hash(a):
+            stored = idx.stored_hash(a.id)
+            if stored is not None and stored == article_hash(a):
                 report.unchanged += 1
                 if idx.articles.get(a.id) != a:
                     # Same text from another file or source: keep where it came from up to date.
-                    idx.articles[a.id] = a
-                    old["root"] = a.root
+                    idx.relocate(a)
                     moved = True
                 continue
             todo.append(a)
-            if old is not None or a.id in kept:
+            if stored is not None or a.id in kept:
                 report.changed += 1
             else:
                 report.added += 1
@@ -164,33 +164,33 @@ def _start(root: Path, embedder: Embedder, params: ChunkParams, rebuild: bool,
     if rebuild:
         try:
             old_index = Index.open(root, writable=True)  # every article, to re-embed
-            old, spec = old_index.articles, vectors or vector_spec(old_index.manifest)
+            old, spec = old_index.articles, vectors or old_index.vector_spec
         except Exception:  # noqa: BLE001 - a damaged index is exactly what --rebuild is for
             old, spec = {}, vectors
         return fresh(spec), dict(old), "asked for"
     idx = Index.open(root, writable=True)
-    old = idx.manifest["embedder"]
+    old = idx.embedder_info
     if old.get("dtype") == "remote" and old.get("name") == embedder.name \
             and hasattr(embedder, "check"):
         # The same model name through an endpoint: its vectors must still be the index's, or
         # new chunks would land in another vector space than the old ones (refused, not rebuilt:
         # a server swapped by mistake should not cost a re-embedding of everything).
         embedder.check(old, f"index {root}")
-    why = _mismatch(idx.manifest, embedder.info(), params.to_dict(), vectors)
+    why = _mismatch(idx, embedder.info(), params, vectors)
     if why:
-        return fresh(vectors or vector_spec(idx.manifest)), dict(idx.articles), why
+        return fresh(vectors or idx.vector_spec), dict(idx.articles), why
     return idx, {}, None
 
 
-def _mismatch(manifest: dict, info: dict, chunking: dict, vectors: str | None) -> str | None:
-    old = manifest["embedder"]
+def _mismatch(idx: Index, info: dict, params: ChunkParams, vectors: str | None) -> str | None:
+    old = idx.embedder_info
     for key in ("name", "dim", "weights_sha256", "dtype"):
         if old.get(key) != info.get(key):
             return f"embedder {key} changed from {old.get(key)} to {info.get(key)}"
-    if manifest["chunking"] != chunking:
-        return f"chunking changed from {manifest['chunking']} to {chunking}"
-    if vectors is not None and vectors != vector_spec(manifest):
-        return f"vectors moved from {vector_spec(manifest)} to {vectors}"
+    if idx.chunking != params:
+        return f"chunking changed from {idx.chunking.to_dict()} to {params.to_dict()}"
+    if vectors is not None and vectors != idx.vector_spec:
+        return f"vectors moved from {idx.vector_spec} to {vectors}"
     return None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.errors import ArticleError
+from rag.text import first_sentence
 from rag.types import Article
 from rag.walk import walk
 from rag.webpage import parse_html
@@ -228,15 +229,6 @@ def parse_text(text: str, article_id: str, source: str = "", markdown: bool = Fa
 def _first_heading(body: str) -> str | None:
     m = _MD_HEADING.search(body)
     return m.group(1).strip() if m else None
-
-
-def first_sentence(body: str, limit: int = 100) -> str:
-    line = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
-    m = re.search(r"(?<=[.!?])[\"'”’)]*\s", line)
-    sent = line[: m.start()].strip() if m else line
-    if len(sent) > limit:
-        sent = sent[:limit].rsplit(" ", 1)[0] + "…"
-    return sent
 
 
 def _read_jsonl(text: str, source: str, root: str | None) -> tuple[list[Article], list[Skipped]]:

@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import re
 
+from rag.text import unmarked
+from rag.types import Hit
+
 JUDGE_SYSTEM = "You check answers against a text. Reply with one word: yes or no."
 
 
@@ -80,6 +83,12 @@ def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> lis
                                     "yes or no."}]
 
 
-def unmarked(answer: str) -> str:
-    """The answer without its `[n]` markers."""
-    return re.sub(r"\s*\[\d+\]", "", answer)
+def dated(hit: Hit) -> str:
+    """A passage for the judge: its text, then its article's date, which an answer may use
+    ("published on June 20, 2024"). The date goes after the text: put first, or with the title,
+    it changed the judge's verdict on other answers of the seed set; after, it changed none.
+    The whole passage, not the supporting sentence and its neighbours: with those alone the
+    judge ran in 0.6 s instead of 1.1 s but separated right from wrong SQuAD drafts worse (AUC
+    0.735 against 0.782 on the same drafts): a question's false premise often lies in another
+    sentence."""
+    return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")

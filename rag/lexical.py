@@ -15,21 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-_STEMMER = None
-
-
-def _stemmer():
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-        _STEMMER = Stemmer.Stemmer("english")
-    return _STEMMER
+from rag.text import stemmer
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False,
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False,
                           show_progress=False)
 
 

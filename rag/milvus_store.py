@@ -51,7 +51,9 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorrupt, IndexMissing
+from rag.files import atomic_write
 from rag.lexical import describe as describe_bm25, tokenize
+from rag.manifest import Described, article_hash
 from rag.types import Article, Chunk
 
 FORMAT = 2  # of a Milvus-held index (the folder's is rag.store.FORMAT_VERSION)
@@ -88,10 +90,8 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def _write_pointer(root: Path, uri: str, name: str) -> None:
-    from rag.store import _atomic_write
-
     root.mkdir(parents=True, exist_ok=True)
-    _atomic_write(root / POINTER, json.dumps({"uri": uri, "name": name}) + "\n")
+    atomic_write(root / POINTER, json.dumps({"uri": uri, "name": name}) + "\n")
 
 
 _CLIENTS: dict[str, object] = {}
@@ -117,7 +117,7 @@ def _quote(value: str) -> str:
     return json.dumps(value)  # a double-quoted literal with escapes, as Milvus filters read it
 
 
-class MilvusIndex:
+class MilvusIndex(Described):
     """One version of a Milvus-held index: searchable, and changeable when opened writable."""
 
     def __init__(self, root: Path, uri: str, name: str, manifest: dict, writable: bool):
@@ -179,10 +179,6 @@ class MilvusIndex:
         return idx
 
     # ---- reading -----------------------------------------------------------------------------
-    @property
-    def embedder_info(self) -> dict:
-        return self.manifest["embedder"]
-
     def search(self, qvec: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         if k <= 0:
             return []
@@ -245,8 +241,6 @@ class MilvusIndex:
         return n
 
     def add_article(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        from rag.store import article_hash
-
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
         self.remove_article(article.id)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import ModelMissing
+from rag.files import sha256_file
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 DEFAULT_GENERATOR = "qwen2.5-coder-1.5b"
@@ -66,14 +67,6 @@ def cache_dir() -> Path:
     base = os.environ.get("RAG_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rag")
     return Path(base)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def embedder_path(name: str) -> str:

@@ -25,14 +25,14 @@ from typing import Iterator
 
 from rag import registry, retrieval
 from rag.asking import kind_of, offered_options, pick_option
-from rag.citations import (Verified, citations_for, content_words, novel_terms, parse_answer,
-                           verify)
+from rag.citations import Verified, citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError, RagError
-from rag.judge import (answers_messages, followup_messages, judge_messages, unmarked,
+from rag.judge import (answers_messages, dated, followup_messages, judge_messages,
                        yes_probability)
 from rag.prompt import REFUSAL, build_messages, passage_sentences
 from rag.store import Index
+from rag.text import content_words, unmarked
 from rag.types import Answer, Hit
 from rag.verdict import LONG_KINDS, p_right
 
@@ -281,7 +281,7 @@ class Pipeline:
                 checks["sure"] = True
             if v is not None and self.config.judge and (audit or not (failed or sure)):
                 t = time.perf_counter()
-                cited = [_dated(hits[n - 1]) for n in v.cited]
+                cited = [dated(hits[n - 1]) for n in v.cited]
                 if self.config.judge == 2:
                     check = followup_messages(messages, raw, v.text)
                 else:
@@ -341,10 +341,10 @@ class Pipeline:
 
     def facts(self) -> dict:
         self.refresh()
-        m = self.index.manifest
-        return {"articles": m["counts"]["articles"], "chunks": m["counts"]["chunks"],
-                "embedder": m["embedder"]["name"], "generator": self.config.generator,
-                "updated": m.get("updated")}
+        idx = self.index
+        return {"articles": idx.article_count, "chunks": idx.chunk_count,
+                "embedder": idx.embedder_info["name"], "generator": self.config.generator,
+                "updated": idx.updated}
 
 
 # Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
@@ -429,17 +429,6 @@ def _echoes(answer: str, question: str) -> bool:
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
     return content_words(answer) <= content_words(question)
-
-
-def _dated(hit: Hit) -> str:
-    """A passage for the judge: its text, then its article's date, which an answer may use
-    ("published on June 20, 2024"). The date goes after the text: put first, or with the title,
-    it changed the judge's verdict on other answers of the seed set; after, it changed none.
-    The whole passage, not the supporting sentence and its neighbours: with those alone the
-    judge ran in 0.6 s instead of 1.1 s but separated right from wrong SQuAD drafts worse (AUC
-    0.735 against 0.782 on the same drafts): a question's false premise often lies in another
-    sentence."""
-    return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")
 
 
 def _ms(t: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rag.text import content_words, sentence_spans
 from rag.types import Hit
 
 REFUSAL = "The articles don't say."
@@ -150,8 +151,6 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
     """The spans of a passage's sentences, headings left out ("Nvidia's Crucial Role", "What is
     Grok?" on a line of their own): they answer nothing, and in a trimmed prompt they would take
     a sentence's place."""
-    from rag.chunking import sentence_spans
-
     return [(a, b) for a, b in sentence_spans(text) if not _heading(text, a, b)]
 
 
@@ -166,8 +165,6 @@ def window(question: str, text: str, sentences: int, scores: list[float] | None 
     `passage_sentences`, e.g. embedding similarities; else by content words shared with the
     question), with the sentence before it for what "it" or "the company" refer to. Prompt
     reading (prefill) is most of the time to the first token on a CPU."""
-    from rag.citations import content_words
-
     spans = passage_sentences(text)
     if sentences <= 0 or len(spans) <= sentences:
         return text

@@ -26,7 +26,6 @@ With a Milvus URI the folder keeps only MILVUS.json, which names the index held 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -39,26 +38,17 @@ import numpy as np
 
 from rag import milvus_store, vectors as vector_stores
 from rag.errors import IndexCorrupt, IndexMissing
+from rag.files import atomic_write, sha256_file
 from rag.lexical import Bm25, describe as describe_bm25
+from rag.manifest import Described, article_hash, vectors_desc
 from rag.types import Article, Chunk
 
 FORMAT_VERSION = 1
 _FILES = ("chunks.jsonl", "articles.jsonl")
 
 
-def article_hash(a: Article) -> str:
-    fields = [a.title, a.text, a.date, a.url]
-    # Only when present, so that the hashes of articles indexed before these existed still match.
-    if a.pages or a.headings:
-        fields += [[list(m) for m in a.pages], [list(m) for m in a.headings]]
-    if a.author:
-        fields.append(a.author)
-    blob = json.dumps(fields, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 @dataclass
-class Index:
+class Index(Described):
     """One loaded version of an index: vectors, chunks and articles, searchable."""
 
     path: Path
@@ -112,7 +102,7 @@ class Index:
         try:
             # An index written before BM25 existed gets it built in memory when first searched.
             bm25 = Bm25.load(vdir / "bm25") if "bm25/fids.npy" in manifest["files"] else None
-            vecs = vector_stores.load(_vectors_desc(manifest), vdir, root, writable)
+            vecs = vector_stores.load(vectors_desc(manifest), vdir, root, writable)
             chunks = {}
             with open(vdir / "chunks.jsonl", encoding="utf-8") as f:
                 for line in f:
@@ -128,7 +118,7 @@ class Index:
                                f"`rag index PATH --index {root} --rebuild`") from None
         # Milvus may hold more (an interrupted write's), never fewer.
         n = vecs.ntotal
-        extra_ok = _vectors_desc(manifest)["engine"] == "milvus"
+        extra_ok = vectors_desc(manifest)["engine"] == "milvus"
         if n < len(chunks) or (n > len(chunks) and not extra_ok) \
                 or vecs.dim != manifest["embedder"]["dim"]:
             raise IndexCorrupt(f"index {root} is inconsistent ({n} vectors of dimension "
@@ -153,10 +143,6 @@ class Index:
             "articles": {}, "next_id": 0, "files": {}, "counts": {"articles": 0, "chunks": 0},
         }
         return cls(Path(path), manifest, store, bm25=None)
-
-    @property
-    def embedder_info(self) -> dict:
-        return self.manifest["embedder"]
 
     def search(self, qvec: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         if not self.chunks or k <= 0:
@@ -239,7 +225,7 @@ class Index:
         m["vectors"] = self.vectors.describe()
         m["counts"] = {"articles": len(self.articles), "chunks": len(self.chunks)}
         m["bm25"] = describe_bm25()
-        m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": _sha(tmp / n)}
+        m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)}
                       for n in names}
         m["versions"] = _versions()
         m.setdefault("created", _now())
@@ -249,24 +235,11 @@ class Index:
             _fsync(tmp / n)
         final = self.path / f"v-{seq:06d}"
         os.replace(tmp, final)
-        _atomic_write(self.path / "CURRENT", final.name + "\n")
+        atomic_write(self.path / "CURRENT", final.name + "\n")
         (self.path / milvus_store.POINTER).unlink(missing_ok=True)  # moved here from Milvus
         self.vectors.commit()
         _remove_stale(self.path, keep=final.name)
         return final
-
-
-def _vectors_desc(manifest: dict) -> dict:
-    # Indexes written before rag.vectors named their FAISS index under "faiss".
-    return manifest.get("vectors") or {"engine": "faiss", "kind": "flat"}
-
-
-def vector_spec(manifest: dict) -> str:
-    """Where an index's vectors live, as the `vectors` setting names it."""
-    desc = _vectors_desc(manifest)
-    if desc["engine"] == "milvus-all":
-        return desc["uri"] + ("" if desc["name"] == "rag" else "#" + desc["name"])
-    return "faiss" if desc["engine"] == "faiss" else desc["uri"]
 
 
 def drop_folder_versions(root: Path) -> None:
@@ -295,21 +268,13 @@ def _verify(path: Path, expect: dict | None, root: Path) -> None:
         raise IndexCorrupt(f"index {root}: {path.name} has {size} bytes, the manifest says "
                            f"{expect['bytes']} (damaged or half-written); {fix}")
     # Checksums of large files would cost seconds per load; their size check above stays.
-    if size < 256 * 1024 * 1024 and _sha(path) != expect["sha256"]:
+    if size < 256 * 1024 * 1024 and sha256_file(path) != expect["sha256"]:
         raise IndexCorrupt(f"index {root}: {path.name} does not match its checksum (damaged); {fix}")
 
 
 def _build_bm25(chunks: dict[int, Chunk]) -> Bm25:
     ordered = sorted(chunks.items())
     return Bm25.build([fid for fid, _ in ordered], [c.text for _, c in ordered])
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while b := f.read(1 << 22):
-            h.update(b)
-    return h.hexdigest()
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -324,20 +289,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 def _next_seq(root: Path) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 
+from rag.text import first_sentence
 from rag.types import Article
 
 # They log what they discard at WARNING; the result says what was kept.
@@ -77,8 +78,6 @@ def parse_html_rules(html: str, article_id: str, source: str = "") -> Article:
     """The hand-written reading: no scripts, styles, navigation, headers, footers or forms; the
     first <article> or <main>, else the body; <title> and the usual meta tags."""
     from bs4 import BeautifulSoup
-
-    from rag.ingest import first_sentence
 
     soup = BeautifulSoup(html, "html.parser")
     title = (soup.title.get_text(" ", strip=True) if soup.title else "") or None

@@ -18,8 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from rag import registry
-from rag.citations import content_words
-from rag.chunking import sentence_spans
+from rag.text import content_words, sentence_spans
 from rag.judge import JUDGE_SYSTEM
 from rag.prompt import REFUSAL
 

@@ -1,6 +1,7 @@
 """Chunking: sentence boundaries, token budget, overlap, exact offsets."""
 
-from rag.chunking import ChunkParams, chunk_article, sentence_spans
+from rag.chunking import ChunkParams, chunk_article
+from rag.text import sentence_spans
 from rag.types import Article
 
 

@@ -88,7 +88,7 @@ def test_failed_write_keeps_the_previous_version(fake_index, monkeypatch, tmp_pa
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr("rag.store._atomic_write", boom)
+    monkeypatch.setattr("rag.store.atomic_write", boom)
     with pytest.raises(OSError):
         sync([new], fake_index, registry.embedder("fake-hash"), ChunkParams(60, 1))
     after = Index.open(fake_index)

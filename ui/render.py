@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rag.pipeline import why_refused
+from rag.text import MARKER, marker_numbers
 from rag.types import Answer, Citation, Hit
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 FILES_ROUTE = "api/files/"  # relative, so the links work under a proxy's path prefix too
 # Characters that Markdown, Handlebars or JS template strings give meaning to, as entities.
 _INERT = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$:'\""}
@@ -35,9 +35,9 @@ def esc(text: str | None) -> str:
 def answer_html(text: str, refused: bool = False, stopped: bool = False) -> str:
     """An answer for the chat: escaped text whose [n] markers point at the sources panel."""
     parts, pos = [], 0
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         parts.append(esc(text[pos:m.start()]))
-        nums = re.split(r"\s*[,;]\s*", m.group(1))
+        nums = marker_numbers(m)
         parts.append("".join(f'<a class="cite" href="#source-{n}">&#91;{n}&#93;</a>' for n in nums))
         pos = m.end()
     parts.append(esc(text[pos:]))

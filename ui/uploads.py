@@ -2,7 +2,7 @@
 
 Files are accepted by type (.txt, .md, .html, .jsonl, .pdf, .docx) and size, copied to
 `<index>/uploads/` under a name made only of letters, digits, dots, dashes and underscores
-(prefixed `upload-`), and synced into the index with `rag.indexing.sync(prune=False)` in the
+(prefixed `upload-`), and synced into the index with `rag.sync.sync_index(prune=False)` in the
 `upload-` namespace: every uploaded article's id starts with `upload-` (a .jsonl line's own id
 too), and one whose id another file already holds is refused with a message, so an upload never
 replaces or shadows an article it did not add. Only the new or changed files are embedded, and
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.chunking import ChunkParams
-from rag.indexing import Report, sync
+from rag.indexing import Report
+from rag.sync import sync_index
 
 ALLOWED = (".txt", ".md", ".html", ".jsonl", ".pdf", ".docx")
 MAX_BYTES = 2 * 1024 * 1024  # per text file: far above any news article, far below a memory problem
@@ -75,18 +75,14 @@ def add_uploads(files: list[tuple[str, str]], index_dir: str | Path, embedder,
                 reading: Callable[[str, int, int], None] | None = None) -> UploadResult:
     """Store the files and sync them into the index; the caller reloads its pipeline.
     `progress` follows the embedding, `reading(file, pages done, pages)` long PDFs' reading."""
-    from rag.store import Index
-
     root = Path(index_dir)
     kept, errors = store(files, root / "uploads")
     result = UploadResult([p.name for p in kept], errors)
     if not kept:
         return result
-    # The index's own chunking, so that adding files never triggers a rebuild.
-    chunking = Index.open(root).manifest["chunking"]
-    params = ChunkParams(chunking["max_tokens"], chunking["overlap_sentences"])
-    result.report = sync(kept, root, embedder, params, prune=False, progress=progress,
-                         reading=reading, namespace=NAMESPACE)
+    # As built (its own chunking and store), so that adding files never triggers a rebuild.
+    result.report = sync_index(kept, index=root, embedder=embedder, as_built=True, prune=False,
+                               progress=progress, reading=reading, namespace=NAMESPACE)
     for s in result.report.skipped:
         where, _, line = s.source.rpartition(":")
         name = Path(where if line.isdigit() else s.source).name

@@ -102,13 +102,9 @@ def _warn_unknown_evidence(questions: list, articles: dict) -> None:
 
 
 def _sync(sources: list[str], index_dir: Path, cfg) -> str:
-    from rag import registry
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
+    from rag.sync import sync_index
 
-    emb = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
-    report = sync(sources, index_dir, emb, ChunkParams(cfg.chunk_tokens, cfg.chunk_overlap),
-                  progress=_embed_progress, vectors=cfg.vectors)
+    report = sync_index(sources, cfg, index=index_dir, progress=_embed_progress)
     for s in report.skipped:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
     print(f"index {index_dir}: {report.summary()}", file=sys.stderr)

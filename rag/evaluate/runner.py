@@ -16,14 +16,13 @@ earlier run meet the current gold answers), then `metrics.json` and `report.html
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 from dataclasses import fields
 from pathlib import Path
 
 from rag.errors import ConfigError
+from rag.files import atomic_write
 from rag.evaluate.metrics import DEPTH, aggregate, score_question
 from rag.evaluate.progress import Progress
 
@@ -62,7 +61,7 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
         # Scored again from what was asked, so reused answers meet today's gold answers.
         rec["answers"] = list(q.answers)
         rec["metrics"] = score_question(q, rec, retrieval_only)
-    _atomic(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    atomic_write(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     metrics = aggregate(questions, records, retrieval_only, answers_known=not qset.retrieval_only,
                         config=run_config(pipeline, k, retrieval_only))
     if audit:
@@ -73,7 +72,7 @@ def run_eval(qset, questions: list, pipeline, out_dir: str | Path, k: int,
             from rag.evaluate.ablation import ablation
 
             metrics["ablation"] = ablation(questions, records)
-    _atomic(out / METRICS, json.dumps(metrics, indent=1) + "\n")
+    atomic_write(out / METRICS, json.dumps(metrics, indent=1) + "\n")
     from rag.evaluate.report import write_report  # matplotlib loads only when a report is due
 
     write_report(out / REPORT, metrics, questions, records)
@@ -152,25 +151,23 @@ def pipeline_settings(config, retrieval_only: bool) -> dict:
 
 
 def run_settings(qset, pipeline, k: int, retrieval_only: bool) -> dict:
-    m = pipeline.index.manifest
-    contents = hashlib.sha256(json.dumps(sorted(
-        (a, v["sha256"]) for a, v in m["articles"].items())).encode()).hexdigest()[:16]
+    idx = pipeline.index
     return {"questions": str(Path(qset.source).resolve()), "format": qset.kind,
-            "index_contents": contents, "embedder": m["embedder"].get("name"),
-            "embedder_weights": m["embedder"].get("weights_sha256"), "chunking": m["chunking"],
+            "index_contents": idx.contents_digest(), "embedder": idx.embedder_info.get("name"),
+            "embedder_weights": idx.embedder_info.get("weights_sha256"),
+            "chunking": idx.chunking.to_dict(),
             "retrieval_only": retrieval_only, "k": None if retrieval_only else k,
             "pipeline": pipeline_settings(pipeline.config, retrieval_only)}
 
 
 def run_config(pipeline, k: int, retrieval_only: bool) -> dict:
-    m = pipeline.index.manifest
-    return {"embedder": m["embedder"].get("name"),
+    idx = pipeline.index
+    return {"embedder": idx.embedder_info.get("name"),
             "generator": None if retrieval_only else pipeline.config.generator,
-            "k": None if retrieval_only else k, "chunking": m["chunking"],
+            "k": None if retrieval_only else k, "chunking": idx.chunking.to_dict(),
             "pipeline": pipeline_settings(pipeline.config, retrieval_only),
-            "index": {"path": str(pipeline.index.path), "articles": m["counts"]["articles"],
-                      "chunks": m["counts"]["chunks"], "updated": m.get("updated"),
-                      "format": m.get("format")}}
+            "index": {"path": str(idx.path), "articles": idx.article_count,
+                      "chunks": idx.chunk_count, "updated": idx.updated, "format": idx.format}}
 
 
 def _check_settings(out: Path, settings: dict) -> None:
@@ -186,10 +183,4 @@ def _check_settings(out: Path, settings: dict) -> None:
                 f"{out} holds a run with other settings ({', '.join(diff)} differ: "
                 f"{', '.join(f'{k}={old.get(k)!r}' for k in diff)}); its answers cannot be "
                 "reused: choose another --out, or delete that folder")
-    _atomic(path, json.dumps(settings, indent=1) + "\n")
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(settings, indent=1) + "\n")
