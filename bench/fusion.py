@@ -43,7 +43,7 @@ def main() -> None:
     import pytrec_eval
 
     from rag import registry, retrieval
-    from rag.store import Index
+    from rag.index.store import Index
 
     index = Index.open(args.index)
     emb = registry.embedder(index.embedder_info["name"], index.embedder_info.get("dtype", "float32"))

@@ -1,4 +1,4 @@
-"""Measuring HTML extraction on saved news pages: trafilatura (what rag.webpage uses) against the
+"""Measuring HTML extraction on saved news pages: trafilatura (what rag.read.webpage uses) against the
 hand-written rules it replaced, and trafilatura's other modes, on the pages tests/html_pages.py
 builds (a story inside navigation, cookie banners, related lists, comments, paywalls...).
 
@@ -42,12 +42,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", action="store_true", help="print every page's scores")
     args = ap.parse_args()
-    from rag.webpage import parse_html, parse_html_rules
+    from rag.read.webpage import parse_html, parse_html_rules
     from tests.html_pages import PAGES, score
 
     extractors = {
         "rules (before)": _ours(parse_html_rules),
-        "rag.webpage (now)": _ours(parse_html),
+        "rag.read.webpage (now)": _ours(parse_html),
         "trafilatura default": _trafilatura(),
         "trafilatura precision": _trafilatura(favor_precision=True),
         "trafilatura recall": _trafilatura(favor_recall=True),

@@ -1,11 +1,11 @@
-"""How fast PDFs are read: pages per second of rag.pdf beside plain pypdf on the same file in the
+"""How fast PDFs are read: pages per second of rag.read.pdf beside plain pypdf on the same file in the
 same run (the ratio is what the cleaning costs), and the whole `rag index` of that file.
 
     .venv/bin/python bench/pdf_speed.py [--pages 100] [--repeat 3] [--no-index]
 
 The PDF is drawn by reportlab (the test extra) like a report: a running header, "Page N of M"
 footers, a heading on page 1 and six paragraphs of news-like prose on each page (about 450 words).
-Plain pypdf is `page.extract_text()` over every page of a `PdfReader`; rag.pdf is `read_pdf` on
+Plain pypdf is `page.extract_text()` over every page of a `PdfReader`; rag.read.pdf is `read_pdf` on
 the file's bytes, which reads the same pages with positions and fonts and then drops the
 furniture, joins hyphens and lines and marks the pages. Each is timed `--repeat` times, the
 median kept. `rag index` runs as a subprocess with the configured (real) embedder into a fresh
@@ -48,7 +48,7 @@ def plain_pypdf(data: bytes) -> int:
 
 
 def ours(data: bytes) -> int:
-    from rag.pdf import read_pdf
+    from rag.read.pdf import read_pdf
 
     return len(read_pdf(data, "bench.pdf").text)
 
@@ -75,9 +75,9 @@ def main() -> None:
     t_ours, c_ours = timed(ours, data, args.repeat)
     print(f"plain pypdf extract_text: {args.pages / t_plain:6.1f} pages/s ({t_plain:.2f} s, "
           f"{c_plain:,} chars)")
-    print(f"rag.pdf read_pdf:         {args.pages / t_ours:6.1f} pages/s ({t_ours:.2f} s, "
+    print(f"rag.read.pdf read_pdf:         {args.pages / t_ours:6.1f} pages/s ({t_ours:.2f} s, "
           f"{c_ours:,} chars)")
-    print(f"ratio (rag.pdf / plain):  {t_plain / t_ours:.2f}")
+    print(f"ratio (rag.read.pdf / plain):  {t_plain / t_ours:.2f}")
     if args.no_index:
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,7 +5,7 @@ than the judge, and would a learned combination of them answer better than the p
         [--signals lexical,null,statement,restate,kind,question] [--limit N] [--out ROWS.json]
     .venv/bin/python bench/refusal_signals.py --fit RUN [RUN ...]
 
-`--fit` computes no signal: it fits rag.verdict's weights on the runs' drafts (the judge's two
+`--fit` computes no signal: it fits rag.answer.verdict's weights on the runs' drafts (the judge's two
 P(yes), the certainty, the retrieval strength) and prints them with F1 overall and refusal F1 at
 each `min_right`, beside the two thresholds they replace, and what a sharper decision would
 score on the same drafts (the AUC needed to reach a target).
@@ -145,19 +145,19 @@ def main() -> None:
                     help="the second judge of the 'small' signal")
     ap.add_argument("--out", help="also write every draft's signals to this JSON file")
     ap.add_argument("--fit", action="store_true",
-                    help="no new signals: fit rag.verdict's weights on these runs and print "
+                    help="no new signals: fit rag.answer.verdict's weights on these runs and print "
                          "them, with F1 overall and refusal F1 at each min_right")
     args = ap.parse_args()
     signals = set() if args.fit else set(args.signals.split(","))
 
-    from rag.citations import verify
+    from rag.answer.citations import verify
     from rag.config import load_config
     from rag.evaluate.metrics import contains, token_f1
-    from rag.judge import JUDGE_SYSTEM, answers_messages, dated, judge_messages, yes_probability
+    from rag.answer.judge import JUDGE_SYSTEM, answers_messages, dated, judge_messages, yes_probability
     from rag.pipeline import Pipeline
-    from rag.prompt import REFUSAL
+    from rag.answer.prompt import REFUSAL
     from rag.text import unmarked
-    from rag.verdict import LONG_KINDS
+    from rag.answer.verdict import LONG_KINDS
 
     if signals and not args.index:
         ap.error("--index is needed to compute signals")
@@ -245,10 +245,10 @@ def main() -> None:
 
 
 def fit(rows: list[dict]) -> None:
-    """rag.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
+    """rag.answer.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
     from sklearn.linear_model import LogisticRegression
 
-    from rag.verdict import WEIGHTS, features, logit
+    from rag.answer.verdict import WEIGHTS, features, logit
 
     keys = tuple(WEIGHTS)
     cands = [r for r in rows if r["candidate"]]
@@ -328,7 +328,7 @@ def scores(rows: list[dict], answered) -> tuple[float, float]:
 def report(rows: list[dict]) -> None:
     from sklearn.linear_model import LogisticRegression
 
-    from rag.verdict import logit
+    from rag.answer.verdict import logit
 
     cands = [r for r in rows if r["candidate"]]
     names = [k for k in ("judge", "p_correct", "p_answers", "certainty", "strength",

@@ -6,7 +6,7 @@ bm25s folder, in the same run, on the same chunks and vectors.
 - fusion (--fusion): SciFact's corpus (../shared/data/scifact) chunked and embedded once with the
   default embedder, written into both engines; nDCG@10 on the test qrels for today's convex
   fusion over FAISS + bm25s, the same convex fusion over Milvus's dense and BM25 searches
-  (rag.retrieval over rag.milvus_store), and Milvus's own hybrid search with its RRF and
+  (rag.retrieval over rag.index.milvus_store), and Milvus's own hybrid search with its RRF and
   weighted rankers.
 - scale (--sizes): synthetic indexes of N chunks whose texts are drawn from the real SciFact
   chunks and whose vectors are the real ones plus noise (as bench/speed.py builds them). For
@@ -72,7 +72,7 @@ def scifact_articles():
 def embed_scifact(out: Path):
     """(articles, chunks per article, vectors): the corpus chunked and embedded once, cached."""
     from rag import registry
-    from rag.chunking import ChunkParams, chunk_article
+    from rag.index.chunking import ChunkParams, chunk_article
     from rag.config import Config
 
     cfg = Config()
@@ -109,8 +109,8 @@ def bench_fusion(out: Path) -> None:
     from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
     from rag import retrieval
-    from rag.lexical import tokenize
-    from rag.store import Index
+    from rag.index.lexical import tokenize
+    from rag.index.store import Index
 
     emb, arts, per, vecs = embed_scifact(out)
     info, chunking = emb.info(), {"max_tokens": 200, "overlap_sentences": 1}
@@ -173,7 +173,7 @@ def bench_fusion(out: Path) -> None:
 
 def bench_scale(out: Path, sizes: list[int]) -> None:
     from rag import retrieval
-    from rag.store import Index
+    from rag.index.store import Index
     from rag.types import Article, Chunk
 
     emb, arts, per, vecs = embed_scifact(out)

@@ -5,16 +5,16 @@
                                     [--skip ingest,retrieval,scale,answers,memory]
 
 - ingest: SciFact (../shared/data/scifact, read in place) through the whole `rag index` path with
-  the embedder in fp32, in bf16 and as the int8 ONNX export (rag.query_encoder), beside the one
+  the embedder in fp32, in bf16 and as the int8 ONNX export (rag.index.query_encoder), beside the one
   `embedder_dtype = "auto"` picks here, then plain fp32
   `SentenceTransformer.encode` of the same chunk texts in the same process (the bare limit);
   docs/s, ratios, and SciFact test nDCG@10 (dense only) per precision, since a faster embedder is
   only adopted if it ranks as well.
 - retrieval: the full query path (embed the question, FAISS + BM25, fuse) at about 5,000 chunks
   and at SciFact size, p50/p95, with the embedding and the search timed apart, for questions
-  embedded by the adapter and by the int8 export (rag.query_encoder).
+  embedded by the adapter and by the int8 export (rag.index.query_encoder).
 - scale: synthetic vectors (real SciFact chunk vectors plus noise, so neighbourhoods look like
-  real ones) at each size: exact search against the IVF index `rag.vectors` switches to past
+  real ones) at each size: exact search against the IVF index `rag.index.vectors` switches to past
   `EXACT_LIMIT`, with build time, p50/p95, recall@10 against exact, and bytes per chunk; and BM25
   over as many chunk texts (drawn from the real ones): build time, p50/p95, bytes per chunk.
 - answers: the seed questions through the pipeline per generator runtime (llama.cpp twice where
@@ -92,7 +92,7 @@ def scifact_jsonl(out: Path, n: int | None) -> int:
 
 
 def dense_ndcg(index, emb, questions) -> float:
-    from rag.vectors import all_vectors
+    from rag.index.vectors import all_vectors
 
     ids, vecs = all_vectors(index.vectors.index)
     chunks = [index.chunks[int(i)] for i in ids]
@@ -100,10 +100,11 @@ def dense_ndcg(index, emb, questions) -> float:
 
 
 def bench_ingest(tmp: Path, n: int | None) -> Path:
-    from rag import choices, registry
+    from rag import registry
+    from rag.models import choices
     from rag.config import Config
     from rag.evaluate.questions import load_beir
-    from rag.store import Index
+    from rag.index.store import Index
     from rag.sync import sync_index
 
     cfg = Config()
@@ -134,7 +135,7 @@ def bench_ingest(tmp: Path, n: int | None) -> Path:
                                               for d, r in rate.items()))
     # the index in the precision the default ("auto") picks on this machine
     auto = registry.embedder(cfg.embedder, cfg.embedder_dtype, 0).info()['dtype']
-    how = ("measured at set-up, rag.choices" if choices.embedder_dtype(cfg.embedder)
+    how = ("measured at set-up, rag.models.choices" if choices.embedder_dtype(cfg.embedder)
            else "by rule: set-up measured nothing here")
     print(f"  embedder_dtype \"auto\" picks {auto} here ({how})")
     return tmp / f"ix-{auto}"
@@ -181,7 +182,7 @@ def _time_retrieval(index_dir: Path, encoder: str) -> None:
     from rag import registry, retrieval
     from rag.config import Config
     from rag.evaluate.questions import load_beir
-    from rag.store import Index
+    from rag.index.store import Index
 
     cfg = Config()
     index = Index.open(index_dir)
@@ -214,8 +215,8 @@ def _time_retrieval(index_dir: Path, encoder: str) -> None:
 def bench_scale(index_dir: Path, sizes: list[int]) -> None:
     import faiss
 
-    from rag import vectors as vs
-    from rag.store import Index
+    from rag.index import vectors as vs
+    from rag.index.store import Index
 
     from rag.evaluate.questions import load_beir
 
@@ -264,10 +265,10 @@ def bench_scale(index_dir: Path, sizes: list[int]) -> None:
 
 
 def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
-    """BM25 (rag.lexical) over n chunk texts drawn from the real ones: build time (each index
+    """BM25 (rag.index.lexical) over n chunk texts drawn from the real ones: build time (each index
     version rebuilds it), query p50/p95 at the pipeline's depth, and size on disk."""
     from rag.config import Config
-    from rag.lexical import Bm25
+    from rag.index.lexical import Bm25
 
     sample = [texts[i] for i in rng.integers(0, len(texts), n)]
     t = time.perf_counter()
@@ -289,8 +290,8 @@ def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
 
 def bench_answers(runtimes: list[str]) -> None:
     from rag.config import load_config
-    from rag.generators import LlamaCppGenerator
-    from rag.models import BF16_MIN_MEMORY_GIB, memory_gib
+    from rag.answer.generators import LlamaCppGenerator
+    from rag.models.weights import BF16_MIN_MEMORY_GIB, memory_gib
     from rag.pipeline import Pipeline
     from rag.sync import sync_index
 
@@ -299,7 +300,7 @@ def bench_answers(runtimes: list[str]) -> None:
     # llama.cpp twice where the machine has room for the bf16 copy: prompts read by it and by
     # the GGUF alone (`prefill = "off"`), each choice beside the one "auto" makes here.
     # Each llama.cpp run asks the questions twice: as a chat
-    # asks them, the prompt cache keeping the passages read for earlier ones (rag.generators.
+    # asks them, the prompt cache keeping the passages read for earlier ones (rag.answer.generators.
     # PromptCache), and "new passages": before each question the cache forgets every passage,
     # keeping the system turns, as a question about articles not asked about before finds it.
     both = ("bf16", "off") if memory_gib() >= BF16_MIN_MEMORY_GIB else ("off",)

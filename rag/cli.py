@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--no-check", action="store_true",
                       help="skip trying each model path here (what `models check` does)")
     msub.add_parser("check", help="try each path the defaults can take on this machine, in a "
-                    "child process, and record what the auto settings pick (rag.choices)")
+                    "child process, and record what the auto settings pick (rag.models.choices)")
     return p
 
 
@@ -146,7 +146,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from rag.indexing import remove
+    from rag.index.indexing import remove
 
     cfg = load_config(args.config, index=args.index)
     missing = remove(cfg.index, args.ids)
@@ -187,7 +187,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from rag.store import Index
+    from rag.index.store import Index
 
     cfg = load_config(args.config, index=args.index)
     print(json.dumps(Index.open(cfg.index).describe(), indent=1))
@@ -195,8 +195,8 @@ def cmd_info(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from rag import choices
-    from rag.models import GENERATORS, bf16_gguf_path, bf16_prefill_pays, prepare_generator
+    from rag.models import choices
+    from rag.models.weights import GENERATORS, bf16_gguf_path, bf16_prefill_pays, prepare_generator
 
     if args.action == "check":
         return _check_models(load_config(args.config))
@@ -210,8 +210,8 @@ def cmd_models(args) -> int:
             print(f"{name}: {bf16_gguf_path(GENERATORS[name])}")
     from rag import registry
 
-    # The int8 export (rag.query_encoder), made now rather than on the first use.
-    from rag.query_encoder import OnnxQueryEncoder
+    # The int8 export (rag.index.query_encoder), made now rather than on the first use.
+    from rag.index.query_encoder import OnnxQueryEncoder
 
     cfg = load_config(args.config)
     base = registry.embedder(cfg.embedder, cfg.embedder_dtype, cfg.threads)
@@ -225,8 +225,8 @@ def cmd_models(args) -> int:
 
 def _check_models(cfg) -> int:
     """Try each model path the defaults can take here, in child processes; record and say what
-    `auto` picks (rag.choices). Fails only when no runtime answers at all."""
-    from rag import choices
+    `auto` picks (rag.models.choices). Fails only when no runtime answers at all."""
+    from rag.models import choices
 
     print("trying each model path on this machine (a crash is caught and avoided):")
     record = choices.measure(cfg.generator, cfg.embedder, say=lambda line: print("  " + line))
@@ -240,7 +240,7 @@ def cmd_serve(args) -> int:
     cfg = load_config(args.config, index=args.index, generator=args.generator)
     access = load_access(args.read_token_file, args.write_token_file, args.public_read_only)
     check_binding(args.host, access)  # refused before anything is read or loaded
-    from rag.milvus_store import attach, is_milvus
+    from rag.index.milvus_store import attach, is_milvus
 
     if is_milvus(cfg.vectors):  # a server on a machine that has not indexed: name the index
         attach(cfg.index, cfg.vectors)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from rag.errors import ConfigError
-from rag.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
+from rag.models.weights import DEFAULT_EMBEDDER, DEFAULT_GENERATOR
 
 
 RETRIEVAL_MODES = ("dense", "bm25", "rrf", "convex")
@@ -26,7 +26,7 @@ ANSWER_STYLES = ("auto", "short", "sentence", "examples")
 class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
-    # "auto": the fastest measured at set-up on this CPU (rag.choices); unmeasured, the int8 ONNX
+    # "auto": the fastest measured at set-up on this CPU (rag.models.choices); unmeasured, the int8 ONNX
     # export where it reproduces the model, else bfloat16 where the CPU has it natively, else
     # float32 (rag.registry.embedder)
     embedder_dtype: str = "auto"
@@ -35,20 +35,20 @@ class Config:
     generator: str = DEFAULT_GENERATOR
     # llama.cpp: as good on the seed set as transformers and about twice as fast (README).
     # "auto": llama.cpp unless set-up found it failing on this CPU, then transformers
-    # (rag.choices); or "openai" (a server)
+    # (rag.models.choices); or "openai" (a server)
     runtime: str = "auto"
     generator_url: str = ""  # for runtime "openai": the API base, e.g. http://gpu-box:8000/v1
     # llama.cpp: what reads the prompt. "bf16": a bf16 copy of the packaged weights (faster at
     # it on some CPUs with native bf16); "off": the GGUF itself; "auto": the faster of the two
-    # measured at set-up (rag.choices), unmeasured: bf16 where the CPU has native bf16 and 16 GiB
-    # of memory (rag.models.bf16_prefill_pays)
+    # measured at set-up (rag.models.choices), unmeasured: bf16 where the CPU has native bf16 and 16 GiB
+    # of memory (rag.models.weights.bf16_prefill_pays)
     prefill: str = "auto"
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
-    # whose prompt starts with passages read before starts after them (rag.generators.PromptCache)
+    # whose prompt starts with passages read before starts after them (rag.answer.generators.PromptCache)
     prompt_cache_mb: int = 512
     # documents embedded through an OpenAI-compatible `POST /v1/embeddings` at this API base (a
     # GPU box running TEI, vLLM or Infinity, or another `rag serve`); "" embeds here
-    # (rag.remote_embedder)
+    # (rag.index.remote_embedder)
     embed_url: str = ""
     vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
     k: int = 3  # passages put in the prompt (3 beat 4 on the seed set, and read faster)
@@ -59,7 +59,7 @@ class Config:
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     passage_sentences: int = 0  # > 0: the prompt holds only that many sentences of a passage
     whole_passages: int = 1  # ... except the best this many, which it holds whole
-    # "auto": by the question's kind (rag.asking): a short phrase for a name, date, number or
+    # "auto": by the question's kind (rag.answer.asking): a short phrase for a name, date, number or
     # option, yes or no with the deciding fact, every item of a list, one to three sentences for
     # why and how; or one style for all: "short" (the few words from a passage that answer,
     # cited), "sentence" (one or two sentences), "examples" (short, after worked examples)
@@ -73,7 +73,7 @@ class Config:
     min_score: float = 0.15  # below this retrieval score nothing is asked: refuse at once
     min_support: float = 0.5  # share of a sentence's content words its passage must hold
     judge: int = 1  # the generator checks its answer: 0 no, 1 against the cited text, 2 as a
-    # follow-up in the answer's conversation (rag.judge)
+    # follow-up in the answer's conversation (rag.answer.judge)
     # the judge's P(yes) below which an answer is refused: chosen on development samples of the
     # seed set and SQuAD 2.0 (docs/eval.md, "The refusal trade-off")
     min_judge: float = 0.7
@@ -84,7 +84,7 @@ class Config:
     # default: on the SQuAD development samples skipping the judge let wrong answers through)
     judge_below: float = 1.0
     # how the judge's P(yes), the certainty and the retrieval strength decide a refusal: "score"
-    # (rag.verdict: refused under `min_right`, where the runtime reports the certainty and the
+    # (rag.answer.verdict: refused under `min_right`, where the runtime reports the certainty and the
     # judge is 1) or "thresholds" (`min_judge` and `min_confidence` each alone)
     decision: str = "score"
     min_right: float = 0.35  # chosen on the development parts of three sets (docs/eval.md)

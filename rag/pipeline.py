@@ -10,8 +10,8 @@ so that "and who is its CEO?" searches for what it means. The index's manifest d
 embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
 generating; an answer naming what no passage holds, or whose sentences no passage supports, is
 refused, and so is one too likely wrong by the generator's own judgement of it against its cited
-passages (rag.judge), weighed with the model's certainty as it wrote it and the retrieval
-strength (rag.verdict).
+passages (rag.answer.judge), weighed with the model's certainty as it wrote it and the retrieval
+strength (rag.answer.verdict).
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ import time
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.asking import kind_of, offered_options, pick_option
-from rag.citations import Verified, citations_for, novel_terms, parse_answer, verify
+from rag.answer.asking import kind_of, offered_options, pick_option
+from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
 from rag.config import Config
 from rag.errors import IndexMismatch, QuestionError, RagError
-from rag.judge import (answers_messages, dated, followup_messages, judge_messages,
+from rag.answer.judge import (answers_messages, dated, followup_messages, judge_messages,
                        yes_probability)
-from rag.prompt import REFUSAL, build_messages, passage_sentences
-from rag.store import Index
+from rag.answer.prompt import REFUSAL, build_messages, passage_sentences
+from rag.index.store import Index
 from rag.text import content_words, unmarked
 from rag.types import Answer, Hit
-from rag.verdict import LONG_KINDS, p_right
+from rag.answer.verdict import LONG_KINDS, p_right
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -218,12 +218,12 @@ class Pipeline:
     def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict,
                messages: list[dict], strength: float, weak: bool = False,
                audit: bool = False, confidence: float | None = None) -> Answer:
-        """Verify the model's draft against the passages (see rag.citations), in order: the
+        """Verify the model's draft against the passages (see rag.answer.citations), in order: the
         model's own refusal, names or figures no passage holds, sentences no passage supports,
         an answer made only of the question's words, then the judge's two questions, whose
         P(yes) are weighed with the model's certainty of its answer's words (`confidence`: the
         lowest probability among them, where the runtime reports it) and the retrieval strength
-        (rag.verdict, `decision = "score"`); with `decision = "thresholds"`, or without the
+        (rag.answer.verdict, `decision = "score"`); with `decision = "thresholds"`, or without the
         certainty, the certainty and the judge each have their own threshold. The first that
         fails refuses; without `audit` the later ones are skipped."""
         parsed = parse_answer(raw, len(hits))
@@ -265,7 +265,7 @@ class Pipeline:
                     checks["echo"] = True
                     failed.append("echo")
             # The judge's P(yes), the certainty and the retrieval strength decide together
-            # (rag.verdict), where the certainty is known and the judge asks its usual questions.
+            # (rag.answer.verdict), where the certainty is known and the judge asks its usual questions.
             scored = (self.config.decision == "score" and confidence is not None
                       and self.config.judge == 1)
             if confidence is not None:

@@ -7,7 +7,7 @@ import importlib
 import os
 from typing import Callable
 
-from rag import choices
+from rag.models import choices
 
 _EMBEDDERS: dict[str, Callable[..., object]] = {}
 _GENERATORS: dict[str, Callable[..., object]] = {}
@@ -29,16 +29,16 @@ def load_plugins() -> None:
 
 
 def embedder(name: str, dtype: str = "auto", threads: int = 0, url: str = ""):
-    """The embedder `name` in precision `dtype`: "int8" (its ONNX export, rag.query_encoder),
-    "bfloat16", "float32", or "auto": the one set-up measured fastest here (rag.choices), or
+    """The embedder `name` in precision `dtype`: "int8" (its ONNX export, rag.index.query_encoder),
+    "bfloat16", "float32", or "auto": the one set-up measured fastest here (rag.models.choices), or
     where nothing was measured, int8 where the export reproduces the model, else bf16 where the
     CPU computes it natively, else fp32 (bf16 emulated is slow). With `url`, or `dtype`
     "remote" (an index built through an endpoint), the model served by an OpenAI-compatible
-    embeddings endpoint (rag.remote_embedder), whatever is registered here under its name."""
+    embeddings endpoint (rag.index.remote_embedder), whatever is registered here under its name."""
     if url or dtype == "remote":
         key = ("embedder", name, "remote", url)
         if key not in _LOADED:
-            from rag import remote_embedder
+            from rag.index import remote_embedder
             _LOADED[key] = remote_embedder.RemoteEmbedder(name, url) if url \
                 else remote_embedder.for_index(name)
         return _LOADED[key]
@@ -50,7 +50,7 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0, url: str = ""):
         elif dtype == "auto" and (measured := choices.embedder_dtype(name)):
             _LOADED[key] = embedder(name, measured, threads)
         elif dtype in ("auto", "int8"):
-            from rag.query_encoder import OnnxEmbedder, exportable
+            from rag.index.query_encoder import OnnxEmbedder, exportable
 
             base = embedder(name, "float32", threads)
             if exportable(base):
@@ -61,27 +61,27 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0, url: str = ""):
                                   f"pooling; {name!r} is not one: use \"auto\", \"bfloat16\" "
                                   "or \"float32\"")
             else:
-                from rag.models import cpu_has_bf16
+                from rag.models.weights import cpu_has_bf16
                 _LOADED[key] = embedder(name, "bfloat16" if cpu_has_bf16() else "float32",
                                         threads)
         else:
-            from rag.embedders import SentenceTransformerEmbedder
+            from rag.index.embedders import SentenceTransformerEmbedder
             _LOADED[key] = SentenceTransformerEmbedder(name, dtype=dtype, threads=threads or None)
     return _LOADED[key]
 
 
 def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
     """What embeds questions for an index embedded by `base`: its int8 ONNX export
-    (rag.query_encoder), or `base` itself for "torch" and for what the export does not reproduce
+    (rag.index.query_encoder), or `base` itself for "torch" and for what the export does not reproduce
     (models other than BERT with mean pooling, the test fakes)."""
-    from rag.embedders import SentenceTransformerEmbedder
-    from rag.query_encoder import exportable
+    from rag.index.embedders import SentenceTransformerEmbedder
+    from rag.index.query_encoder import exportable
 
     if kind == "torch" or not isinstance(base, SentenceTransformerEmbedder) or not exportable(base):
         return base
     key = ("query_encoder", base.name, base.info().get("weights_sha256"), kind)
     if key not in _LOADED:
-        from rag.query_encoder import OnnxQueryEncoder
+        from rag.index.query_encoder import OnnxQueryEncoder
         _LOADED[key] = OnnxQueryEncoder(base, threads=threads or None)
     return _LOADED[key]
 
@@ -89,7 +89,7 @@ def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
 def generator(name: str, threads: int = 0, runtime: str = "auto", url: str = "",
               prefill: str = "auto", cache_mb: int = 512):
     """The generator `name` run by `runtime`: "llama.cpp", "transformers", "openai" (a server
-    at `url`), or "auto": the local runtime set-up found answering here (rag.choices), else
+    at `url`), or "auto": the local runtime set-up found answering here (rag.models.choices), else
     llama.cpp."""
     if runtime == "auto":
         runtime = choices.runtime(name) or "llama.cpp"
@@ -100,13 +100,13 @@ def generator(name: str, threads: int = 0, runtime: str = "auto", url: str = "",
         if name in _GENERATORS:
             _LOADED[key] = _GENERATORS[name]()
         elif runtime == "openai":
-            from rag.generators import OpenAIGenerator
+            from rag.answer.generators import OpenAIGenerator
             _LOADED[key] = OpenAIGenerator(name, url)
         elif runtime == "llama.cpp":
-            from rag.generators import LlamaCppGenerator
+            from rag.answer.generators import LlamaCppGenerator
             _LOADED[key] = LlamaCppGenerator(name, threads=threads or None, prefill=prefill,
                                                cache_mb=cache_mb)
         else:
-            from rag.generators import TransformersGenerator
+            from rag.answer.generators import TransformersGenerator
             _LOADED[key] = TransformersGenerator(name, threads=threads or None)
     return _LOADED[key]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.config import RETRIEVAL_MODES as MODES
-from rag.store import Index
+from rag.index.store import Index
 from rag.types import Hit
 
 RRF_K = 60

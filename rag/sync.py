@@ -3,8 +3,8 @@ sources (`rag index`, `rag serve --sources`, `rag eval --articles`, the chat's u
 benchmarks).
 
 `sync_index` fills in what the configuration says (the index folder, the embedder and how it
-runs, the chunking, where vectors live) and hands the rest to `rag.indexing.sync`, which reads,
-chunks, embeds and writes only what changed. Left out: the mechanics of a sync (rag.indexing).
+runs, the chunking, where vectors live) and hands the rest to `rag.index.indexing.sync`, which reads,
+chunks, embeds and writes only what changed. Left out: the mechanics of a sync (rag.index.indexing).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 from rag import registry
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.config import Config
-from rag.indexing import Report, sync
-from rag.ingest import Progress
+from rag.index.indexing import Report, sync
+from rag.read.ingest import Progress
 
 
 def sync_index(sources: list[str | Path], config: Config | None = None, *,
@@ -28,11 +28,11 @@ def sync_index(sources: list[str | Path], config: Config | None = None, *,
     (default: the configured one), cut by the configured chunking into the configured vector
     store. `as_built` keeps the index's own chunking and store whatever the configuration says,
     so that adding articles never rebuilds it (the chat's uploads). The other arguments are
-    `rag.indexing.sync`'s."""
+    `rag.index.indexing.sync`'s."""
     config = config or Config()
     root = index or config.index
     if as_built:
-        from rag.store import Index
+        from rag.index.store import Index
 
         params, vectors = Index.open(root).chunking, None
     else:

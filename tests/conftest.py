@@ -13,9 +13,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("RAG_PLUGINS", "tests.fakes")
 
 from rag import registry  # noqa: E402
-from rag.chunking import ChunkParams  # noqa: E402
+from rag.index.chunking import ChunkParams  # noqa: E402
 from rag.config import Config  # noqa: E402
-from rag.indexing import sync  # noqa: E402
+from rag.index.indexing import sync  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from tests import fakes  # noqa: E402,F401 - registers the fake models
 

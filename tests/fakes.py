@@ -19,8 +19,8 @@ import numpy as np
 
 from rag import registry
 from rag.text import content_words, sentence_spans
-from rag.judge import JUDGE_SYSTEM
-from rag.prompt import REFUSAL
+from rag.answer.judge import JUDGE_SYSTEM
+from rag.answer.prompt import REFUSAL
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -101,8 +101,8 @@ def measure(config, seed: Path, attacks=ATTACKS, questions=QUESTIONS,
     from dataclasses import replace
 
     from rag import registry
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
+    from rag.index.chunking import ChunkParams
+    from rag.index.indexing import sync
     from rag.pipeline import Pipeline
 
     emb = registry.embedder(config.embedder)

@@ -97,8 +97,8 @@ def seeded_server(tmp_path_factory, name: str, generator: str, **kwargs):
     """A server over a fresh fake-model index of seeds/, stopped when the caller's scope ends;
     `kwargs` go to `start_server`."""
     from rag import registry
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
+    from rag.index.chunking import ChunkParams
+    from rag.index.indexing import sync
     from tests.conftest import SEEDS
 
     root = tmp_path_factory.mktemp(name)

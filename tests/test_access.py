@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from rag.errors import ConfigError
-from rag.store import Index
+from rag.index.store import Index
 from tests.conftest import ROOT
 from tests.live_server import free_port, seeded_server
 from ui.access import Access, check_binding, credential, load_access

@@ -5,12 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from rag.citations import best_sentence, is_refusal, novel_terms, parse_answer, verify
+from rag.answer.citations import best_sentence, is_refusal, novel_terms, parse_answer, verify
 from rag.config import Config
-from rag.judge import JUDGE_SYSTEM
+from rag.answer.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
 from rag.pipeline import Pipeline, why_refused
-from rag.prompt import REFUSAL, STYLES, build_messages, piece_ends
+from rag.answer.prompt import REFUSAL, STYLES, build_messages, piece_ends
 from rag.types import Chunk, Hit
 
 
@@ -27,9 +27,9 @@ def test_prompt_numbers_passages_with_title_and_date():
 
 
 def test_prompts_end_a_piece_after_each_passage():
-    """The points where llama.cpp keeps its cache for later prompts (rag.generators.PromptCache):
+    """The points where llama.cpp keeps its cache for later prompts (rag.answer.generators.PromptCache):
     after each passage, whatever blank lines a passage holds, for the answer and the judge."""
-    from rag.judge import judge_messages
+    from rag.answer.judge import judge_messages
 
     passages = [hit(0, "Alpha one.\n\nAlpha two."), hit(1, "Beta."), hit(2, "Gamma.")]
     user = build_messages("Who?", passages)[1]["content"]
@@ -264,7 +264,7 @@ def test_bad_questions_are_clear_errors(fake_pipeline, q, k, msg):
 
 
 def test_a_trimmed_prompt_keeps_the_sentences_the_question_is_about():
-    from rag.prompt import window
+    from rag.answer.prompt import window
 
     text = ("Dell sells laptops. Its headquarters are in Round Rock. Michael Dell founded it in "
             "1984. The company also builds servers. Nvidia supplies the GPUs for them.")
@@ -275,7 +275,7 @@ def test_a_trimmed_prompt_keeps_the_sentences_the_question_is_about():
 
 
 def test_a_trimmed_passage_centres_on_the_best_scored_sentence_and_drops_headings():
-    from rag.prompt import passage_sentences, window
+    from rag.answer.prompt import passage_sentences, window
 
     text = ("Nvidia's Crucial Role\n\nNvidia makes GPUs. Its value rose on AI demand. The GPUs "
             "train models.\n\nWhat is Grok?\n\nGrok is a chatbot. It is generative.")
@@ -471,13 +471,13 @@ def test_an_answer_made_of_the_question_s_words_is_refused(fake_pipeline):
     ("What options does the plan give employees?", []),
 ])
 def test_the_options_a_question_offers_are_read(question, options):
-    from rag.asking import offered_options
+    from rag.answer.asking import offered_options
 
     assert offered_options(question) == options
 
 
 def test_marker_tokens_are_the_ones_that_open_a_citation():
-    from rag.generators import marker_tokens
+    from rag.answer.generators import marker_tokens
 
     vocab = ["[", " [", "[[", "[1", "Dell", " Dell", "]", "a[", "\n["]
     assert marker_tokens(lambda i: vocab[i], len(vocab)) == [0, 1, 2, 3, 8]
@@ -548,13 +548,13 @@ def test_an_answer_the_model_was_sure_of_is_not_judged(fake_pipeline):
 
 def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake_pipeline):
     """By default a draft's chance of being right is estimated from the judge's two P(yes), the
-    model's certainty and the retrieval strength (rag.verdict), and it is refused under
+    model's certainty and the retrieval strength (rag.answer.verdict), and it is refused under
     `min_right`: a judge the thresholds would pass can be outweighed by an unsure model, and the
     other way round. Both judge questions are asked; without the certainty (a runtime that does
     not report it) the thresholds decide."""
     from dataclasses import replace
 
-    from rag.verdict import p_right
+    from rag.answer.verdict import p_right
 
     class Signals(Scripted):
         def __init__(self, text, p_correct, p_answers, certainty):
@@ -600,7 +600,7 @@ def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake
 
 
 def test_the_estimated_chance_of_being_right_rises_with_every_signal():
-    from rag.verdict import p_right
+    from rag.answer.verdict import p_right
 
     base = dict(p_correct=0.8, p_answers=0.8, certainty=0.6, strength=0.5)
     p0 = p_right(**base)

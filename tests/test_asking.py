@@ -1,14 +1,14 @@
-"""The kind of answer a question asks for (rag.asking) and how an answer is scored for each kind
+"""The kind of answer a question asks for (rag.answer.asking) and how an answer is scored for each kind
 (rag.evaluate.metrics.is_right), by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.asking import asking_part, kind_of, offered_options, pick_option
+from rag.answer.asking import asking_part, kind_of, offered_options, pick_option
 from rag.evaluate.metrics import is_right, outcomes
 from rag.evaluate.questions import EvalQuestion
-from rag.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
+from rag.answer.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -131,7 +131,7 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
 
 
 def test_an_initial_does_not_end_a_listed_name():
-    from rag.citations import _claims
+    from rag.answer.citations import _claims
 
     assert _claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
         ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]

@@ -1,11 +1,13 @@
-"""What `auto` picks (rag.choices): each path tried in a child process, a crash caught, named and
+"""What `auto` picks (rag.models.choices): each path tried in a child process, a crash caught, named and
 never chosen, the fastest of the rest recorded for this CPU, and read back by the factories."""
 
 import sys
 
 import pytest
 
-from rag import choices, registry
+from rag import registry
+
+from rag.models import choices
 
 
 @pytest.fixture

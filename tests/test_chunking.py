@@ -1,6 +1,6 @@
 """Chunking: sentence boundaries, token budget, overlap, exact offsets."""
 
-from rag.chunking import ChunkParams, chunk_article
+from rag.index.chunking import ChunkParams, chunk_article
 from rag.text import sentence_spans
 from rag.types import Article
 

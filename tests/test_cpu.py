@@ -1,11 +1,11 @@
-"""The llama.cpp build chosen per CPU (rag.cpu): never native, never AMX, only instruction sets
+"""The llama.cpp build chosen per CPU (rag.models.cpu): never native, never AMX, only instruction sets
 the CPU has, and a build for another CPU refused with a message before it is loaded."""
 
 import json
 
 import pytest
 
-from rag import cpu
+from rag.models import cpu
 
 # Flags as /proc/cpuinfo lists them on three machines this project meets.
 MILAN = ("fpu sse sse2 ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand "

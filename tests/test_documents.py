@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import read_sources
-from rag.pdf import read_pdf
+from rag.read.ingest import read_sources
+from rag.read.pdf import read_pdf
 from rag.types import mark_at
-from rag.word import read_docx
+from rag.read.word import read_docx
 from tests.documents import (browser_pdf_bytes, docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes,
                              scanned_pdf_bytes, with_metadata, write_pdf, zip_bytes)
 from tests.html_pages import PAGES
@@ -260,9 +260,9 @@ def test_bad_documents_are_named_with_their_reason(tmp_path, name, data, reason)
 
 def test_text_of_unmapped_glyphs_is_no_text(monkeypatch):
     # What pypdf gives for fonts without a Unicode map: private-use characters, not letters.
-    import rag.pdf
+    import rag.read.pdf
 
-    monkeypatch.setattr(rag.pdf, "assemble", lambda pages, title=None: (
+    monkeypatch.setattr(rag.read.pdf, "assemble", lambda pages, title=None: (
         "\ue011\ue012\ue013 \ue014\ue015. " * 40 + "Page", ((0, 1),), ()))
     with pytest.raises(Exception, match="no readable text layer: .* run OCR first"):
         read_pdf(report_pdf(), "symbols.pdf")
@@ -292,12 +292,12 @@ def test_long_pdf_reports_progress_page_by_page(tmp_path):
 def test_unchanged_document_is_not_read_again(tmp_path, monkeypatch):
     path = write_pdf(tmp_path / "r.pdf", [PAGE1])
     (first,), _ = read_sources([tmp_path])
-    import rag.pdf
+    import rag.read.pdf
 
     def fail(*a, **k):
         raise AssertionError("read again")
 
-    monkeypatch.setattr(rag.pdf, "read_pdf", fail)
+    monkeypatch.setattr(rag.read.pdf, "read_pdf", fail)
     (again,), _ = read_sources([path], known={first.digest: first})
     assert again.text == first.text and again.id == "r.pdf"
     path.write_bytes(pdf_bytes([PAGE2]))  # changed bytes: read again

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import rag.pdf
-from rag.chunking import ChunkParams
+import rag.read.pdf
+from rag.index.chunking import ChunkParams
 from rag.config import Config
-from rag.indexing import sync
+from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from rag.store import Index, article_hash
+from rag.index.store import Index, article_hash
 from tests.documents import docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, write_pdf
 from tests.fakes import FakeEmbedder
 from tests.test_indexing import CountingEmbedder
@@ -112,8 +112,8 @@ def test_rag_index_and_ask_json(docs, tmp_path):
 def test_unchanged_pdf_is_not_read_again_and_a_changed_one_replaces_its_chunks(
         docs, tmp_path, monkeypatch):
     calls = []
-    real = rag.pdf.read_pdf
-    monkeypatch.setattr(rag.pdf, "read_pdf", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = rag.read.pdf.read_pdf
+    monkeypatch.setattr(rag.read.pdf, "read_pdf", lambda *a, **k: calls.append(1) or real(*a, **k))
     emb = CountingEmbedder()
     sync([docs], tmp_path / "ix", emb, P)
     assert calls == [1]

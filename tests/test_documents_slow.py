@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
-from rag.indexing import sync
+from rag.index.chunking import ChunkParams
+from rag.index.indexing import sync
 from rag.pipeline import Pipeline
 from tests.documents import pdf_bytes
 

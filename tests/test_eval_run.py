@@ -13,7 +13,7 @@ from rag.cli import main
 from rag.evaluate.compare import compare_runs
 from rag.evaluate.runner import article_ranking
 from rag.pipeline import Pipeline
-from rag.prompt import REFUSAL
+from rag.answer.prompt import REFUSAL
 from tests.conftest import SEEDS
 from tests.test_eval_questions import beir_fixture, squad_fixture
 
@@ -214,8 +214,8 @@ def test_beir_is_retrieval_only(tmp_path, count_asks):
 def test_article_ranking_dedupes_and_goes_deep(tmp_path, fake_config):
     from dataclasses import replace
 
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
+    from rag.index.chunking import ChunkParams
+    from rag.index.indexing import sync
     docs = tmp_path / "docs"
     docs.mkdir()
     for i in range(12):  # several chunks per article

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
-from rag.indexing import remove, sync
-from rag.store import Index
+from rag.index.chunking import ChunkParams
+from rag.index.indexing import remove, sync
+from rag.index.store import Index
 from tests.fakes import FakeEmbedder
 
 P = ChunkParams(40, 1)

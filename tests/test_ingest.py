@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from rag.ingest import parse_html, parse_text, read_sources
+from rag.read.ingest import parse_html, parse_text, read_sources
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d2bc7125750b2eac.txt"
 

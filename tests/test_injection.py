@@ -5,9 +5,9 @@ the seed article must not change, and the injected text is never obeyed."""
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.config import Config
-from rag.indexing import sync
+from rag.index.indexing import sync
 from rag.pipeline import Pipeline
 from tests.conftest import ROOT, SEEDS
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.prompt import as_data, build_messages
+from rag.answer.prompt import as_data, build_messages
 from rag.types import Chunk, Hit
 from tests.conftest import SEEDS
 from tests.injection_corpus import ATTACKS, MARKER, measure

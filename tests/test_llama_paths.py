@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from rag import choices, cpu
+from rag.models import choices, cpu
 
 pytestmark = pytest.mark.slow
 

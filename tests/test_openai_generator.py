@@ -19,7 +19,7 @@ import pytest
 
 from rag.config import load_config
 from rag.errors import ConfigError, ModelMissing
-from rag.generators import OpenAIGenerator
+from rag.answer.generators import OpenAIGenerator
 from tests.live_server import free_port, seeded_server
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
@@ -104,7 +104,7 @@ def test_the_key_is_sent_as_a_bearer_token(monkeypatch):
 @pytest.mark.slow
 def test_the_pipeline_answers_through_llama_cpp_server(real_config, real_pipeline, tmp_path):
     pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python[server] not installed")
-    from rag.models import GENERATORS, gguf_path
+    from rag.models.weights import GENERATORS, gguf_path
     from rag.pipeline import Pipeline
 
     model = str(gguf_path(GENERATORS[real_config.generator]))

@@ -1,4 +1,4 @@
-"""Questions embedded by the int8 ONNX export (rag.query_encoder): close to the adapter's own
+"""Questions embedded by the int8 ONNX export (rag.index.query_encoder): close to the adapter's own
 vectors and ranking the same passages first (real model, slow), an export that fails leaves
 nothing behind, and the choice of encoder by configuration (fast)."""
 
@@ -9,7 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from rag import query_encoder, registry
+from rag import registry
+
+from rag.index import query_encoder
 from rag.config import load_config
 from rag.errors import ConfigError
 from tests.conftest import SEEDS

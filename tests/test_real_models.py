@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import Index
+from rag.index.store import Index
 
 pytestmark = pytest.mark.slow
 QUESTIONS = {json.loads(x)["id"]: json.loads(x) for x in
@@ -49,7 +49,7 @@ def test_the_weighed_decision_answers_what_a_threshold_alone_would_withhold(real
     """q13 ("Besides AI, which companies is Elon Musk known for?"). The real model answers with
     the list the article gives, and the judge's lower P(yes) is under `min_judge`, so the
     thresholds alone would withhold a right answer; weighed with the model's certainty and the
-    retrieval strength (rag.verdict), it is answered."""
+    retrieval strength (rag.answer.verdict), it is answered."""
     a = real_pipeline.ask(QUESTIONS["q13"]["question"])
     assert not a.refused, a.checks
     assert "Tesla" in a.text and "SpaceX" in a.text, a.text
@@ -66,7 +66,7 @@ def test_answer_streams_in_pieces(real_pipeline):
 
 
 def test_the_judge_reads_the_model_s_own_yes_and_no(real_pipeline):
-    from rag.judge import judge_messages, yes_probability
+    from rag.answer.judge import judge_messages, yes_probability
 
     gen = real_pipeline.generator
     text = "Michael Dell, CEO of Dell Technologies, confirmed the collaboration on Twitter."
@@ -85,7 +85,7 @@ def test_the_judge_reads_the_model_s_own_yes_and_no(real_pipeline):
 
 def test_an_answer_never_opens_with_a_citation_marker(real_pipeline):
     """Told to reply with a marker alone, the real model must still start with a word: a reply of
-    markers only ("[1] [2]") says nothing (rag.generators.marker_tokens)."""
+    markers only ("[1] [2]") says nothing (rag.answer.generators.marker_tokens)."""
     gen = real_pipeline.generator
     messages = [{"role": "system", "content": "Reply with exactly: [1] [2]"},
                 {"role": "user", "content": "Go."}]
@@ -112,12 +112,12 @@ def test_the_transformers_runtime_decodes_by_the_same_rules(real_pipeline):
 
 def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real_pipeline):
     """With `prefill` "bf16" the llama.cpp generator reads prompts with a bf16 copy of the weights
-    and hands the cache to the Q4_K_M context that writes (rag.generators). Its answers and the
+    and hands the cache to the Q4_K_M context that writes (rag.answer.generators). Its answers and the
     judge's numbers must be those of the Q4_K_M weights alone, for a new prompt and for one that
     continues the previous (a follow-up judged in the answer's conversation). Both paths run on
     every CPU, whichever "auto" picked here."""
-    from rag.generators import LlamaCppGenerator
-    from rag.judge import followup_messages, judge_messages
+    from rag.answer.generators import LlamaCppGenerator
+    from rag.answer.judge import followup_messages, judge_messages
 
     made = []
     if real_pipeline.generator.reader is not None:
@@ -160,9 +160,9 @@ def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real
 def test_passages_read_for_an_earlier_question_are_not_read_again_nor_change_the_answer(
         real_pipeline):
     """A prompt whose passages an earlier prompt read starts after them, from the prompt cache
-    (rag.generators.PromptCache), and is answered and judged exactly as when read whole: the
+    (rag.answer.generators.PromptCache), and is answered and judged exactly as when read whole: the
     pieces are always the same, so the numbers are the same, bit for bit."""
-    from rag.judge import judge_messages, yes_probability
+    from rag.answer.judge import judge_messages, yes_probability
 
     gen = real_pipeline.generator
     question, other = QUESTIONS["q05"]["question"], QUESTIONS["q08"]["question"]

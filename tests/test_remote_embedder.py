@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.config import Config
 from rag.errors import EmbedderChanged, EmbedderUnavailable
-from rag.indexing import sync
-from rag.remote_embedder import RemoteEmbedder
-from rag.store import Index
+from rag.index.indexing import sync
+from rag.index.remote_embedder import RemoteEmbedder
+from rag.index.store import Index
 from tests.conftest import ROOT, SEEDS
 from tests.fakes import FakeEmbedder
 from tests.live_server import seeded_server

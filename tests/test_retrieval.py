@@ -3,10 +3,10 @@
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
-from rag.indexing import sync
+from rag.index.chunking import ChunkParams
+from rag.index.indexing import sync
 from rag.retrieval import search
-from rag.store import Index
+from rag.index.store import Index
 
 
 @pytest.fixture

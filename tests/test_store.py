@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from rag import registry
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing
-from rag.indexing import sync
+from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from rag.store import FORMAT_VERSION, Index
+from rag.index.store import FORMAT_VERSION, Index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +88,7 @@ def test_failed_write_keeps_the_previous_version(fake_index, monkeypatch, tmp_pa
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr("rag.store.atomic_write", boom)
+    monkeypatch.setattr("rag.index.store.atomic_write", boom)
     with pytest.raises(OSError):
         sync([new], fake_index, registry.embedder("fake-hash"), ChunkParams(60, 1))
     after = Index.open(fake_index)

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag import registry
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.config import Config
-from rag.indexing import sync
+from rag.index.indexing import sync
 from rag.pipeline import Pipeline
 from tests.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
 from ui import render
@@ -101,7 +101,7 @@ def test_uploaded_pdf_is_indexed_with_pages_and_bad_ones_are_not_kept(fake_index
     assert any("upload-scan.pdf: no text layer: run OCR first" in e for e in res.errors)
     assert not (Path(fake_index) / "uploads" / "upload-scan.pdf").exists()
     assert ("upload-Keeper_report.pdf", 2, 2) in seen
-    from rag.store import Index
+    from rag.index.store import Index
     art = Index.open(fake_index).articles["upload-Keeper_report.pdf"]
     assert [p for _, p in art.pages] == [1, 2]
 

@@ -114,7 +114,7 @@ def test_uploads_are_indexed_incrementally_without_pruning(fake_index, tmp_path)
     assert not (Path(fake_index) / "uploads" / "upload-latin1.txt").exists()
     again = add_uploads([(str(art), "quantum.md")], fake_index, emb)
     assert again.report.unchanged == 1 and again.report.embedded == 0
-    from rag.store import Index
+    from rag.index.store import Index
     assert set(Index.open(fake_index).articles) == {"000_d2bc7125750b2eac.txt", "upload-quantum.md"}
 
 

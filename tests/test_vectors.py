@@ -1,7 +1,7 @@
 """Where an index lives: FAISS in the index folder (exact, and IVF past a size), or wholly in
-Milvus (Lite here; rag.milvus_store).
+Milvus (Lite here; rag.index.milvus_store).
 
-The same indexing runs (build, change, delete, rebuild) go through `rag.indexing.sync` with each
+The same indexing runs (build, change, delete, rebuild) go through `rag.index.indexing.sync` with each
 engine, and must give the same search results; an interrupted Milvus write must never surface.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import vectors as vector_stores
-from rag.chunking import ChunkParams
-from rag.indexing import remove, sync
-from rag.store import Index
+from rag.index import vectors as vector_stores
+from rag.index.chunking import ChunkParams
+from rag.index.indexing import remove, sync
+from rag.index.store import Index
 from tests.fakes import FakeEmbedder
 
 P = ChunkParams(40, 1)
@@ -93,7 +93,7 @@ def test_an_interrupted_milvus_write_never_surfaces(tmp_path):
     sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")
     live = Index.open(tmp_path / "ix", writable=True)
     n = len(live.chunks)
-    from rag.chunking import chunk_article
+    from rag.index.chunking import chunk_article
     from rag.types import Article
 
     ghost = Article("ghost.txt", "Ghost", "A ghost article about bicycles and bells and bells.")
@@ -190,8 +190,8 @@ def test_a_milvus_lite_file_held_by_another_process_is_a_clear_error(tmp_path):
     docs = write_corpus(tmp_path / "docs")
     # Another process builds the index and keeps its Milvus Lite file open (a running server).
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; from rag.chunking import ChunkParams; "
-         "from rag.indexing import sync; from tests.fakes import FakeEmbedder; "
+        [sys.executable, "-c", "import time; from rag.index.chunking import ChunkParams; "
+         "from rag.index.indexing import sync; from tests.fakes import FakeEmbedder; "
          f"sync([{str(docs)!r}], {str(tmp_path / 'ix')!r}, FakeEmbedder(), ChunkParams(40, 1), "
          "vectors='milvus.db'); print('open', flush=True); time.sleep(60)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -206,7 +206,7 @@ def test_a_milvus_lite_file_held_by_another_process_is_a_clear_error(tmp_path):
 
 def test_the_milvus_manifest_record_describes_and_guards_the_index(tmp_path):
     from rag.errors import IndexCorrupt
-    from rag.store import article_hash
+    from rag.index.store import article_hash
 
     docs = write_corpus(tmp_path / "docs")
     sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors="milvus.db")

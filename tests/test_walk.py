@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import read_sources
-from rag.walk import MAX_DEPTH
+from rag.read.ingest import read_sources
+from rag.read.walk import MAX_DEPTH
 from tests.conftest import ROOT
 
 GOOD = "The harbour of Oban saw its busiest summer in a decade, the council said on Monday.\n"
@@ -113,9 +113,9 @@ def test_rag_index_skips_unreadable_files_and_folders_and_goes_on(tmp_path):
 @pytest.mark.parametrize("name", ["closed"])
 def test_articles_in_a_folder_unreadable_this_time_are_kept(tmp_path, name):
     from rag import registry
-    from rag.chunking import ChunkParams
-    from rag.indexing import sync
-    from rag.store import Index
+    from rag.index.chunking import ChunkParams
+    from rag.index.indexing import sync
+    from rag.index.store import Index
 
     root = tmp_path / "articles"
     (root / name).mkdir(parents=True)

@@ -6,7 +6,7 @@
                                 the citations travel in an extra `citations` field
     POST /v1/embeddings         OpenAI's embeddings API with the index's own document embedder,
                                 so that another machine's `rag index` can embed through this one
-                                (rag.remote_embedder); "float" or "base64" encoding
+                                (rag.index.remote_embedder); "float" or "base64" encoding
 
 The API keeps no conversations: each request carries its own history, so users never share one.
 Requests run in worker threads; the generator's FIFO lock serves them one at a time in arrival

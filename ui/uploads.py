@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.indexing import Report
+from rag.index.indexing import Report
 from rag.sync import sync_index
 
 ALLOWED = (".txt", ".md", ".html", ".jsonl", ".pdf", ".docx")

@@ -9,7 +9,7 @@ only which drafts are shown, so one run gives, without the model again, the outc
   holds), "support" (sentences no passage supports; off, the draft is shown unverified),
   "echo" (an answer made only of the question's words), "option" (a multiple-choice answer
   naming none of the options), "unsure" (the model's certainty, with `decision = "thresholds"`)
-  and "judge" (the judge, or with `decision = "score"` the weighed decision of rag.verdict);
+  and "judge" (the judge, or with `decision = "score"` the weighed decision of rag.answer.verdict);
 - every check off but the model's own refusal.
 For each: answerable questions answered right, answered wrong and refused; unanswerable ones
 refused and answered (counts). Left out: the model's own refusal, which leaves no draft to show.

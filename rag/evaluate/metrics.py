@@ -191,9 +191,9 @@ def aggregate(questions: list, records: list[dict], retrieval_only: bool, answer
 
 def outcomes(questions: list, records: list[dict]) -> dict:
     """Counts of what happened, overall and by kind of question (the set's own `kind`, else the
-    one the pipeline read from the question, rag.asking): answerable questions answered right,
+    one the pipeline read from the question, rag.answer.asking): answerable questions answered right,
     answered wrong or refused; unanswerable ones refused or answered."""
-    from rag.asking import kind_of
+    from rag.answer.asking import kind_of
 
     def tally(pairs) -> dict:
         t = {"right": 0, "wrong": 0, "refused": 0, "unanswerable_refused": 0,

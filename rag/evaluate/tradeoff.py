@@ -12,7 +12,7 @@ pipeline would have answered under other settings:
   certainty threshold `min_confidence` (the lowest probability the model gave a word of its
   answer), each at the configured `min_score` and the other's configured threshold, all checks
   on;
-- the weighed decision's threshold `min_right` (rag.verdict), its recorded P(right) against
+- the weighed decision's threshold `min_right` (rag.answer.verdict), its recorded P(right) against
   each;
 - `judge_below`: answers the model was at least this sure of are not judged, so their judge's
   verdict (recorded all the same in an audited run) does not count.
@@ -67,7 +67,7 @@ def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float],
     """Answered / wrong / right shares for each `min_score` threshold; `min_judge` replaces the
     judge's recorded verdict by its P(yes) against that threshold, `min_confidence` the
     certainty check's by the recorded confidence against that one, `min_right` the weighed
-    decision's (rag.verdict) by its recorded P(right) against that one."""
+    decision's (rag.answer.verdict) by its recorded P(right) against that one."""
     active = set(ALWAYS) | set(optional)
     n = len(rows) or 1
     points = []
@@ -118,7 +118,7 @@ def trade_off(questions: list, records: list[dict], config: dict) -> dict:
                               for j in JUDGE_STEPS]
         out["judge_auc"] = auc(rows)
     if any(r["p_right"] is not None for r in rows):
-        # the weighed decision (rag.verdict): its recorded P(right) against each min_right
+        # the weighed decision (rag.answer.verdict): its recorded P(right) against each min_right
         out["right_steps"] = [dict(curve(rows, tuple(checks), [min_score], None, None, t)[0],
                                    min_right=t) for t in RIGHT_STEPS]
         out["right_auc"] = auc(rows, "p_right")

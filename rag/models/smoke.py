@@ -1,4 +1,4 @@
-"""One real run of one model path, meant for a child process: `python -m rag.smoke ...`.
+"""One real run of one model path, meant for a child process: `python -m rag.models.smoke ...`.
 
 `generator NAME --runtime llama.cpp --prefill off|bf16` asks a fixed question over three fixed
 passages (a prompt of a few hundred tokens, read from an empty cache) and prints, as one JSON
@@ -7,7 +7,7 @@ line, the seconds to the first token, the tokens a second after it and the answe
 prints documents a second.
 
 A child process, because what is tried here may crash the interpreter (a native library built
-for another CPU, a kernel with a bug): `rag.choices` runs each path this way, so a crash becomes
+for another CPU, a kernel with a bug): `rag.models.choices` runs each path this way, so a crash becomes
 a message and a fallback instead of a dead chat. Left out: any index or configuration file; the
 texts are made up here.
 """
@@ -43,7 +43,7 @@ QUESTION = "Why did the engineers choose a tunnel instead of a second bridge?"
 
 
 def messages() -> list[dict]:
-    from rag.prompt import build_messages
+    from rag.answer.prompt import build_messages
 
     hits = []
     for i, (title, text) in enumerate(PASSAGES):
@@ -53,7 +53,7 @@ def messages() -> list[dict]:
 
 
 def run_generator(name: str, runtime: str, prefill: str, max_new_tokens: int = 16) -> dict:
-    from rag.generators import LlamaCppGenerator, TransformersGenerator
+    from rag.answer.generators import LlamaCppGenerator, TransformersGenerator
 
     start = time.perf_counter()
     if runtime == "llama.cpp":
@@ -91,7 +91,7 @@ def run_embedder(name: str, dtype: str, n: int = 64) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m rag.smoke")
+    ap = argparse.ArgumentParser(prog="python -m rag.models.smoke")
     sub = ap.add_subparsers(dest="what", required=True)
     g = sub.add_parser("generator")
     g.add_argument("name")

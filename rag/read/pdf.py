@@ -1,9 +1,9 @@
 """Reading a PDF file into a `Document`: its text with pages and headings marked, title and date.
 
 pypdf (pure Python, BSD) reads each page's text in the order the page draws it, with each piece's
-position and font size, which rag.pdf_text turns into clean paragraphs. The title is the
+position and font size, which rag.read.pdf_text turns into clean paragraphs. The title is the
 document's metadata title unless that is a placeholder ("untitled", "Microsoft Word - x.docx", a
-file name), else the first heading if it is on the first page (rag.pdf_text: text set larger than
+file name), else the first heading if it is on the first page (rag.read.pdf_text: text set larger than
 the body), else none (the caller falls back to the first sentence); the date is the metadata's
 creation date, the author its author.
 
@@ -24,7 +24,7 @@ import re
 from typing import Callable
 
 from rag.errors import ArticleError
-from rag.pdf_text import Line, assemble
+from rag.read.pdf_text import Line, assemble
 from rag.types import Document
 
 # pypdf logs every repair it makes to a sloppy file; a file it cannot read raises instead.

@@ -13,7 +13,7 @@ and goes on:
     block the reader)
 
 The walk keeps its own stack, so no depth of folders can exhaust Python's recursion. Left out:
-reading the files (rag.ingest), and a file that cannot be opened (reported when it is read).
+reading the files (rag.read.ingest), and a file that cannot be opened (reported when it is read).
 """
 
 from __future__ import annotations

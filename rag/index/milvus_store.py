@@ -12,7 +12,7 @@ Three collections per index name:
                             version V and the names of the two collections below
     NAME_chunks_<tag>       a row per chunk: id, article id, offsets, text, the PDF pages or
                             Word headings it spans, its dense vector, and `terms`: the chunk's
-                            words as rag.lexical tokenises them (stemmed, no stop words), which
+                            words as rag.index.lexical tokenises them (stemmed, no stop words), which
                             Milvus's own BM25 function turns into the sparse vector it searches
     NAME_articles_<tag>     a row per article piece: title, date, url, source, content hash, and
                             the text (in pieces, since a Milvus string holds 64 KiB), kept so a
@@ -52,11 +52,11 @@ import numpy as np
 
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.files import atomic_write
-from rag.lexical import describe as describe_bm25, tokenize
-from rag.manifest import Described, article_hash
+from rag.index.lexical import describe as describe_bm25, tokenize
+from rag.index.manifest import Described, article_hash
 from rag.types import Article, Chunk
 
-FORMAT = 2  # of a Milvus-held index (the folder's is rag.store.FORMAT_VERSION)
+FORMAT = 2  # of a Milvus-held index (the folder's is rag.index.store.FORMAT_VERSION)
 POINTER = "MILVUS.json"
 NEVER = 2 ** 62
 TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
@@ -99,7 +99,7 @@ _CLIENTS: dict[str, object] = {}
 
 def client(uri: str, root: Path):
     """One connection per Milvus per process (a Lite folder is opened by one process only)."""
-    from rag.vectors import is_lite, milvus_client
+    from rag.index.vectors import is_lite, milvus_client
 
     key = str((Path(root) / uri).resolve()) if is_lite(uri) else uri
     if key not in _CLIENTS:
@@ -127,7 +127,7 @@ class MilvusIndex(Described):
         self.writable = writable
         self._c = client(uri, self.path)
         if manifest["embedder"].get("dtype") == "remote":
-            from rag import remote_embedder
+            from rag.index import remote_embedder
             remote_embedder.expect(manifest["embedder"])  # its endpoint is checked against it
         self._v = int(manifest["version"])
         self._g = self._v + 1  # what a write here will become
@@ -272,7 +272,7 @@ class MilvusIndex(Described):
                                                "vector": [0.0, 0.0]}])
         self._c.flush(f"{self.name}_meta")
         _write_pointer(self.path, self.uri, self.name)
-        from rag.store import drop_folder_versions
+        from rag.index.store import drop_folder_versions
         drop_folder_versions(self.path)  # an index moved here from FAISS leaves its folders
         self.manifest, self._v = m, self._g
         self._visible = f"born <= {self._v} and died > {self._v}"
@@ -469,7 +469,7 @@ def _ensure_meta(c, name: str) -> None:
 def _create_collections(c, m: dict, dim: int, uri: str) -> None:
     from pymilvus import DataType, Function, FunctionType
 
-    from rag.vectors import is_lite
+    from rag.index.vectors import is_lite
 
     s = c.create_schema(auto_id=False)
     s.add_field("fid", DataType.INT64, is_primary=True)
@@ -481,7 +481,7 @@ def _create_collections(c, m: dict, dim: int, uri: str) -> None:
     s.add_field("end", DataType.INT64)
     s.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
     s.add_field("marks", DataType.JSON)
-    # Words already stemmed here (rag.lexical): Milvus's standard analyser only splits them.
+    # Words already stemmed here (rag.index.lexical): Milvus's standard analyser only splits them.
     s.add_field("terms", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True,
                 analyzer_params={"tokenizer": "standard"})
     s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)

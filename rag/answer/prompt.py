@@ -1,7 +1,7 @@
 """The prompt: numbered passages with title, text and date, the question, and the rules of answering.
 
 The rules ask for an answer taken only from the passages, with `[n]` markers, and a fixed refusal
-sentence otherwise, so that refusals can be recognised (`rag.citations`). Passages are data: they
+sentence otherwise, so that refusals can be recognised (`rag.answer.citations`). Passages are data: they
 sit in the user turn, fenced, and the rules say that instructions inside them are not to be obeyed;
 what a reader of the article would not see (HTML comments, zero-width and tag characters) is left
 out of them, and chat-template markers in them are broken (`as_data`).
@@ -18,7 +18,7 @@ REFUSAL = "The articles don't say."
 
 # Chosen by measurement on the seed question set (see README): rules that stress refusing made
 # the 1.5B model refuse questions its passages answer; this wording answers them. What it then
-# gets wrong (answers from memory) is caught by the checks in rag.citations, not by the prompt.
+# gets wrong (answers from memory) is caught by the checks in rag.answer.citations, not by the prompt.
 SYSTEM = (
     "You are a helpful assistant. Read the numbered passages and answer the question in one or "
     "two sentences, using only facts stated in the passages, and cite the passage number like [1] "
@@ -35,7 +35,7 @@ SHORT = (
 # Worked examples after the short rules, made up for the purpose (no evaluation set's text): the
 # answer's kind follows the question's (how many: a number; why: the reason), and a question
 # that one changed detail away from its passage (another person, another year) is refused.
-# They sit in the system turn, which llama.cpp reads once and keeps (rag.generators), so they
+# They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.generators), so they
 # cost little time after a chat's first question, but memory in every cached prompt head. Not
 # the default: the model then refuses less by itself, and on balance the checks gave back what
 # it gained (docs/eval.md, "Worked examples in the answer prompt").
@@ -69,7 +69,7 @@ Answer: The articles don't say.
 
 Question: How many lanes did the bridge carry before 1998?
 Answer: The articles don't say."""
-# The rules for the other kinds of question (rag.asking.kind_of), with the answer style "auto".
+# The rules for the other kinds of question (rag.answer.asking.kind_of), with the answer style "auto".
 YES_NO = (
     "You are a helpful assistant. Read the numbered passages and answer the yes-or-no question: "
     "start with Yes or No, then give in one sentence the fact from the passages that decides it, "
@@ -94,24 +94,24 @@ STYLES = {"short": SHORT, "sentence": SYSTEM, "examples": EXAMPLES, "yes-no": YE
 # answer_style "auto": the rules for each kind of question. A name, date or number ("fact") keeps
 # the short answer, and so does a multiple-choice question: rules naming the options made the
 # model refuse more without answering more right (docs/eval.md); the pipeline maps the short
-# answer to the option it names (rag.asking.pick_option).
+# answer to the option it names (rag.answer.asking.pick_option).
 BY_KIND = {"fact": "short", "choice": "short", "yes-no": "yes-no", "list": "list",
            "explain": "explain"}
 
 
 def style_for(style: str, question: str) -> str:
     """The rules a question is answered under: the configured style, or with "auto" the one for
-    the question's kind (rag.asking)."""
+    the question's kind (rag.answer.asking)."""
     if style != "auto":
         return style
-    from rag.asking import kind_of
+    from rag.answer.asking import kind_of
 
     return BY_KIND[kind_of(question)]
 
 
 # Where a prompt ends a piece later prompts may share: a passage, before the next passage or the
 # question (the answer's prompt and the judge's). llama.cpp keeps its cache after each piece
-# (rag.generators.PromptCache), so a chat about the same articles reads a passage once.
+# (rag.answer.generators.PromptCache), so a chat about the same articles reads a passage once.
 _PIECE_END = re.compile(r"\n\n(?=\[\d+\] |Question: )")
 
 

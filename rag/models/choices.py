@@ -5,7 +5,7 @@
   bf16 copy ("bf16", tried only with 16 GiB of memory or more: it maps 3.6 GB more);
 - `runtime = "auto"`: llama.cpp, unless every llama.cpp path failed here; then transformers.
 
-`measure` runs each path in a child process (`rag.smoke`) with a real prompt of a few hundred
+`measure` runs each path in a child process (`rag.models.smoke`) with a real prompt of a few hundred
 tokens, so a path that crashes (a segmentation fault, an illegal instruction) is recorded as
 crashed, said so, and never chosen; the chat then starts on a path that worked. The record
 lives in the model cache under a name made of the CPU's model and flags and the llama.cpp build,
@@ -26,9 +26,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from rag import cpu
+from rag.models import cpu
 from rag.files import atomic_write
-from rag.models import (BF16_MIN_MEMORY_GIB, DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir,
+from rag.models.weights import (BF16_MIN_MEMORY_GIB, DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir,
                         memory_gib)
 
 EMBEDDER_DTYPES = ("int8", "bfloat16", "float32")
@@ -74,8 +74,8 @@ def runtime(name: str) -> str | None:
     return rec.get("runtime") if rec.get("name") == name else None
 
 
-def try_path(args: list[str], timeout: float = 900, module: str = "rag.smoke") -> dict:
-    """Run `python -m rag.smoke ARGS` in a child process; its JSON result, or why it failed."""
+def try_path(args: list[str], timeout: float = 900, module: str = "rag.models.smoke") -> dict:
+    """Run `python -m rag.models.smoke ARGS` in a child process; its JSON result, or why it failed."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     try:
         p = subprocess.run([sys.executable, "-m", module, *args], capture_output=True,

@@ -134,7 +134,7 @@ class RemoteEmbedder:
 
 
 def expect(info: dict) -> None:
-    """Remember what an opened index recorded for its remote embedder (rag.store calls this),
+    """Remember what an opened index recorded for its remote embedder (rag.index.store calls this),
     so that `for_index` checks the endpoint against it."""
     _EXPECTED[info["name"]] = info
 
@@ -184,7 +184,7 @@ def _local_tokenizer(name: str):
     try:
         from transformers import AutoTokenizer
 
-        from rag.models import embedder_path
+        from rag.models.weights import embedder_path
         return AutoTokenizer.from_pretrained(embedder_path(name), local_files_only=True)
     except Exception:  # noqa: BLE001 - any failure means: estimate instead
         return None

@@ -1,6 +1,6 @@
 """A second look by the generator itself: does the cited text state this answer to the question?
 
-The lexical checks in rag.citations catch invented names and figures, but not an answer built
+The lexical checks in rag.answer.citations catch invented names and figures, but not an answer built
 from words that are all in the passages yet answer something else ("The CEO of Nvidia is Elon
 Musk", from a passage naming Michael Dell as Dell's CEO beside Nvidia and Elon Musk). Asked
 plainly, the same small model rejects such answers. The wording matters: "Is the answer supported
@@ -14,7 +14,7 @@ the question again, the cited text coming from llama.cpp's prompt cache.
 
 The verdict is graded: the probability the generator gives "yes" against "no" as its first word
 (`yes_probability`), weighed with the model's certainty and the retrieval strength
-(rag.verdict; or, with `decision = "thresholds"`, against `min_judge` alone). A threshold can
+(rag.answer.verdict; or, with `decision = "thresholds"`, against `min_judge` alone). A threshold can
 then be tuned on a development sample (`rag eval --trade-off` replays it) instead of taking the
 model's coin-flip on a near-tie. A generator that cannot give probabilities is read by its
 written reply (1 or 0).

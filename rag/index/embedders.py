@@ -4,7 +4,7 @@ An embedder turns texts into unit-length float32 vectors (so inner product = cos
 tokens the way it will read them (chunking uses that). `info()` is what the index manifest records,
 so the index, not the caller, decides which model embeds queries.
 
-Remote embedding APIs are rag.remote_embedder. torch is imported inside the adapter only.
+Remote embedding APIs are rag.index.remote_embedder. torch is imported inside the adapter only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ModelMissing
-from rag.models import (DEFAULT_EMBEDDER, EMBEDDER_PACKAGE, EMBEDDER_SHA256, embedder_path,
+from rag.models.weights import (DEFAULT_EMBEDDER, EMBEDDER_PACKAGE, EMBEDDER_SHA256, embedder_path,
                         weights_hash)
 
 

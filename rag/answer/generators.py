@@ -7,7 +7,7 @@ whole process; a FIFO lock lets one answer be generated at a time, in arrival or
 two CPU cores can do anyway. The local runtimes decode through `_AnswerStart`: no answer opens
 with a citation marker, and the probability of each word chosen is reported (`confidence`).
 
-The packaged Qwen2.5-Coder GGUFs are converted once to bf16 safetensors (`rag.models`); bf16 runs
+The packaged Qwen2.5-Coder GGUFs are converted once to bf16 safetensors (`rag.models.weights`); bf16 runs
 about 2.5x faster than fp32 on CPUs with AVX-512 bf16 or AMX, and fp32 is used elsewhere.
 Left out: sampling (answers are greedy, so the same question gets the same answer).
 """
@@ -21,7 +21,7 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from rag.errors import ModelMissing
-from rag.models import bf16_prefill_pays, cpu_has_bf16, prepare_generator
+from rag.models.weights import bf16_prefill_pays, cpu_has_bf16, prepare_generator
 
 
 class Generator(Protocol):
@@ -35,7 +35,7 @@ class Generator(Protocol):
 
     # Optional: the probability that the reply starts with each word (any of its capitalisations),
     # read off the model's next-token distribution without generating. The judge uses it for a
-    # graded verdict; a generator without it is judged by its written reply (rag.judge).
+    # graded verdict; a generator without it is judged by its written reply (rag.answer.judge).
     def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]: ...
 
     def info(self) -> dict: ...
@@ -221,11 +221,11 @@ class LlamaCppGenerator:
     Reading a prompt and writing an answer can want different weights on a CPU: reading is
     compute bound, and on some CPUs llama.cpp's bf16 kernels (AVX-512 bf16) read faster than its
     Q4_K ones; writing is memory bound, and Q4_K_M moves a third of the bytes. With `prefill`
-    "bf16" a second context over a bf16 copy of the same weights (`rag.models.bf16_gguf_path`,
+    "bf16" a second context over a bf16 copy of the same weights (`rag.models.weights.bf16_gguf_path`,
     lossless) reads the prompt, all but its last token, and hands its KV cache to the Q4_K_M
     context, which reads the last token and writes the answer (docs/cpu.md has the figures).
     The cost: 3.6 GB more mapped memory, so "auto" uses it only where set-up measured it faster
-    here (`rag.choices`), or, unmeasured, where `rag.models.bf16_prefill_pays`.
+    here (`rag.models.choices`), or, unmeasured, where `rag.models.weights.bf16_prefill_pays`.
     """
 
     # A prompt with fewer new tokens than this is read by the Q4_K_M context alone: two cache
@@ -239,8 +239,8 @@ class LlamaCppGenerator:
         import atexit
         import os
 
-        from rag.cpu import check_llama_build, check_llama_library
-        from rag.models import GENERATORS, bf16_gguf_path, gguf_path
+        from rag.models.cpu import check_llama_build, check_llama_library
+        from rag.models.weights import GENERATORS, bf16_gguf_path, gguf_path
 
         # Before the library is loaded: a build for another CPU can crash on loading.
         if problem := check_llama_build():
@@ -287,9 +287,9 @@ class LlamaCppGenerator:
     @staticmethod
     def auto_prefill(name: str) -> str:
         """What `prefill = "auto"` reads prompts with for `name`: the faster path set-up measured
-        here (rag.choices), else the rule `bf16_prefill_pays`; "off" for other than packaged."""
-        from rag import choices
-        from rag.models import GENERATORS
+        here (rag.models.choices), else the rule `bf16_prefill_pays`; "off" for other than packaged."""
+        from rag.models import choices
+        from rag.models.weights import GENERATORS
 
         if name not in GENERATORS:
             return "off"
@@ -360,11 +360,11 @@ class LlamaCppGenerator:
 
     def _pieces(self, text: str, tokens: list[int], messages: list[dict], tokenize) -> list[int]:
         """Where a new prompt is read in pieces, as token counts: after its system turn and at
-        the end of each passage (`rag.prompt.piece_ends`), at least `MIN_PIECE` tokens apart.
+        the end of each passage (`rag.answer.prompt.piece_ends`), at least `MIN_PIECE` tokens apart.
         The split points depend on the prompt alone, so a prompt is always computed in the same
         pieces and a head restored from the cache holds exactly the numbers reading it again
         would give: an answer never depends on what was asked before."""
-        from rag.prompt import piece_ends
+        from rag.answer.prompt import piece_ends
 
         end = len(tokens) - 1  # the last token is read by the writing context
         head = _system_turn(text, messages, self._formatter().eos_token)

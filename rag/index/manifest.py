@@ -1,5 +1,5 @@
-"""What an index says about itself, whatever holds it (a folder, rag.store; Milvus,
-rag.milvus_store): read off its manifest, so that callers ask the index instead of its dict.
+"""What an index says about itself, whatever holds it (a folder, rag.index.store; Milvus,
+rag.index.milvus_store): read off its manifest, so that callers ask the index instead of its dict.
 
 `Described` is what both kinds of index share: the embedder it was built with, its chunking, how
 many articles and chunks it holds, when it was written, where its vectors live, and a digest of
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from rag.chunking import ChunkParams
+from rag.index.chunking import ChunkParams
 from rag.types import Article
 
 # What `rag info` shows of a manifest, in this order, where present.
@@ -31,7 +31,7 @@ def article_hash(a: Article) -> str:
 
 
 def vectors_desc(manifest: dict) -> dict:
-    # Indexes written before rag.vectors named their FAISS index under "faiss".
+    # Indexes written before rag.index.vectors named their FAISS index under "faiss".
     return manifest.get("vectors") or {"engine": "faiss", "kind": "flat"}
 
 

@@ -2,8 +2,8 @@
 .pdf and .docx.
 
 What it does: decodes text strictly as UTF-8, reads metadata (front-matter `title:`/`date:`/`url:`
-lines, a leading `date YYYY-MM-DD` marker) without indexing it as text, hands HTML to rag.webpage
-(the story, its headline, author and date) and PDF and Word files to rag.pdf and rag.word (which
+lines, a leading `date YYYY-MM-DD` marker) without indexing it as text, hands HTML to rag.read.webpage
+(the story, its headline, author and date) and PDF and Word files to rag.read.pdf and rag.read.word (which
 keep their pages and headings), and gives every article a stable id (the given id, else the path
 relative to the source that was named). A PDF or Word file whose bytes match one already read
 (`known`, by digest) is not read again. Bad input never stops a run: each problem becomes a
@@ -24,8 +24,8 @@ from typing import Callable, Iterator
 from rag.errors import ArticleError
 from rag.text import first_sentence
 from rag.types import Article
-from rag.walk import walk
-from rag.webpage import parse_html
+from rag.read.walk import walk
+from rag.read.webpage import parse_html
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 DOCUMENT_SUFFIXES = {".pdf", ".docx"}
@@ -90,7 +90,7 @@ def read_sources(paths: list[str | Path], max_bytes: int = MAX_FILE_BYTES,
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
-    """The files under a named source (rag.walk), the passed-over ones added to `skipped`."""
+    """The files under a named source (rag.read.walk), the passed-over ones added to `skipped`."""
     if root.is_file():
         yield root, root.name
         return
@@ -137,12 +137,12 @@ def _document(path: Path, rel: str, src: str, root: str | None,
     if known and digest in known:
         return replace(known[digest], id=rel, source=src, root=root)
     if suffix == ".pdf":
-        from rag.pdf import read_pdf
+        from rag.read.pdf import read_pdf
 
         doc = read_pdf(data, src, (lambda done, total: progress(src, done, total))
                        if progress else None)
     else:
-        from rag.word import read_docx
+        from rag.read.word import read_docx
 
         doc = read_docx(data, src)
     if len(doc.text) > MAX_DOCUMENT_CHARS:
