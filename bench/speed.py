@@ -290,7 +290,7 @@ def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
 
 def bench_answers(runtimes: list[str]) -> None:
     from rag.config import load_config
-    from rag.answer.generators import LlamaCppGenerator
+    from rag.answer.runtimes.llamacpp import LlamaCppGenerator
     from rag.models.weights import BF16_MIN_MEMORY_GIB, memory_gib
     from rag.pipeline import Pipeline
     from rag.sync import sync_index
@@ -300,7 +300,7 @@ def bench_answers(runtimes: list[str]) -> None:
     # llama.cpp twice where the machine has room for the bf16 copy: prompts read by it and by
     # the GGUF alone (`prefill = "off"`), each choice beside the one "auto" makes here.
     # Each llama.cpp run asks the questions twice: as a chat
-    # asks them, the prompt cache keeping the passages read for earlier ones (rag.answer.generators.
+    # asks them, the prompt cache keeping the passages read for earlier ones (rag.answer.runtimes.llamacpp.
     # PromptCache), and "new passages": before each question the cache forgets every passage,
     # keeping the system turns, as a question about articles not asked about before finds it.
     both = ("bf16", "off") if memory_gib() >= BF16_MIN_MEMORY_GIB else ("off",)

@@ -44,7 +44,7 @@ class Config:
     # of memory (rag.models.weights.bf16_prefill_pays)
     prefill: str = "auto"
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
-    # whose prompt starts with passages read before starts after them (rag.answer.generators.PromptCache)
+    # whose prompt starts with passages read before starts after them (rag.answer.runtimes.llamacpp.PromptCache)
     prompt_cache_mb: int = 512
     # documents embedded through an OpenAI-compatible `POST /v1/embeddings` at this API base (a
     # GPU box running TEI, vLLM or Infinity, or another `rag serve`); "" embeds here

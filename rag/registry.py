@@ -100,13 +100,13 @@ def generator(name: str, threads: int = 0, runtime: str = "auto", url: str = "",
         if name in _GENERATORS:
             _LOADED[key] = _GENERATORS[name]()
         elif runtime == "openai":
-            from rag.answer.generators import OpenAIGenerator
+            from rag.answer.runtimes.llamacpp import OpenAIGenerator
             _LOADED[key] = OpenAIGenerator(name, url)
         elif runtime == "llama.cpp":
-            from rag.answer.generators import LlamaCppGenerator
+            from rag.answer.runtimes.llamacpp import LlamaCppGenerator
             _LOADED[key] = LlamaCppGenerator(name, threads=threads or None, prefill=prefill,
                                                cache_mb=cache_mb)
         else:
-            from rag.answer.generators import TransformersGenerator
+            from rag.answer.runtimes.llamacpp import TransformersGenerator
             _LOADED[key] = TransformersGenerator(name, threads=threads or None)
     return _LOADED[key]

@@ -35,7 +35,7 @@ SHORT = (
 # Worked examples after the short rules, made up for the purpose (no evaluation set's text): the
 # answer's kind follows the question's (how many: a number; why: the reason), and a question
 # that one changed detail away from its passage (another person, another year) is refused.
-# They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.generators), so they
+# They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.runtimes.llamacpp), so they
 # cost little time after a chat's first question, but memory in every cached prompt head. Not
 # the default: the model then refuses less by itself, and on balance the checks gave back what
 # it gained (docs/eval.md, "Worked examples in the answer prompt").
@@ -111,7 +111,7 @@ def style_for(style: str, question: str) -> str:
 
 # Where a prompt ends a piece later prompts may share: a passage, before the next passage or the
 # question (the answer's prompt and the judge's). llama.cpp keeps its cache after each piece
-# (rag.answer.generators.PromptCache), so a chat about the same articles reads a passage once.
+# (rag.answer.runtimes.llamacpp.PromptCache), so a chat about the same articles reads a passage once.
 _PIECE_END = re.compile(r"\n\n(?=\[\d+\] |Question: )")
 
 

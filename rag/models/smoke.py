@@ -53,7 +53,7 @@ def messages() -> list[dict]:
 
 
 def run_generator(name: str, runtime: str, prefill: str, max_new_tokens: int = 16) -> dict:
-    from rag.answer.generators import LlamaCppGenerator, TransformersGenerator
+    from rag.answer.runtimes.llamacpp import LlamaCppGenerator, TransformersGenerator
 
     start = time.perf_counter()
     if runtime == "llama.cpp":
