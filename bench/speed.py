@@ -299,10 +299,10 @@ def bench_answers(runtimes: list[str]) -> None:
     print(f"\n## answers: {len(questions)} seed questions, default settings per runtime")
     # llama.cpp twice where the machine has room for the bf16 copy: prompts read by it and by
     # the GGUF alone (`prefill = "off"`), each choice beside the one "auto" makes here.
-    # Each llama.cpp run asks the questions twice: as a chat
-    # asks them, the prompt cache keeping the passages read for earlier ones (rag.answer.runtimes.llamacpp.
-    # PromptCache), and "new passages": before each question the cache forgets every passage,
-    # keeping the system turns, as a question about articles not asked about before finds it.
+    # Each llama.cpp run asks the questions twice: as a chat asks them, the prompt cache keeping
+    # the passages read for earlier ones (rag.answer.runtimes.prompt_cache), and "new passages":
+    # before each question the cache forgets every passage, keeping the system turns, as a
+    # question about articles not asked about before finds it.
     both = ("bf16", "off") if memory_gib() >= BF16_MIN_MEMORY_GIB else ("off",)
     runs = [(r, p) for r in runtimes for p in (both if r == "llama.cpp" else ("auto",))]
     if "llama.cpp" in runtimes:

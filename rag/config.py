@@ -44,7 +44,7 @@ class Config:
     # of memory (rag.models.weights.bf16_prefill_pays)
     prefill: str = "auto"
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
-    # whose prompt starts with passages read before starts after them (rag.answer.runtimes.llamacpp.PromptCache)
+    # whose prompt starts with passages read before starts after them (rag.answer.runtimes.prompt_cache)
     prompt_cache_mb: int = 512
     # documents embedded through an OpenAI-compatible `POST /v1/embeddings` at this API base (a
     # GPU box running TEI, vLLM or Infinity, or another `rag serve`); "" embeds here
@@ -104,7 +104,7 @@ def load_config(path: str | None = None, **flags) -> Config:
            if f"RAG_{f.name.upper()}" in os.environ}
     cfg = _apply(cfg, env, "in the environment")
     cfg = _apply(cfg, {k: v for k, v in flags.items() if v is not None}, "as a flag")
-    if cfg.runtime not in RUNTIMES:
+    if cfg.runtime not in RUNTIMES and not _plugin_runtime(cfg.runtime):
         raise ConfigError(f"runtime={cfg.runtime!r} is not one of {', '.join(RUNTIMES)}")
     if cfg.runtime == "openai" and not cfg.generator_url:
         raise ConfigError("runtime=\"openai\" needs generator_url, the server's API base, "
@@ -138,6 +138,14 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.retrieval not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval={cfg.retrieval!r} is not one of {', '.join(RETRIEVAL_MODES)}")
     return cfg
+
+
+def _plugin_runtime(name: str) -> bool:
+    """Whether a plugin (RAG_PLUGINS) registers a runtime of this name (rag.registry)."""
+    from rag import registry
+
+    registry.load_plugins()
+    return name in registry.runtimes()
 
 
 def _apply(cfg: Config, values: dict, where: str) -> Config:

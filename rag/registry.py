@@ -1,5 +1,14 @@
-"""Model factories by name. The real adapters are the defaults; others (local models, the test
-suite's fakes) register under a name, just like real models, and are chosen by configuration."""
+"""Models and runtimes by name, and the plugins that add them.
+
+Three registers: embedders and generators by model name (a plugin's own models, the test suite's
+fakes), and runtimes by name (what runs a packaged or local generator: "llama.cpp",
+"transformers", "openai"). A plugin is a module named in RAG_PLUGINS (comma-separated): importing
+it registers what it brings with `register_embedder`, `register_generator` or `register_runtime`.
+The runtimes shipped here register the same way, one module each (rag.answer.runtimes), imported
+by name when first asked for, so that a runtime's libraries load only where it is used. A model
+registered by name wins over any runtime; the configuration chooses among them (rag.config).
+Each model is loaded once per process. Left out: discovering plugins by package metadata.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,11 @@ from rag.models import choices
 
 _EMBEDDERS: dict[str, Callable[..., object]] = {}
 _GENERATORS: dict[str, Callable[..., object]] = {}
+_RUNTIMES: dict[str, Callable[..., object]] = {}
+# The runtimes shipped here, by the module that registers each when imported.
+RUNTIME_MODULES = {"llama.cpp": "rag.answer.runtimes.llamacpp",
+                   "transformers": "rag.answer.runtimes.transformers_lm",
+                   "openai": "rag.answer.runtimes.openai_api"}
 _LOADED: dict[tuple, object] = {}  # one instance of each model per process
 
 
@@ -20,6 +34,30 @@ def register_embedder(name: str, factory: Callable[..., object]) -> None:
 
 def register_generator(name: str, factory: Callable[..., object]) -> None:
     _GENERATORS[name] = factory
+
+
+def register_runtime(name: str, factory: Callable[..., object]) -> None:
+    """`factory(model, threads=, url=, prefill=, cache_mb=)` returns a generator of `model` run
+    this way (rag.answer.runtimes.generator.Generator); it takes the options it uses and ignores
+    the others."""
+    _RUNTIMES[name] = factory
+
+
+def runtime_factory(name: str) -> Callable[..., object]:
+    """The factory of the runtime `name`: a shipped one (imported now), or a plugin's."""
+    if name not in _RUNTIMES:
+        load_plugins()
+        if name in RUNTIME_MODULES:
+            importlib.import_module(RUNTIME_MODULES[name])
+    if name not in _RUNTIMES:
+        from rag.errors import ConfigError
+        raise ConfigError(f"runtime={name!r} is not one of {', '.join(sorted(runtimes()))}")
+    return _RUNTIMES[name]
+
+
+def runtimes() -> set[str]:
+    """The names of the runtimes that can be asked for: shipped or registered by a plugin."""
+    return set(RUNTIME_MODULES) | set(_RUNTIMES)
 
 
 def load_plugins() -> None:
@@ -89,24 +127,16 @@ def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
 def generator(name: str, threads: int = 0, runtime: str = "auto", url: str = "",
               prefill: str = "auto", cache_mb: int = 512):
     """The generator `name` run by `runtime`: "llama.cpp", "transformers", "openai" (a server
-    at `url`), or "auto": the local runtime set-up found answering here (rag.models.choices), else
-    llama.cpp."""
+    at `url`), a plugin's runtime, or "auto": the local runtime set-up found answering here
+    (rag.models.choices), else llama.cpp. A generator a plugin registered as `name` wins."""
     if runtime == "auto":
         runtime = choices.runtime(name) or "llama.cpp"
-    key = ("generator", name, runtime, url,
-           (prefill, cache_mb) if runtime == "llama.cpp" else None)
+    key = ("generator", name, runtime, url, prefill, cache_mb)
     if key not in _LOADED:
         load_plugins()
         if name in _GENERATORS:
             _LOADED[key] = _GENERATORS[name]()
-        elif runtime == "openai":
-            from rag.answer.runtimes.llamacpp import OpenAIGenerator
-            _LOADED[key] = OpenAIGenerator(name, url)
-        elif runtime == "llama.cpp":
-            from rag.answer.runtimes.llamacpp import LlamaCppGenerator
-            _LOADED[key] = LlamaCppGenerator(name, threads=threads or None, prefill=prefill,
-                                               cache_mb=cache_mb)
         else:
-            from rag.answer.runtimes.llamacpp import TransformersGenerator
-            _LOADED[key] = TransformersGenerator(name, threads=threads or None)
+            _LOADED[key] = runtime_factory(runtime)(name, threads=threads, url=url,
+                                                    prefill=prefill, cache_mb=cache_mb)
     return _LOADED[key]

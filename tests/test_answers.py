@@ -27,7 +27,7 @@ def test_prompt_numbers_passages_with_title_and_date():
 
 
 def test_prompts_end_a_piece_after_each_passage():
-    """The points where llama.cpp keeps its cache for later prompts (rag.answer.runtimes.llamacpp.PromptCache):
+    """The points where llama.cpp keeps its cache for later prompts (rag.answer.runtimes.prompt_cache):
     after each passage, whatever blank lines a passage holds, for the answer and the judge."""
     from rag.answer.judge import judge_messages
 
@@ -477,7 +477,7 @@ def test_the_options_a_question_offers_are_read(question, options):
 
 
 def test_marker_tokens_are_the_ones_that_open_a_citation():
-    from rag.answer.runtimes.llamacpp import marker_tokens
+    from rag.answer.runtimes.generator import marker_tokens
 
     vocab = ["[", " [", "[[", "[1", "Dell", " Dell", "]", "a[", "\n["]
     assert marker_tokens(lambda i: vocab[i], len(vocab)) == [0, 1, 2, 3, 8]

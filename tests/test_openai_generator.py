@@ -19,7 +19,7 @@ import pytest
 
 from rag.config import load_config
 from rag.errors import ConfigError, ModelMissing
-from rag.answer.runtimes.llamacpp import OpenAIGenerator
+from rag.answer.runtimes.openai_api import OpenAIGenerator
 from tests.live_server import free_port, seeded_server
 
 QUESTION = "Who confirmed the collaboration on Twitter?"

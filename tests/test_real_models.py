@@ -85,7 +85,7 @@ def test_the_judge_reads_the_model_s_own_yes_and_no(real_pipeline):
 
 def test_an_answer_never_opens_with_a_citation_marker(real_pipeline):
     """Told to reply with a marker alone, the real model must still start with a word: a reply of
-    markers only ("[1] [2]") says nothing (rag.answer.runtimes.llamacpp.marker_tokens)."""
+    markers only ("[1] [2]") says nothing (rag.answer.runtimes.generator.marker_tokens)."""
     gen = real_pipeline.generator
     messages = [{"role": "system", "content": "Reply with exactly: [1] [2]"},
                 {"role": "user", "content": "Go."}]
@@ -112,8 +112,8 @@ def test_the_transformers_runtime_decodes_by_the_same_rules(real_pipeline):
 
 def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real_pipeline):
     """With `prefill` "bf16" the llama.cpp generator reads prompts with a bf16 copy of the weights
-    and hands the cache to the Q4_K_M context that writes (rag.answer.runtimes.llamacpp). Its answers and the
-    judge's numbers must be those of the Q4_K_M weights alone, for a new prompt and for one that
+    and hands the cache to the Q4_K_M context that writes (rag.answer.runtimes.llamacpp). Its
+    answers and the judge's numbers must be those of the Q4_K_M weights alone, for a new prompt and for one that
     continues the previous (a follow-up judged in the answer's conversation). Both paths run on
     every CPU, whichever "auto" picked here."""
     from rag.answer.runtimes.llamacpp import LlamaCppGenerator
@@ -160,7 +160,7 @@ def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real
 def test_passages_read_for_an_earlier_question_are_not_read_again_nor_change_the_answer(
         real_pipeline):
     """A prompt whose passages an earlier prompt read starts after them, from the prompt cache
-    (rag.answer.runtimes.llamacpp.PromptCache), and is answered and judged exactly as when read whole: the
+    (rag.answer.runtimes.prompt_cache), and is answered and judged exactly as when read whole: the
     pieces are always the same, so the numbers are the same, bit for bit."""
     from rag.answer.judge import judge_messages, yes_probability
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.prompt import pieced
 from rag.text import unmarked
 from rag.types import Hit
 
@@ -38,9 +39,10 @@ def judge_messages(question: str, answer: str, passages: list[str]) -> list[dict
     text = "\n".join(passages)
     plain = unmarked(answer)
     return [{"role": "system", "content": JUDGE_SYSTEM},
-            {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n"
-                                        f"Proposed answer: {plain}\n\n"
-                                        "Is the proposed answer correct according to the text?"}]
+            {"role": "user", "content": pieced(f"Text:\n{text}\n\nQuestion: {question}\n"
+                                               f"Proposed answer: {plain}\n\n"
+                                               "Is the proposed answer correct according to the "
+                                               "text?")}]
 
 
 def answers_messages(question: str, passages: list[str]) -> list[dict]:
@@ -52,8 +54,8 @@ def answers_messages(question: str, passages: list[str]) -> list[dict]:
     cache reads only the question again."""
     text = "\n".join(passages)
     return [{"role": "system", "content": JUDGE_SYSTEM},
-            {"role": "user", "content": f"Text:\n{text}\n\nQuestion: {question}\n\n"
-                                        "Does the text answer this question?"}]
+            {"role": "user", "content": pieced(f"Text:\n{text}\n\nQuestion: {question}\n\n"
+                                               "Does the text answer this question?")}]
 
 
 def yes_probability(generator, messages: list[dict]) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.runtimes.generator import Pieced
 from rag.text import content_words, sentence_spans
 from rag.types import Hit
 
@@ -35,8 +36,8 @@ SHORT = (
 # Worked examples after the short rules, made up for the purpose (no evaluation set's text): the
 # answer's kind follows the question's (how many: a number; why: the reason), and a question
 # that one changed detail away from its passage (another person, another year) is refused.
-# They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.runtimes.llamacpp), so they
-# cost little time after a chat's first question, but memory in every cached prompt head. Not
+# They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.runtimes), so
+# they cost little time after a chat's first question, but memory in every cached prompt head. Not
 # the default: the model then refuses less by itself, and on balance the checks gave back what
 # it gained (docs/eval.md, "Worked examples in the answer prompt").
 EXAMPLES = SHORT + """
@@ -110,14 +111,20 @@ def style_for(style: str, question: str) -> str:
 
 
 # Where a prompt ends a piece later prompts may share: a passage, before the next passage or the
-# question (the answer's prompt and the judge's). llama.cpp keeps its cache after each piece
-# (rag.answer.runtimes.llamacpp.PromptCache), so a chat about the same articles reads a passage once.
+# question (the answer's prompt and the judge's). The user turn names them (`pieced`), and
+# llama.cpp keeps its cache after each (rag.answer.runtimes.prompt_cache), so a chat about the
+# same articles reads a passage once.
 _PIECE_END = re.compile(r"\n\n(?=\[\d+\] |Question: )")
 
 
 def piece_ends(text: str) -> list[int]:
     """The offsets in `text` just after each passage (see `_PIECE_END`)."""
     return [m.end() for m in _PIECE_END.finditer(text)]
+
+
+def pieced(text: str) -> Pieced:
+    """A user turn that names its pieces (`piece_ends`) for the runtime."""
+    return Pieced(text, piece_ends(text))
 
 
 def format_passage(n: int, hit: Hit, text: str | None = None) -> str:
@@ -187,6 +194,6 @@ def build_messages(question: str, hits: list[Hit], sentences: int | list[int] = 
         format_passage(i, h, window(question, h.chunk.text, sizes[i - 1],
                                     scores[i - 1] if scores else None))
         for i, h in enumerate(hits, 1))
-    user = f"Passages:\n{passages}\n\nQuestion: {question.strip()}"
+    user = pieced(f"Passages:\n{passages}\n\nQuestion: {question.strip()}")
     return [{"role": "system", "content": STYLES[style_for(style, question)]},
             {"role": "user", "content": user}]

@@ -53,13 +53,12 @@ def messages() -> list[dict]:
 
 
 def run_generator(name: str, runtime: str, prefill: str, max_new_tokens: int = 16) -> dict:
-    from rag.answer.runtimes.llamacpp import LlamaCppGenerator, TransformersGenerator
+    from rag import registry
 
     start = time.perf_counter()
-    if runtime == "llama.cpp":
-        gen = LlamaCppGenerator(name, prefill=prefill, cache_mb=0)
-    else:
-        gen = TransformersGenerator(name)
+    # Through the runtime's own factory, not the registry's one-per-process cache: one path is
+    # tried per process, with no prompt cache (every prompt is read from an empty one).
+    gen = registry.runtime_factory(runtime)(name, prefill=prefill, cache_mb=0)
     loaded = time.perf_counter()
     first, pieces = None, []
     for piece in gen.stream(messages(), max_new_tokens=max_new_tokens):

@@ -6,7 +6,7 @@ The default models arrive inside pip packages (no machine here reaches a model h
   parts once, checks the sha256, and converts the weights to bf16 safetensors in the cache, so that
   later loads take seconds instead of the ~45 s a GGUF dequantisation costs; `bf16_gguf_path`
   stores the same weights as a bf16 GGUF, which llama.cpp reads prompts with (faster on CPUs
-  with AVX-512 bf16, `rag.answer.runtimes.llamacpp.LlamaCppGenerator`).
+  with AVX-512 bf16, `rag.answer.runtimes.llamacpp`).
 
 Anything else (a local folder, or a hub id on a machine that has one) passes through unchanged.
 Left out: downloading anything. A missing package is a `ModelMissing` naming the install command.
