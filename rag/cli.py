@@ -157,7 +157,8 @@ def cmd_remove(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from rag.pipeline import Pipeline, why_refused
+    from rag.answer.reasons import why_refused
+    from rag.pipeline import Pipeline
 
     cfg = load_config(args.config, index=args.index, generator=args.generator)
     pipe = Pipeline.open(cfg)

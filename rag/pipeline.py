@@ -7,40 +7,29 @@ batch evaluation all call these; none of them re-implements retrieval, prompting
 
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
 so that "and who is its CEO?" searches for what it means. The index's manifest decides which
-embedder embeds queries. Refusals do not rest on the model alone: weak retrieval refuses before
-generating; an answer naming what no passage holds, or whose sentences no passage supports, is
-refused, and so is one too likely wrong by the generator's own judgement of it against its cited
-passages (rag.answer.judge), weighed with the model's certainty as it wrote it and the retrieval
-strength (rag.answer.verdict).
+embedder embeds queries. Whether an answer is given is the refusal policy's decision
+(rag.answer.refusal): weak retrieval refuses before generating, and the draft is checked against
+its passages after. Left out: the wording of a refusal for people (rag.answer.reasons).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import re
 import threading
 import time
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer.asking import kind_of, offered_options, pick_option
-from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
+from rag.answer import refusal
+from rag.answer.asking import MAX_QUESTION_CHARS, valid_k, validate_question
+from rag.answer.prompt import REFUSAL, build_messages, passage_sentences, rewrite_messages
 from rag.config import Config
-from rag.errors import IndexMismatch, QuestionError, RagError
-from rag.answer.judge import (answers_messages, dated, followup_messages, judge_messages,
-                       yes_probability)
-from rag.answer.prompt import REFUSAL, build_messages, passage_sentences
+from rag.errors import IndexMismatch, RagError
 from rag.index.store import Index
-from rag.text import content_words, unmarked
 from rag.types import Answer, Hit
-from rag.answer.verdict import LONG_KINDS, p_right
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 2000
-REWRITE_SYSTEM = (
-    "Rewrite the user's last question as one standalone question that can be understood without "
-    "the conversation, replacing pronouns with the names they refer to. Reply with the question only.")
 
 
 class Pipeline:
@@ -122,7 +111,7 @@ class Pipeline:
         answer itself is decided exactly as without it. This is what `rag eval --trade-off` uses
         to find how many questions each threshold would answer, and how many wrongly."""
         question = validate_question(question)
-        k = _valid_k(self.config.k if k is None else k)
+        k = valid_k(self.config.k if k is None else k)
         self.refresh()
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -137,15 +126,14 @@ class Pipeline:
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        weak = not hits or strength < self.config.min_score
+        weak = refusal.weak(hits, strength, self.config.min_score)
         if weak and not (audit and hits):
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)
-            checks = {"strength": round(strength, 4), "refused_by": "retrieval",
-                      "failed": ["retrieval"]}
-            yield {"type": "answer", "answer": Answer(
-                question, REFUSAL, True, (), tuple(hits), timings, query, checks)}
+            yield {"type": "answer", "answer": Answer(question, REFUSAL, True, (), tuple(hits),
+                                                      timings, query,
+                                                      refusal.retrieval_checks(strength))}
             return
 
         pieces: list[str] = []
@@ -161,10 +149,15 @@ class Pipeline:
             if not weak:  # an audited weak retrieval is refused whatever the model writes
                 yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
-        answer = self._check("".join(pieces), question, query, hits, timings, messages,
-                             strength, weak, audit, min(confidence) if confidence else None)
-        answer.timings_ms["total"] = _ms(t0)
-        yield {"type": "answer", "answer": answer}
+        draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
+                              min(confidence) if confidence else None)
+        decision = refusal.decide(draft, self.config, self.generator, audit)
+        if decision.judge_ms is not None:
+            timings["judge"] = decision.judge_ms
+        timings["total"] = _ms(t0)
+        yield {"type": "answer", "answer": Answer(
+            question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
+            query, decision.checks)}
 
     def fit(self, hits: list[Hit]) -> list[Hit]:
         """The best passages that fit the prompt's budget (`prompt_tokens`, counted with the
@@ -207,137 +200,10 @@ class Pipeline:
 
     def rewrite(self, question: str, history: list[dict]) -> str:
         """A standalone version of a follow-up question, written by the generator."""
-        turns = [m for m in history if m.get("role") in ("user", "assistant")][-6:]
-        convo = "\n".join(f"{m['role']}: {str(m.get('content', ''))[:500]}" for m in turns)
-        messages = [{"role": "system", "content": REWRITE_SYSTEM},
-                    {"role": "user", "content": f"Conversation:\n{convo}\n\nLast question: {question}"}]
+        messages = rewrite_messages(question, history)
         text = "".join(self.generator.stream(messages, 60)).strip().strip('"').splitlines()
         rewritten = text[0].strip() if text else ""
         return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
-
-    def _check(self, raw: str, question: str, query: str, hits: list[Hit], timings: dict,
-               messages: list[dict], strength: float, weak: bool = False,
-               audit: bool = False, confidence: float | None = None) -> Answer:
-        """Verify the model's draft against the passages (see rag.answer.citations), in order: the
-        model's own refusal, names or figures no passage holds, sentences no passage supports,
-        an answer made only of the question's words, then the judge's two questions, whose
-        P(yes) are weighed with the model's certainty of its answer's words (`confidence`: the
-        lowest probability among them, where the runtime reports it) and the retrieval strength
-        (rag.answer.verdict, `decision = "score"`); with `decision = "thresholds"`, or without the
-        certainty, the certainty and the judge each have their own threshold. The first that
-        fails refuses; without `audit` the later ones are skipped."""
-        parsed = parse_answer(raw, len(hits))
-        failed = ["retrieval"] if weak else []
-        kind = kind_of(question)
-        checks: dict = {"strength": round(strength, 4), "model_refused": parsed.refused,
-                        "kind": kind}
-        v = None
-        text = parsed.text
-        if parsed.refused:
-            failed.append("model")
-        else:
-            if kind == "yes-no":
-                text = self._yes_or_no(messages, text)
-            if kind == "choice":
-                # The answer is the option it names, as the user wrote it; naming none of the
-                # options, it answers another question.
-                chosen = pick_option(unmarked(text), offered_options(question))
-                checks["option"] = chosen
-                if chosen is None:
-                    failed.append("option")
-                else:
-                    text = chosen + " " + "".join(f"[{n}]" for n in parsed.cited)
-            sources = [question, query] + [f"{h.title} {h.date or ''} {h.chunk.text}" for h in hits]
-            # Names or figures that no passage holds come from the model's memory.
-            checks["novel_terms"] = novel_terms(text, sources)
-            if checks["novel_terms"]:
-                failed.append("novel")
-            if audit or not failed:
-                v = verify(text, hits, self.config.min_support, query)
-                checks["dropped_sentences"] = len(v.dropped)
-                if not v.cited:
-                    failed.append("support")
-                    # An audit judges the unsupported draft all the same, so that the ablation
-                    # table (rag.evaluate.tradeoff) can say what the support check withholds.
-                    v = Verified(text, parsed.cited or [1], {}, [], 0) if audit else None
-                if v is not None and kind not in ("choice", "yes-no") and _echoes(
-                        unmarked(v.text), f"{question} {query}"):
-                    checks["echo"] = True
-                    failed.append("echo")
-            # The judge's P(yes), the certainty and the retrieval strength decide together
-            # (rag.answer.verdict), where the certainty is known and the judge asks its usual questions.
-            scored = (self.config.decision == "score" and confidence is not None
-                      and self.config.judge == 1)
-            if confidence is not None:
-                checks["confidence"] = round(confidence, 4)
-                if confidence < self.config.min_confidence and not scored:
-                    failed.append("unsure")
-            # An answer whose every word the model gave at least `judge_below` is not judged
-            # (faster; off by default: on the SQuAD development samples it let two wrong answers
-            # through, docs/eval.md, "The refusal trade-off").
-            below = self.config.judge_below
-            sure = confidence is not None and below < 1.0 and confidence >= below
-            if sure and v is not None and self.config.judge:
-                checks["sure"] = True
-            if v is not None and self.config.judge and (audit or not (failed or sure)):
-                t = time.perf_counter()
-                cited = [dated(hits[n - 1]) for n in v.cited]
-                if self.config.judge == 2:
-                    check = followup_messages(messages, raw, v.text)
-                else:
-                    check = judge_messages(question, v.text, cited)
-                p_yes = yes_probability(self.generator, check)
-                # Two questions, both to be answered yes: is the answer correct according to the
-                # cited text, and does that text answer the question at all? With the thresholds
-                # the second is asked only if the first passes (always in an audit, and when both
-                # are weighed); their verdict is the lower P(yes).
-                if audit or scored or p_yes >= self.config.min_judge:
-                    checks["judge_p_correct"] = round(p_yes, 4)
-                    p_answers = yes_probability(self.generator, answers_messages(question, cited))
-                    checks["judge_p_answers"] = round(p_answers, 4)
-                    p_yes = min(p_yes, p_answers)
-                timings["judge"] = _ms(t)
-                checks["judge_p_yes"] = round(p_yes, 4)
-                passes = p_yes >= self.config.min_judge
-                if scored:
-                    p = p_right(checks["judge_p_correct"], checks["judge_p_answers"], confidence,
-                                strength, kind in LONG_KINDS)
-                    checks["p_right"] = round(p, 4)
-                    passes = p >= self.config.min_right
-                checks["judge"] = "yes" if passes else "no"
-                if checks["judge"] == "no" and not sure:
-                    failed.append("judge")
-        checks["failed"] = failed
-        checks["refused_by"] = failed[0] if failed else None
-        if audit and v is not None:
-            checks["draft"] = v.text
-        if parsed.refused and not weak:
-            return Answer(question, parsed.text, True, (), tuple(hits), timings, query, checks)
-        if failed:
-            return Answer(question, REFUSAL, True, (), tuple(hits), timings, query, checks)
-        return Answer(question, v.text, False, tuple(citations_for(v, hits)), tuple(hits),
-                      timings, query, checks)
-
-    def _yes_or_no(self, messages: list[dict], text: str) -> str:
-        """A yes-or-no answer as one sentence that opens with its verdict: "Yes. It was ..."
-        becomes "Yes, it was ...", and one that does not say it ("The articles say that ...")
-        gets the one the model itself leans to: the likelier of "Yes" and "No" as the first
-        word of its reply to the same prompt (read from llama.cpp's prompt cache, not generated).
-        A generator that cannot give probabilities leaves the answer as written."""
-        said = re.match(r"\W*(yes|no)\b[\s.,:;!-]*(.*)", text, re.IGNORECASE | re.DOTALL)
-        if said:  # "Yes." as a sentence of its own would be dropped with no words to check
-            word, text = said.group(1).capitalize(), said.group(2).strip()
-        else:
-            probabilities = getattr(self.generator, "word_probabilities", None)
-            if probabilities is None:
-                return text
-            p = probabilities(messages, ["Yes", "No"])
-            word = "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
-        text = _SAYS.sub("", text, count=1)  # "Yes, the articles say that X" says "Yes, X"
-        first = re.match(r"\W*(\w+)", text)
-        if first and first.group(1) in _PLAIN_OPENERS:
-            text = text[0].lower() + text[1:]
-        return f"{word}, {text}" if text else word
 
     def facts(self) -> dict:
         self.refresh()
@@ -345,69 +211,6 @@ class Pipeline:
         return {"articles": idx.article_count, "chunks": idx.chunk_count,
                 "embedder": idx.embedder_info["name"], "generator": self.config.generator,
                 "updated": idx.updated}
-
-
-# Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
-REASONS = {
-    "retrieval": "No passage is close enough to the question to answer it from.",
-    "model": "The model found no answer in these passages.",
-    "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
-    "support": "No passage supports the draft answer's sentences, so it was withheld.",
-    "echo": "The draft answer only repeated words of the question, so it was withheld.",
-    "option": "The draft answer named none of the question's options, so it was withheld.",
-    "unsure": "The model was unsure of its draft answer's words (the least likely had "
-              "{certainty}), a sign the passages do not state it, so it was withheld.",
-    "judge": "Checked against the passages it cited, the draft answer is not stated there "
-             "clearly enough (the generator's confidence: {confidence}), so it was withheld.",
-    "judge_score": "Checked against the passages it cited, the draft answer is too likely "
-                   "wrong (the estimated chance that it is right: {right}), so it was withheld.",
-}
-
-
-# Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
-_PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
-                           "On At By".split())
-
-
-_SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:,\s*|\s+(?:"
-                   r"says?|states?|mentions?|shows?|reports?|confirms?)\s+(?:that\s+)?)",
-                   re.IGNORECASE)
-
-
-def why_refused(checks: dict | None) -> str:
-    """A refusal's reason in words, for the chat and the CLI."""
-    why = (checks or {}).get("refused_by")
-    if why not in REASONS:
-        return "Nothing retrieved answers this."
-    p = checks.get("judge_p_yes")
-    c = checks.get("confidence")
-    if why == "judge" and checks.get("p_right") is not None:
-        return REASONS["judge_score"].format(right=f"{checks['p_right']:.0%}")
-    return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
-                               confidence="unknown" if p is None else f"{p:.0%}",
-                               certainty="unknown" if c is None else f"{c:.0%}")
-
-
-def validate_question(question) -> str:
-    if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, not {type(question).__name__}")
-    bad = re.search("[\ud800-\udfff]", question)
-    if bad:  # JSON can carry one ("\\ud800"); no tokenizer or UTF-8 encoder takes it
-        raise QuestionError(f"the question is not valid Unicode: a lone surrogate "
-                            f"(U+{ord(bad.group()):04X}) at character {bad.start()}")
-    q = question.strip()
-    if not q:
-        raise QuestionError("the question is empty: ask something about the articles")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is {len(q)} characters long; the limit is "
-                            f"{MAX_QUESTION_CHARS}")
-    return q
-
-
-def _valid_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
-        raise QuestionError(f"k must be a whole number from 1 to 50, not {repr(k)[:40]}")
-    return k
 
 
 def _check_embedder(index: Index, embedder) -> None:
@@ -418,17 +221,6 @@ def _check_embedder(index: Index, embedder) -> None:
                 f"index {index.path} was built with embedder {want.get('name')} "
                 f"({key} {want.get(key)}), but the loaded one has {key} {have.get(key)}: "
                 f"rebuild it with `rag index PATH --index {index.path} --rebuild`")
-
-
-def _echoes(answer: str, question: str) -> bool:
-    """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
-    answers nothing, unless the question offers the choice: "formal or informal?", or a list
-    of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or
-    C"), of which an answer picking one is an answer. (A yes-or-no question's answer restates
-    it by nature: the caller does not ask.)"""
-    if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
-        return False
-    return content_words(answer) <= content_words(question)
 
 
 def _ms(t: float) -> float:

@@ -9,7 +9,8 @@ from rag.answer.citations import best_sentence, is_refusal, novel_terms, parse_a
 from rag.config import Config
 from rag.answer.judge import JUDGE_SYSTEM
 from rag.errors import QuestionError
-from rag.pipeline import Pipeline, why_refused
+from rag.answer.reasons import why_refused
+from rag.pipeline import Pipeline
 from rag.answer.prompt import REFUSAL, STYLES, build_messages, piece_ends
 from rag.types import Chunk, Hit
 

@@ -104,28 +104,24 @@ class _Leaning:
         return {w: 0.9 if w == self.word else 0.1 for w in words}
 
 
-def _pipeline_with(generator):
-    import threading
+def _shaped_by(generator):
+    """A yes-or-no draft put in shape, leaning as `generator` does (rag.answer.judge.lean)."""
+    from rag.answer.asking import yes_no_sentence
+    from rag.answer.judge import lean
 
-    from rag.pipeline import Pipeline
-
-    pipe = Pipeline.__new__(Pipeline)
-    pipe._generator, pipe._gen_lock = generator, threading.Lock()
-    return pipe
+    return lambda text: yes_no_sentence(text, lambda: lean(generator, []))
 
 
 def test_yes_or_no_is_added_from_the_model_s_own_lean():
     no = _Leaning("No")
-    pipe = _pipeline_with(no)
-    assert pipe._yes_or_no([], "The article says Grok is made by xAI [1].") == \
-        "No, Grok is made by xAI [1]."
+    shaped = _shaped_by(no)
+    assert shaped("The article says Grok is made by xAI [1].") == "No, Grok is made by xAI [1]."
     assert no.asked == [["Yes", "No"]]
-    assert pipe._yes_or_no([], "Yes, it is [1].") == "Yes, it is [1]."  # already says it
-    assert pipe._yes_or_no([], "Yes, the articles say that Musk visited it [1].") == \
-        "Yes, Musk visited it [1]."
-    assert pipe._yes_or_no([], "No.\n\nThe article names xAI [1].") == \
+    assert shaped("Yes, it is [1].") == "Yes, it is [1]."  # already says it
+    assert shaped("Yes, the articles say that Musk visited it [1].") == "Yes, Musk visited it [1]."
+    assert shaped("No.\n\nThe article names xAI [1].") == \
         "No, the article names xAI [1]."  # one sentence, so that the verdict is kept
-    assert _pipeline_with(_Leaning("Yes"))._yes_or_no([], "Denmark's queen did [1].") == \
+    assert _shaped_by(_Leaning("Yes"))("Denmark's queen did [1].") == \
         "Yes, Denmark's queen did [1]."  # a name keeps its capital
     assert len(no.asked) == 1
 

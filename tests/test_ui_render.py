@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from rag import registry
-from rag.pipeline import REASONS, why_refused
+from rag.answer.reasons import REASONS, why_refused
 from ui import feedback, render
 from ui.chat import load_examples
 from ui.uploads import MAX_BYTES, add_uploads, safe_name, store

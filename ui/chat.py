@@ -34,7 +34,7 @@ from typing import Callable
 import gradio as gr
 
 from rag.errors import RagError
-from rag.pipeline import validate_question
+from rag.answer.asking import validate_question
 from ui import feedback, render
 from ui.uploads import ALLOWED, add_uploads
 

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from rag.pipeline import why_refused
+from rag.answer.reasons import why_refused
 from rag.text import MARKER, marker_numbers
 from rag.types import Answer, Citation, Hit
 

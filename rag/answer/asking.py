@@ -1,4 +1,6 @@
-"""What kind of answer a question asks for, read from its wording alone.
+"""Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
+for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
+(`pick_option`, `yes_no_sentence`).
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
   answer is one of them, as the user wrote it (`pick_option`).
@@ -10,14 +12,17 @@
 - "fact": everything else (who, when, where, how many, what): a name, date, number or a few words.
 
 The rule looks at the question's last sentence, the one that asks: a quiz question often opens
-with a sentence of context ("A temple opened this week. Where is it?"). Left out: questions in
-other languages than English (they are "fact", the short answer, which still cites).
+with a sentence of context ("A temple opened this week. Where is it?"). A yes-or-no answer is
+one sentence that opens with its verdict. Left out: questions in other languages than English
+(they are "fact", the short answer, which still cites).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
+from rag.errors import QuestionError
 from rag.text import words
 
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
@@ -120,3 +125,58 @@ def pick_option(answer: str, options: list[str]) -> str | None:
 
 def _words(text: str) -> set[str]:
     return set(words(text)) - {"the", "a", "an", "of"}
+
+
+# Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
+_PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
+                           "On At By".split())
+_SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:,\s*|\s+(?:"
+                   r"says?|states?|mentions?|shows?|reports?|confirms?)\s+(?:that\s+)?)",
+                   re.IGNORECASE)
+
+
+def yes_no_sentence(text: str, lean: Callable[[], str | None]) -> str:
+    """A yes-or-no answer as one sentence that opens with its verdict: "Yes. It was ..."
+    becomes "Yes, it was ...", and one that does not say it ("The articles say that ...")
+    gets the verdict `lean()` gives ("Yes" or "No": the one the model itself leans to); where
+    `lean()` gives None the answer stays as written."""
+    said = re.match(r"\W*(yes|no)\b[\s.,:;!-]*(.*)", text, re.IGNORECASE | re.DOTALL)
+    if said:  # "Yes." as a sentence of its own would be dropped with no words to check
+        word, text = said.group(1).capitalize(), said.group(2).strip()
+    else:
+        word = lean()
+        if word is None:
+            return text
+    text = _SAYS.sub("", text, count=1)  # "Yes, the articles say that X" says "Yes, X"
+    first = re.match(r"\W*(\w+)", text)
+    if first and first.group(1) in _PLAIN_OPENERS:
+        text = text[0].lower() + text[1:]
+    return f"{word}, {text}" if text else word
+
+
+MAX_QUESTION_CHARS = 2000
+
+
+def validate_question(question) -> str:
+    """The question, stripped, if it is text a model can read: Unicode, not empty, not longer
+    than MAX_QUESTION_CHARS; else a QuestionError that says what to fix."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    bad = re.search("[\ud800-\udfff]", question)
+    if bad:  # JSON can carry one ("\\ud800"); no tokenizer or UTF-8 encoder takes it
+        raise QuestionError(f"the question is not valid Unicode: a lone surrogate "
+                            f"(U+{ord(bad.group()):04X}) at character {bad.start()}")
+    q = question.strip()
+    if not q:
+        raise QuestionError("the question is empty: ask something about the articles")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(q)} characters long; the limit is "
+                            f"{MAX_QUESTION_CHARS}")
+    return q
+
+
+def valid_k(k) -> int:
+    """`k`, the passages put in the prompt, if it is a whole number from 1 to 50."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
+        raise QuestionError(f"k must be a whole number from 1 to 50, not {repr(k)[:40]}")
+    return k

@@ -70,6 +70,17 @@ def yes_probability(generator, messages: list[dict]) -> float:
     return 0.0 if says_no("".join(generator.stream(messages, 3))) else 1.0
 
 
+def lean(generator, messages: list[dict]) -> str | None:
+    """The likelier of "Yes" and "No" as the first word of the model's reply to `messages` (read
+    off its next-token distribution, from the prompt cache, not generated); None where the
+    generator cannot give probabilities."""
+    probabilities = getattr(generator, "word_probabilities", None)
+    if probabilities is None:
+        return None
+    p = probabilities(messages, ["Yes", "No"])
+    return "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
+
+
 def says_no(reply: str) -> bool:
     """Only a clear "no" rejects: an unclear reply keeps the answer the other checks passed."""
     return bool(re.match(r"\s*no\b", reply, re.IGNORECASE))

@@ -197,3 +197,17 @@ def build_messages(question: str, hits: list[Hit], sentences: int | list[int] = 
     user = pieced(f"Passages:\n{passages}\n\nQuestion: {question.strip()}")
     return [{"role": "system", "content": STYLES[style_for(style, question)]},
             {"role": "user", "content": user}]
+
+
+REWRITE_SYSTEM = (
+    "Rewrite the user's last question as one standalone question that can be understood without "
+    "the conversation, replacing pronouns with the names they refer to. Reply with the question only.")
+
+
+def rewrite_messages(question: str, history: list[dict]) -> list[dict]:
+    """The chat that asks the generator for a standalone version of a follow-up question: the
+    conversation's last six turns, each cut to 500 characters, then the question."""
+    turns = [m for m in history if m.get("role") in ("user", "assistant")][-6:]
+    convo = "\n".join(f"{m['role']}: {str(m.get('content', ''))[:500]}" for m in turns)
+    return [{"role": "system", "content": REWRITE_SYSTEM},
+            {"role": "user", "content": f"Conversation:\n{convo}\n\nLast question: {question}"}]

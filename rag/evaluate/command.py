@@ -37,11 +37,12 @@ def cmd_eval(args) -> int:
     if not args.questions:
         raise QuestionError("give a question set (QUESTIONS) or --compare RUN_A RUN_B")
     bounds = parse_bounds(args.fail_under or [])
+    from rag.answer.asking import valid_k
     from rag.config import load_config
     from rag.evaluate.questions import load_questions
     from rag.evaluate.runner import run_eval
     from rag.evaluate.sample import draw
-    from rag.pipeline import Pipeline, _valid_k
+    from rag.pipeline import Pipeline
 
     qset = load_questions(args.questions)
     questions = draw(qset.questions, args.limit, args.seed, args.balanced, args.skip)
@@ -51,7 +52,7 @@ def cmd_eval(args) -> int:
     cfg = replace(cfg, index=prepare_index(qset, args.index, args.articles, cfg, out))
     pipe = Pipeline.open(cfg)
     if not (args.retrieval_only or qset.retrieval_only):
-        _valid_k(cfg.k)  # once here, rather than as the same error on every question
+        valid_k(cfg.k)  # once here, rather than as the same error on every question
     _warn_unknown_evidence(questions, pipe.index.articles)
     metrics = run_eval(qset, questions, pipe, out, cfg.k, args.retrieval_only,
                        audit=args.trade_off)

@@ -1,0 +1,200 @@
+"""The refusal policy: whether a draft answer is given or withheld, and what each check found.
+
+Refusals do not rest on the model alone. Before generating, a retrieval too weak to answer from
+refuses at once (`weak`). After it, the draft is checked in order: the model's own refusal; for a
+multiple-choice question, the option it names (rag.answer.asking); names or figures no passage
+holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
+only of the question's words; then the judge's two questions (rag.answer.judge), whose P(yes)
+are weighed with the model's certainty of its answer's words (the lowest probability among them,
+where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
+"score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
+each have their own threshold. The first check that fails refuses; without `audit` the later
+ones are skipped, with it every check runs (what `rag eval --trade-off` replays).
+
+`checks` records what each check found, `failed` the checks that failed and `refused_by` the
+first. Left out: the wording a person reads (rag.answer.reasons), and the numbers of the
+decision (rag.answer.verdict, and the thresholds in rag.config).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
+from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
+from rag.answer.judge import (answers_messages, dated, followup_messages, judge_messages, lean,
+                              yes_probability)
+from rag.answer.prompt import REFUSAL
+from rag.answer.verdict import LONG_KINDS, p_right
+from rag.text import content_words, unmarked
+from rag.types import Citation, Hit
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One draft answer and what the policy weighs it against."""
+
+    raw: str  # the model's reply as written
+    question: str
+    query: str  # what was searched (the question, or its standalone rewrite)
+    hits: list[Hit]  # the passages, numbered from 1 in the prompt
+    messages: list[dict]  # the chat that wrote it (the follow-up judge continues it)
+    strength: float  # the best cosine of the query with any candidate chunk
+    weak: bool = False  # retrieval was too weak (a draft then only comes from an audit)
+    confidence: float | None = None  # the lowest probability among its words, if reported
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: str  # the answer as shown: checked and cited, or the refusal sentence
+    refused: bool
+    citations: tuple[Citation, ...]
+    checks: dict
+    judge_ms: float | None = None  # the judge's time, where it was asked
+
+
+def weak(hits: list[Hit], strength: float, min_score: float) -> bool:
+    """Whether retrieval is too weak to answer from: nothing found, or nothing close enough."""
+    return not hits or strength < min_score
+
+
+def retrieval_checks(strength: float) -> dict:
+    """The checks of an answer refused for weak retrieval, before anything was generated."""
+    return {"strength": round(strength, 4), "refused_by": "retrieval", "failed": ["retrieval"]}
+
+
+def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
+    """The decision on `draft` under `config`'s thresholds; `generator` shapes a yes-or-no
+    answer and judges the draft. See the module docstring for the order of the checks."""
+    parsed = parse_answer(draft.raw, len(draft.hits))
+    failed = ["retrieval"] if draft.weak else []
+    kind = kind_of(draft.question)
+    checks: dict = {"strength": round(draft.strength, 4), "model_refused": parsed.refused,
+                    "kind": kind}
+    v, judge_ms = None, None
+    if parsed.refused:
+        failed.append("model")
+    else:
+        text = _in_shape(draft, parsed, kind, checks, failed, generator)
+        v = _supported(draft, text, parsed, kind, checks, failed, config.min_support, audit)
+        judge_ms = _weighed(draft, v, kind, checks, failed, config, generator, audit)
+    checks["failed"] = failed
+    checks["refused_by"] = failed[0] if failed else None
+    if audit and v is not None:
+        checks["draft"] = v.text
+    if parsed.refused and not draft.weak:
+        return Decision(parsed.text, True, (), checks, judge_ms)
+    if failed:
+        return Decision(REFUSAL, True, (), checks, judge_ms)
+    return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
+
+
+def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, generator) -> str:
+    """The draft in the shape its kind asks for: a yes-or-no answer opening with its verdict,
+    a multiple-choice answer as the option it names (which, naming none, answers another
+    question)."""
+    text = parsed.text
+    if kind == "yes-no":
+        text = yes_no_sentence(text, lambda: lean(generator, draft.messages))
+    if kind == "choice":
+        chosen = pick_option(unmarked(text), offered_options(draft.question))
+        checks["option"] = chosen
+        if chosen is None:
+            failed.append("option")
+        else:
+            text = chosen + " " + "".join(f"[{n}]" for n in parsed.cited)
+    return text
+
+
+def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed: list,
+               min_support: float, audit: bool) -> Verified | None:
+    """The lexical checks: names or figures no passage holds come from the model's memory;
+    sentences no passage supports are dropped, and a draft left with none is refused; an answer
+    made only of the question's words answers nothing. The checked draft, or None."""
+    sources = [draft.question, draft.query] + [f"{h.title} {h.date or ''} {h.chunk.text}"
+                                               for h in draft.hits]
+    checks["novel_terms"] = novel_terms(text, sources)
+    if checks["novel_terms"]:
+        failed.append("novel")
+    if not (audit or not failed):
+        return None
+    v = verify(text, draft.hits, min_support, draft.query)
+    checks["dropped_sentences"] = len(v.dropped)
+    if not v.cited:
+        failed.append("support")
+        # An audit judges the unsupported draft all the same, so that the ablation table
+        # (rag.evaluate.tradeoff) can say what the support check withholds.
+        v = Verified(text, parsed.cited or [1], {}, [], 0) if audit else None
+    if v is not None and kind not in ("choice", "yes-no") and _echoes(
+            unmarked(v.text), f"{draft.question} {draft.query}"):
+        checks["echo"] = True
+        failed.append("echo")
+    return v
+
+
+def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: list, config,
+             generator, audit: bool) -> float | None:
+    """The model's certainty and the judge: each against its threshold, or (`decision =
+    "score"`, where the certainty is known and the judge asks its usual questions) weighed
+    together with the retrieval strength. Returns the judge's time in ms, where it was asked."""
+    confidence = draft.confidence
+    scored = config.decision == "score" and confidence is not None and config.judge == 1
+    if confidence is not None:
+        checks["confidence"] = round(confidence, 4)
+        if confidence < config.min_confidence and not scored:
+            failed.append("unsure")
+    # An answer whose every word the model gave at least `judge_below` is not judged (faster;
+    # off by default: on the development samples it let wrong answers through, docs/eval.md,
+    # "The refusal trade-off").
+    below = config.judge_below
+    sure = confidence is not None and below < 1.0 and confidence >= below
+    if sure and v is not None and config.judge:
+        checks["sure"] = True
+    if v is None or not config.judge or not (audit or not (failed or sure)):
+        return None
+    t = time.perf_counter()
+    p_yes = _judge(draft, v, checks, config, generator, audit or scored)
+    judge_ms = round((time.perf_counter() - t) * 1000, 1)
+    checks["judge_p_yes"] = round(p_yes, 4)
+    passes = p_yes >= config.min_judge
+    if scored:
+        p = p_right(checks["judge_p_correct"], checks["judge_p_answers"], confidence,
+                    draft.strength, kind in LONG_KINDS)
+        checks["p_right"] = round(p, 4)
+        passes = p >= config.min_right
+    checks["judge"] = "yes" if passes else "no"
+    if checks["judge"] == "no" and not sure:
+        failed.append("judge")
+    return judge_ms
+
+
+def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: bool) -> float:
+    """The judge's verdict, P(yes): two questions, both to be answered yes. Is the answer
+    correct according to the cited text, and does that text answer the question at all? With
+    the thresholds the second is asked only if the first passes (always when `both`: an audit,
+    or both weighed); their verdict is the lower P(yes)."""
+    cited = [dated(draft.hits[n - 1]) for n in v.cited]
+    if config.judge == 2:
+        check = followup_messages(draft.messages, draft.raw, v.text)
+    else:
+        check = judge_messages(draft.question, v.text, cited)
+    p_yes = yes_probability(generator, check)
+    if both or p_yes >= config.min_judge:
+        checks["judge_p_correct"] = round(p_yes, 4)
+        p_answers = yes_probability(generator, answers_messages(draft.question, cited))
+        checks["judge_p_answers"] = round(p_answers, 4)
+        p_yes = min(p_yes, p_answers)
+    return p_yes
+
+
+def _echoes(answer: str, question: str) -> bool:
+    """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
+    answers nothing, unless the question offers the choice: "formal or informal?", or a list
+    of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or
+    C"), of which an answer picking one is an answer. (A yes-or-no question's answer restates
+    it by nature: the caller does not ask.)"""
+    if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
+        return False
+    return content_words(answer) <= content_words(question)
