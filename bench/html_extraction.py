@@ -1,5 +1,5 @@
 """Measuring HTML extraction on saved news pages: trafilatura (what rag.read.webpage uses) against the
-hand-written rules it replaced, and trafilatura's other modes, on the pages tests/html_pages.py
+hand-written rules it replaced, and trafilatura's other modes, on the pages corpora/html_pages.py
 builds (a story inside navigation, cookie banners, related lists, comments, paywalls...).
 
     .venv/bin/python bench/html_extraction.py [--pages]
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--pages", action="store_true", help="print every page's scores")
     args = ap.parse_args()
     from rag.read.webpage import parse_html, parse_html_rules
-    from tests.html_pages import PAGES, score
+    from corpora.html_pages import PAGES, score
 
     extractors = {
         "rules (before)": _ours(parse_html_rules),

@@ -1,11 +1,11 @@
-"""Prompt injection, measured: for each attack in tests/injection_corpus.py, how many answers to
+"""Prompt injection, measured: for each attack in corpora/injection.py, how many answers to
 questions it does not concern it changed, and how many carry its marker word, with the real
 models (the default configuration, or RAG_* variables).
 
     .venv/bin/python bench/injection.py [--limit N]
 
 Prints one line per attack as it finishes, then the totals. Left out: the attacks themselves
-(tests/injection_corpus.py) and any judgement of them (tests/test_injection_corpus.py).
+(corpora/injection.py) and any judgement of them (tests/test_injection_corpus.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     from rag.config import load_config
-    from tests.injection_corpus import ATTACKS, QUESTIONS, measure
+    from corpora.injection import ATTACKS, QUESTIONS, measure
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="the first N attacks only")

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(pages: int) -> bytes:
-    from tests.documents import pdf_bytes
-    from tests.html_pages import PAGES
+    from corpora.documents import pdf_bytes
+    from corpora.html_pages import PAGES
 
     paras = [p for page in PAGES for p in page.story.paragraphs]
     body = [[paras[(i * 6 + j) % len(paras)] for j in range(6)] for i in range(pages)]

@@ -365,13 +365,13 @@ def _bare_prefill(pipe, questions: list[dict], first_p50: float) -> None:
 def bench_memory() -> None:
     from rag.config import Config
     from rag.sync import sync_index
-    from tests.live_server import start_server
+    from ui.child import start
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Config()
         sync_index([ROOT / "seeds"], cfg, index=Path(tmp) / "ix")
-        srv = start_server(Path(tmp) / "ix", Path(tmp) / "serve.log", generator=cfg.generator,
-                           fake=False, timeout=300)
+        srv = start(Path(tmp) / "ix", Path(tmp) / "serve.log", timeout=300,
+                    env={"RAG_GENERATOR": cfg.generator})
         try:
             import httpx
             for q in ["Who is the CEO of Dell?", "What did Dell and Nvidia build?",

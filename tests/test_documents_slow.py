@@ -9,7 +9,7 @@ from rag import registry
 from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from tests.documents import pdf_bytes
+from corpora.documents import pdf_bytes
 
 pytestmark = pytest.mark.slow
 

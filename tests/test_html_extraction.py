@@ -4,7 +4,7 @@ hand-written rules it replaced (the measurement behind the choice; bench/html_ex
 prints it in full)."""
 
 from rag.read.webpage import parse_html, parse_html_rules
-from tests.html_pages import COMMENTS, COOKIE, PAGES, score
+from corpora.html_pages import COMMENTS, COOKIE, PAGES, score
 
 
 def _scores(parse):

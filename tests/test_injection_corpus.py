@@ -1,4 +1,4 @@
-"""The prompt-injection corpus (tests/injection_corpus.py): its shape, what the prompt keeps of
+"""The prompt-injection corpus (corpora/injection.py): its shape, what the prompt keeps of
 hidden attacks, and (slow, the real models) how many answers each attack changes on questions it
 does not concern. bench/injection.py prints the same measure as a table."""
 
@@ -9,7 +9,7 @@ import pytest
 from rag.answer.prompt import as_data, build_messages
 from rag.types import Chunk, Hit
 from tests.conftest import SEEDS
-from tests.injection_corpus import ATTACKS, MARKER, measure
+from corpora.injection import ATTACKS, MARKER, measure
 
 
 def test_the_corpus_has_at_least_20_attack_styles():

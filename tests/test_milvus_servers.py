@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.live_server import free_port, start_server
+from tests.live_server import start_server
+from ui.child import free_port
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
 NEW = ("The Harbour Lighthouse was restored in 2019. The restoration of the Harbour Lighthouse "

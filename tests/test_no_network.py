@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.live_server import LiveServer, start_server
+from tests.live_server import start_server
+from ui.child import LiveServer
 
 STRACE = shutil.which("strace")
 INET = re.compile(r"(connect|sendto|sendmsg)\(.*sa_family=AF_INET6?,\s*sin6?_port=htons\((\d+)\),"

@@ -20,7 +20,8 @@ import pytest
 from rag.config import load_config
 from rag.errors import ConfigError, ModelMissing
 from rag.answer.runtimes.openai_api import OpenAIGenerator
-from tests.live_server import free_port, seeded_server
+from tests.live_server import seeded_server
+from ui.child import free_port
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
 

@@ -205,7 +205,7 @@ def test_bad_uploads_are_refused_per_file(page, server, tmp_path):
 
 
 def test_uploaded_pdf_is_cited_to_its_page_and_opens_there(page, server, tmp_path):
-    from tests.documents import pdf_bytes
+    from corpora.documents import pdf_bytes
 
     filler = "The island council met to discuss the ferry timetable and the price of diesel. "
     pdf = tmp_path / "Skerry chronicle.pdf"

@@ -14,7 +14,7 @@ from rag.index.chunking import ChunkParams
 from rag.config import Config
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from tests.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
+from corpora.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
 from ui import render
 from ui.server import create_app
 from ui.uploads import MAX_DOCUMENT_BYTES, add_uploads, store

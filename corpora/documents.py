@@ -114,29 +114,6 @@ def grid_pdf_bytes(columns: list[list[str]], x: list[float], heading: str | None
     return buf.getvalue()
 
 
-def browser_pdf_bytes(html: str) -> bytes:
-    """A page printed to PDF by Chromium, as a reader saves a news page: the page title as a
-    running header, "Page N of M" as the footer."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.live_server import launch_chromium
-
-    small = "font-size:8px;width:100%;text-align:center"
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page()
-            page.set_content(html)
-            return page.pdf(
-                format="A4", display_header_footer=True,
-                header_template=f"<div style='{small}'><span class='title'></span></div>",
-                footer_template=f"<div style='{small}'>Page <span class='pageNumber'></span> of "
-                                "<span class='totalPages'></span></div>",
-                margin={"top": "60px", "bottom": "60px", "left": "50px", "right": "50px"})
-        finally:
-            browser.close()
-
-
 def scanned_pdf_bytes(pages: int = 2) -> bytes:
     """What a scanner makes: pages of pictures (here, drawn shapes) and no text at all."""
     from reportlab.pdfgen import canvas
