@@ -26,33 +26,35 @@ ANSWER_STYLES = ("auto", "short", "sentence", "examples")
 class Config:
     index: str = "index"
     embedder: str = DEFAULT_EMBEDDER  # used when building; queries use the index's own
-    # "auto": the fastest measured at set-up on this CPU (rag.models.choices); unmeasured, the int8 ONNX
-    # export where it reproduces the model, else bfloat16 where the CPU has it natively, else
-    # float32 (rag.registry.embedder)
+    # "auto": the fastest measured at set-up on this CPU (rag.models.choices); unmeasured, the
+    # int8 ONNX export where it reproduces the model, else bfloat16 where the CPU has it natively,
+    # else float32 (rag.registry.embedder)
     embedder_dtype: str = "auto"
-    # questions: "onnx-int8" (an int8 export of the index's embedder, 3 ms a question) or "torch"
+    # questions: "onnx-int8" (an int8 export of the index's embedder, which spares a question
+    # PyTorch's per-call overhead) or "torch"
     query_encoder: str = "onnx-int8"
     generator: str = DEFAULT_GENERATOR
-    # llama.cpp: as good on the seed set as transformers and about twice as fast (README).
+    # llama.cpp: as good on the seed set as transformers, and faster (docs/cpu.md).
     # "auto": llama.cpp unless set-up found it failing on this CPU, then transformers
     # (rag.models.choices); or "openai" (a server)
     runtime: str = "auto"
     generator_url: str = ""  # for runtime "openai": the API base, e.g. http://gpu-box:8000/v1
     # llama.cpp: what reads the prompt. "bf16": a bf16 copy of the packaged weights (faster at
     # it on some CPUs with native bf16); "off": the GGUF itself; "auto": the faster of the two
-    # measured at set-up (rag.models.choices), unmeasured: bf16 where the CPU has native bf16 and 16 GiB
-    # of memory (rag.models.weights.bf16_prefill_pays)
+    # measured at set-up (rag.models.choices), unmeasured: bf16 where the CPU has native bf16 and
+    # the memory for a second copy (rag.models.weights.bf16_prefill_pays)
     prefill: str = "auto"
     # llama.cpp: memory for the states after prompt heads (system turn, passages), so a question
-    # whose prompt starts with passages read before starts after them (rag.answer.runtimes.prompt_cache)
+    # whose prompt starts with passages read before starts after them
+    # (rag.answer.runtimes.prompt_cache)
     prompt_cache_mb: int = 512
     # documents embedded through an OpenAI-compatible `POST /v1/embeddings` at this API base (a
     # GPU box running TEI, vLLM or Infinity, or another `rag serve`); "" embeds here
     # (rag.index.remote_embedder)
     embed_url: str = ""
     vectors: str = "faiss"  # or a Milvus URI: a Milvus Lite file ("milvus.db") or http://host:19530
-    k: int = 3  # passages put in the prompt (3 beat 4 on the seed set, and read faster)
-    retrieval: str = "convex"  # dense | bm25 | rrf | convex (measured in rag.retrieval)
+    k: int = 3  # passages put in the prompt (more answered worse on the seed set, and read slower)
+    retrieval: str = "convex"  # dense | bm25 | rrf | convex (chosen by measurement: rag.retrieval)
     candidates: int = 50  # depth of each list before fusion
     dense_weight: float = 0.5  # for "convex"
     chunk_tokens: int = 200
@@ -84,8 +86,8 @@ class Config:
     # default: on the SQuAD development samples skipping the judge let wrong answers through)
     judge_below: float = 1.0
     # how the judge's P(yes), the certainty and the retrieval strength decide a refusal: "score"
-    # (rag.answer.verdict: refused under `min_right`, where the runtime reports the certainty and the
-    # judge is 1) or "thresholds" (`min_judge` and `min_confidence` each alone)
+    # (rag.answer.verdict: refused under `min_right`, where the runtime reports the certainty and
+    # the judge is 1) or "thresholds" (`min_judge` and `min_confidence` each alone)
     decision: str = "score"
     min_right: float = 0.35  # chosen on the development parts of three sets (docs/eval.md)
     threads: int = 0  # 0: all cores

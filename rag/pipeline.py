@@ -174,7 +174,7 @@ class Pipeline:
     def messages(self, query: str, hits: list[Hit]) -> list[dict]:
         """The generator's chat for these passages. With `passage_sentences` set, every passage
         after the first `whole_passages` is trimmed around its sentence closest to the question
-        in meaning (the question encoder embeds the sentences: about 1 ms each), which finds the
+        in meaning (the question encoder embeds the sentences, cheaply), which finds the
         answer's sentence where shared words do not ("create" in "to create a computing
         environment")."""
         n, whole = self.config.passage_sentences, self.config.whole_passages

@@ -110,8 +110,8 @@ def embedder(name: str, dtype: str = "auto", threads: int = 0, url: str = ""):
 
 def query_encoder(base, kind: str = "onnx-int8", threads: int = 0):
     """What embeds questions for an index embedded by `base`: its int8 ONNX export
-    (rag.index.query_encoder), or `base` itself for "torch" and for what the export does not reproduce
-    (models other than BERT with mean pooling, the test fakes)."""
+    (rag.index.query_encoder), or `base` itself for "torch" and for what the export does not
+    reproduce (models other than BERT with mean pooling, the test fakes)."""
     from rag.index.embedders import SentenceTransformerEmbedder
     from rag.index.query_encoder import exportable
 

@@ -2,8 +2,8 @@
 sources (`rag index`, `rag serve --sources`, `rag eval --articles`, the chat's uploads, the
 benchmarks).
 
-`sync_index` fills in what the configuration says (the index folder, the embedder and how it
-runs, the chunking, where vectors live) and hands the rest to `rag.index.indexing.sync`, which reads,
+`sync_index` fills in what the configuration says (the index folder, the embedder and how it runs,
+the chunking, where vectors live) and hands the rest to `rag.index.indexing.sync`, which reads,
 chunks, embeds and writes only what changed. Left out: the mechanics of a sync (rag.index.indexing).
 """
 

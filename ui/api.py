@@ -147,54 +147,68 @@ def message_text(content, where: str) -> str:
 
 def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
     """`gate`: the waiting line for questions (ui.queue); by default `config.max_queue` long."""
+    routes = _Routes(pipeline, gate or Gate(getattr(pipeline.config, "max_queue", 8)))
     router = APIRouter()
-    gate = gate or Gate(getattr(pipeline.config, "max_queue", 8))
+    router.add_api_route("/api/health", routes.health, methods=["GET"])
+    router.add_api_route("/api/ask", _guarded(routes.ask), methods=["POST"])
+    router.add_api_route("/v1/embeddings", _guarded(routes.embeddings), methods=["POST"])
+    router.add_api_route("/v1/chat/completions", _guarded(routes.chat_completions),
+                         methods=["POST"])
+    return router
 
-    def guard(handler):
-        """Typed errors and bad input become 4xx messages at this edge, never a 500."""
-        async def wrapped(request: Request):
-            try:
-                return await handler(request)
-            except BadRequest as e:
-                return error(str(e), e.status)
-            except Full as e:
-                r = error(str(e), 503, "server_busy")
-                r.headers["Retry-After"] = str(e.retry_after)
-                return r
-            except QuestionError as e:
-                return error(str(e), 400)
-            except RagError as e:
-                return error(str(e), 503, "server_error")
-        wrapped.__name__ = handler.__name__
-        return wrapped
 
-    @router.get("/api/health")
-    async def health():
-        f = pipeline.facts()
+def _guarded(handler):
+    """Typed errors and bad input become 4xx messages at this edge, never a 500."""
+    async def wrapped(request: Request):
+        try:
+            return await handler(request)
+        except BadRequest as e:
+            return error(str(e), e.status)
+        except Full as e:
+            r = error(str(e), 503, "server_busy")
+            r.headers["Retry-After"] = str(e.retry_after)
+            return r
+        except QuestionError as e:
+            return error(str(e), 400)
+        except RagError as e:
+            return error(str(e), 503, "server_error")
+    wrapped.__name__ = handler.__name__
+    return wrapped
+
+
+class _Routes:
+    """The routes over one shared pipeline and one waiting line."""
+
+    def __init__(self, pipeline, gate: Gate):
+        self.pipeline, self.gate = pipeline, gate
+        self.embedding = threading.Lock()  # one batch at a time: each already uses every core
+
+    async def health(self):
+        f = self.pipeline.facts()
         return {"status": "ok", "articles": f["articles"], "chunks": f["chunks"],
                 "embedder": f["embedder"], "generator": f["generator"],
-                "queue": {"inside": gate.inside, "limit": gate.limit}}
+                "queue": {"inside": self.gate.inside, "limit": self.gate.limit}}
 
-    async def ask(request: Request):
+    async def ask(self, request: Request):
         data = await read_json(request)
         if "question" not in data:
             raise BadRequest("missing \"question\": send {\"question\": \"...\"}")
         k, history = check_k(data.get("k")), check_history(data.get("history"))
-        answer, place = await queued(pipeline.ask, data["question"], k, history)
+        answer, place = await self.queued(self.pipeline.ask, data["question"], k, history)
         return JSONResponse(answer.to_dict(), headers={"X-Queue-Position": str(place)})
 
-    async def queued(fn, *args):
+    async def queued(self, fn, *args):
         """Run a question in its place in the line; (its result, the place it was given)."""
-        place, t0 = gate.enter(), time.monotonic()
+        place, t0 = self.gate.enter(), time.monotonic()
         done = False
         try:
             result = await run_in_threadpool(fn, *args)
             done = True
             return result, place
         finally:
-            gate.leave(time.monotonic() - t0 if done else None, place)
+            self.gate.leave(time.monotonic() - t0 if done else None, place)
 
-    async def chat_completions(request: Request):
+    async def chat_completions(self, request: Request):
         data = await read_json(request)
         messages = data.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -207,15 +221,13 @@ def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
         history = [m for m in msgs if m["role"] != "system"]
         k = check_k(data.get("k"))
         model = data.get("model") if isinstance(data.get("model"), str) else None
-        model = model or pipeline.facts()["generator"]
+        model = model or self.pipeline.facts()["generator"]
         if data.get("stream") is True:
-            return await _stream(pipeline, question, k, history, model, gate)
-        answer, place = await queued(pipeline.ask, question, k, history)
+            return await _stream(self.pipeline, question, k, history, model, self.gate)
+        answer, place = await self.queued(self.pipeline.ask, question, k, history)
         return JSONResponse(_completion(answer, model), headers={"X-Queue-Position": str(place)})
 
-    embedding = threading.Lock()  # one batch at a time: each already uses every core
-
-    async def embeddings(request: Request):
+    async def embeddings(self, request: Request):
         data = await read_json(request)
         texts = data.get("input")
         if isinstance(texts, str):
@@ -226,7 +238,7 @@ def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
         if len(texts) > MAX_EMBED_INPUTS:
             raise BadRequest(f"input has {len(texts)} texts; the limit is {MAX_EMBED_INPUTS} "
                              "a request")
-        emb = pipeline.embedder
+        emb = self.pipeline.embedder
         model = data.get("model")
         if model not in (None, "", emb.name):
             raise BadRequest(f"model {brief(model)} is not served here; this server embeds "
@@ -236,7 +248,7 @@ def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
             raise BadRequest(f"encoding_format must be \"float\" or \"base64\", not {brief(fmt)}")
 
         def run():
-            with embedding:
+            with self.embedding:
                 return emb.embed(texts), sum(emb.count_tokens(t) for t in texts)
 
         vecs, tokens = await run_in_threadpool(run)
@@ -245,11 +257,6 @@ def build_router(pipeline, gate: Gate | None = None) -> APIRouter:
             "data": [{"object": "embedding", "index": i, "embedding": _encoded(v, fmt)}
                      for i, v in enumerate(vecs)],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
-
-    router.add_api_route("/api/ask", guard(ask), methods=["POST"])
-    router.add_api_route("/v1/embeddings", guard(embeddings), methods=["POST"])
-    router.add_api_route("/v1/chat/completions", guard(chat_completions), methods=["POST"])
-    return router
 
 
 def _encoded(vector, fmt: str):

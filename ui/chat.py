@@ -29,6 +29,7 @@ import json
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 import gradio as gr
@@ -112,13 +113,31 @@ def build_chat(pipeline, examples: list[str] | None = None,
                max_queue: int | None = None) -> gr.Blocks:
     """`writers(token)`: whether a token may add articles; None: adding articles is off.
     `max_queue`: questions waiting or being answered at most (default `config.max_queue`)."""
-    stops: dict[str, threading.Event] = {}  # session -> the running answer's stop event
-    pressed: set[int] = set()  # ids of events set by the button (the generator also sets its own)
-    index_lock = threading.Lock()  # one upload at a time reloads the pipeline
     if max_queue is None:
         max_queue = getattr(pipeline.config, "max_queue", 8)
+    events = _Events(pipeline, writers)
+    with gr.Blocks(title="Ask the articles", analytics_enabled=False) as demo:
+        page = _layout(pipeline, examples, writers is not None)
+        _wire(page, events)
+    # At most `max_queue` questions waiting or being answered, as in the API: past that the
+    # browser says "This application is currently busy. Please try again." at once (the join is
+    # a 503). api_open=False: Gradio's direct routes (/gradio_api/run/...) would skip the line.
+    demo.queue(max_size=chat_waiting(max_queue), api_open=False, default_concurrency_limit=None)
+    return demo
 
-    def respond(question: str, convo: dict, request: gr.Request):
+
+class _Events:
+    """What the chat's events do. One per app, shared by every session: the running answers'
+    stop events by session, and one upload at a time."""
+
+    def __init__(self, pipeline, writers: Callable[[str | None], bool] | None):
+        self.pipeline, self.writers = pipeline, writers
+        self.stops: dict[str, threading.Event] = {}  # session -> the running answer's stop event
+        # ids of stop events set by the button (the generator also sets its own)
+        self.pressed: set[int] = set()
+        self.index_lock = threading.Lock()  # one upload at a time reloads the pipeline
+
+    def respond(self, question: str, convo: dict, request: gr.Request):
         convo = convo or _new_conversation()
         try:
             question = validate_question(question)
@@ -127,7 +146,7 @@ def build_chat(pipeline, examples: list[str] | None = None,
             yield convo["messages"], gr.skip(), gr.skip(), gr.skip(), convo
             return
         stop = threading.Event()
-        stops[request.session_hash] = stop
+        self.stops[request.session_hash] = stop
         # The panel will show this answer's sources only: earlier answers' [n] stop being links,
         # which would lead to this answer's passages, or to none.
         messages = [_unlinked(m) for m in convo["messages"]] + [
@@ -137,7 +156,7 @@ def build_chat(pipeline, examples: list[str] | None = None,
         yield messages, "", '<div class="note">Searching…</div>', "", convo
         text = ""
         try:
-            for ev in pipeline.stream(question, None, convo["history"], stop):
+            for ev in self.pipeline.stream(question, None, convo["history"], stop):
                 if ev["type"] == "passages":
                     sources = render.sources_html(question, ev["hits"], (), ev["search_query"])
                     yield messages, "", sources, "", convo
@@ -148,7 +167,7 @@ def build_chat(pipeline, examples: list[str] | None = None,
                 elif ev["type"] == "answer":
                     a = ev["answer"]
                     messages[at] = {"role": "assistant", "content": render.answer_html(
-                        a.text, a.refused, stopped=id(stop) in pressed)}
+                        a.text, a.refused, stopped=id(stop) in self.pressed)}
                     convo = {"messages": messages,
                              "history": convo["history"] + [
                                  {"role": "user", "content": question},
@@ -160,10 +179,10 @@ def build_chat(pipeline, examples: list[str] | None = None,
             messages[at] = {"role": "assistant", "content": render.esc(f"Error: {e}")}
             yield messages, question, gr.skip(), "", convo
         finally:
-            stops.pop(request.session_hash, None)
-            pressed.discard(id(stop))
+            self.stops.pop(request.session_hash, None)
+            self.pressed.discard(id(stop))
 
-    def show_question(question: str, convo: dict):
+    def show_question(self, question: str, convo: dict):
         """The question in the chat at once, waiting for its turn; Gradio's status shows the
         place in the line over the chat until `respond` starts."""
         try:
@@ -172,7 +191,7 @@ def build_chat(pipeline, examples: list[str] | None = None,
             return gr.skip()  # respond says what is wrong
         return _asked(convo, question, WAITING)
 
-    def not_answered(question: str, convo: dict):
+    def not_answered(self, question: str, convo: dict):
         """After a question the line had no room for (or an answer that failed): said in the
         chat too, beside Gradio's own message; the question stays in the box to ask again."""
         try:
@@ -181,13 +200,13 @@ def build_chat(pipeline, examples: list[str] | None = None,
             return gr.skip()
         return _asked(convo, question, NOT_ANSWERED)
 
-    def stop_answer(request: gr.Request):
-        ev = stops.get(request.session_hash)
+    def stop_answer(self, request: gr.Request):
+        ev = self.stops.get(request.session_hash)
         if ev is not None:
-            pressed.add(id(ev))
+            self.pressed.add(id(ev))
             ev.set()
 
-    def rate(convo: dict, data: gr.LikeData):
+    def rate(self, convo: dict, data: gr.LikeData):
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         answer = (convo or {}).get("answers", {}).get(idx)
         if data.liked not in (True, False):
@@ -196,12 +215,12 @@ def build_chat(pipeline, examples: list[str] | None = None,
             gr.Warning("That answer is not finished (or not an answer): rate it once it is; "
                        "nothing was saved")
             return
-        feedback.record(pipeline.index.path, answer, bool(data.liked))
+        feedback.record(self.pipeline.index.path, answer, bool(data.liked))
         gr.Info("Thanks: feedback saved")
 
-    def add_files(files, token, progress=gr.Progress()):
+    def add_files(self, files, token, progress=gr.Progress()):
         pairs = [(f, Path(f).name) for f in (files or [])]
-        if writers is None or not writers(token if isinstance(token, str) else None):
+        if self.writers is None or not self.writers(token if isinstance(token, str) else None):
             for tmp, _ in pairs:  # nothing of a refused upload stays on the disk
                 Path(tmp).unlink(missing_ok=True)
             return ("⚠ Wrong or missing writer token: nothing was added.", gr.skip(), None)
@@ -215,81 +234,91 @@ def build_chat(pipeline, examples: list[str] | None = None,
             name = Path(source).name.removeprefix("upload-")
             progress(done / total, desc=f"reading {name}: page {done} of {total}")
 
-        with index_lock:
+        with self.index_lock:
             progress(0.0, desc="reading files")
-            result = add_uploads(pairs, pipeline.index.path, pipeline.embedder, bar, pages)
+            result = add_uploads(pairs, self.pipeline.index.path, self.pipeline.embedder, bar,
+                                 pages)
             if result.report is not None:
-                pipeline.reload()
+                self.pipeline.reload()
         summary = result.report.summary() if result.report else None
         return (render.report_markdown(result.saved, result.errors, summary),
-                render.facts_markdown(pipeline.facts()), None)
+                render.facts_markdown(self.pipeline.facts()), None)
 
-    with gr.Blocks(title="Ask the articles", analytics_enabled=False) as demo:
-        convo = gr.State(_new_conversation())
-        gr.Markdown("### Ask the articles")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(elem_id="chat", height=460, show_label=False,
-                                  sanitize_html=True, allow_tags=False, render_markdown=True,
-                                  group_consecutive_messages=False,
-                                  feedback_options=("Like", "Dislike"),
-                                  buttons=["copy", "copy_all"],  # no "share": it calls out
-                                  placeholder="Answers come only from the indexed articles, "
-                                              "with [n] citations.")
-                with gr.Row():
-                    box = gr.Textbox(elem_id="question", show_label=False, scale=6, lines=1,
-                                     max_lines=4, placeholder="Ask a question about the articles",
-                                     autofocus=True)
-                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=0,
-                                        min_width=80)
-                    stop_btn = gr.Button("Stop", variant="stop", elem_id="stop", scale=0,
-                                         min_width=80)
-                    new_btn = gr.Button("New chat", elem_id="new-chat", scale=0, min_width=100)
-                timings = gr.Markdown(elem_id="timings")
-                exs = examples if examples is not None else load_examples()
-                if exs:
-                    gr.Examples([[q] for q in exs], inputs=[box], label="Example questions")
-            with gr.Column(scale=2):
-                gr.Markdown("**Sources**")
-                sources = gr.HTML(elem_id="sources", js_on_load=None)
-                with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
-                    if writers is None:
-                        gr.Markdown("Adding articles is off on this server: its operator can "
-                                    "turn it on with a writer token.", elem_id="upload-off")
-                    else:
-                        files = gr.File(file_count="multiple", file_types=list(ALLOWED),
-                                        elem_id="upload", label=f"{', '.join(ALLOWED)} files")
-                        token = gr.Textbox(type="password", label="Writer token",
-                                           elem_id="writer-token", max_lines=1)
-                        add_btn = gr.Button("Add to the index", elem_id="add")
-                        upload_status = gr.Markdown(elem_id="upload-status")
-                facts = gr.Markdown(render.facts_markdown(pipeline.facts()), elem_id="facts")
 
-        outs = [chat, box, sources, timings, convo]
-        # One answer at a time (the generator answers one anyway): a question that arrives while
-        # another is answered waits in Gradio's queue, which tells the page its place and Gradio
-        # shows it on the chat ("queue: 2/3 | 4.1s"), rather than in a thread that says nothing.
-        # The question itself is shown first, without the queue; a question the queue refuses
-        # (full) ends in `.failure`.
-        for trigger in (ask_btn.click, box.submit):
-            trigger(show_question, [box, convo], [chat], queue=False, api_visibility="private",
-                    show_progress="hidden").then(
-                respond, [box, convo], outs, concurrency_limit=1, concurrency_id="answer",
-                show_progress="full", show_progress_on=[chat]).failure(
-                not_answered, [box, convo], [chat], queue=False, api_visibility="private",
-                show_progress="hidden")
-        stop_btn.click(stop_answer, None, None, queue=False)
-        new_btn.click(lambda: ([], "", "", "", _new_conversation()), None, outs, queue=False)
-        chat.clear(_new_conversation, None, [convo], queue=False)  # the chat's own trash icon
-        chat.like(rate, [convo], None, queue=False)
-        if writers is not None:
-            add_btn.click(add_files, [files, token], [upload_status, facts, files],
-                          concurrency_limit=1)
-    # At most `max_queue` questions waiting or being answered, as in the API: past that the
-    # browser says "This application is currently busy. Please try again." at once (the join is
-    # a 503). api_open=False: Gradio's direct routes (/gradio_api/run/...) would skip the line.
-    demo.queue(max_size=chat_waiting(max_queue), api_open=False, default_concurrency_limit=None)
-    return demo
+def _layout(pipeline, examples: list[str] | None, writes: bool) -> SimpleNamespace:
+    """The page: the conversation beside the sources, adding articles and the index facts. Its
+    components, by name (those for adding articles are None when `writes` is off)."""
+    page = SimpleNamespace(convo=gr.State(_new_conversation()), files=None, token=None,
+                           add_btn=None, upload_status=None)
+    gr.Markdown("### Ask the articles")
+    with gr.Row():
+        with gr.Column(scale=3):
+            _conversation(page, examples)
+        with gr.Column(scale=2):
+            gr.Markdown("**Sources**")
+            page.sources = gr.HTML(elem_id="sources", js_on_load=None)
+            with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
+                if not writes:
+                    gr.Markdown("Adding articles is off on this server: its operator can "
+                                "turn it on with a writer token.", elem_id="upload-off")
+                else:
+                    page.files = gr.File(file_count="multiple", file_types=list(ALLOWED),
+                                         elem_id="upload", label=f"{', '.join(ALLOWED)} files")
+                    page.token = gr.Textbox(type="password", label="Writer token",
+                                            elem_id="writer-token", max_lines=1)
+                    page.add_btn = gr.Button("Add to the index", elem_id="add")
+                    page.upload_status = gr.Markdown(elem_id="upload-status")
+            page.facts = gr.Markdown(render.facts_markdown(pipeline.facts()), elem_id="facts")
+    return page
+
+
+def _conversation(page: SimpleNamespace, examples: list[str] | None) -> None:
+    """The conversation, the question box with its buttons, the timings and the examples."""
+    page.chat = gr.Chatbot(elem_id="chat", height=460, show_label=False,
+                           sanitize_html=True, allow_tags=False, render_markdown=True,
+                           group_consecutive_messages=False,
+                           feedback_options=("Like", "Dislike"),
+                           buttons=["copy", "copy_all"],  # no "share": it calls out
+                           placeholder="Answers come only from the indexed articles, "
+                                       "with [n] citations.")
+    with gr.Row():
+        page.box = gr.Textbox(elem_id="question", show_label=False, scale=6, lines=1,
+                              max_lines=4, placeholder="Ask a question about the articles",
+                              autofocus=True)
+        page.ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=0,
+                                 min_width=80)
+        page.stop_btn = gr.Button("Stop", variant="stop", elem_id="stop", scale=0,
+                                  min_width=80)
+        page.new_btn = gr.Button("New chat", elem_id="new-chat", scale=0, min_width=100)
+    page.timings = gr.Markdown(elem_id="timings")
+    exs = examples if examples is not None else load_examples()
+    if exs:
+        gr.Examples([[q] for q in exs], inputs=[page.box], label="Example questions")
+
+
+def _wire(page: SimpleNamespace, events: _Events) -> None:
+    """What each control does."""
+    outs = [page.chat, page.box, page.sources, page.timings, page.convo]
+    # One answer at a time (the generator answers one anyway): a question that arrives while
+    # another is answered waits in Gradio's queue, which tells the page its place and Gradio
+    # shows it on the chat ("queue: 2/3 | 4.1s"), rather than in a thread that says nothing.
+    # The question itself is shown first, without the queue; a question the queue refuses
+    # (full) ends in `.failure`.
+    for trigger in (page.ask_btn.click, page.box.submit):
+        trigger(events.show_question, [page.box, page.convo], [page.chat], queue=False,
+                api_visibility="private", show_progress="hidden").then(
+            events.respond, [page.box, page.convo], outs, concurrency_limit=1,
+            concurrency_id="answer", show_progress="full", show_progress_on=[page.chat]).failure(
+            events.not_answered, [page.box, page.convo], [page.chat], queue=False,
+            api_visibility="private", show_progress="hidden")
+    page.stop_btn.click(events.stop_answer, None, None, queue=False)
+    page.new_btn.click(lambda: ([], "", "", "", _new_conversation()), None, outs, queue=False)
+    # the chat's own trash icon
+    page.chat.clear(_new_conversation, None, [page.convo], queue=False)
+    page.chat.like(events.rate, [page.convo], None, queue=False)
+    if page.add_btn is not None:
+        page.add_btn.click(events.add_files, [page.files, page.token],
+                           [page.upload_status, page.facts, page.files], concurrency_limit=1)
 
 
 def chat_waiting(max_queue: int) -> int:

@@ -41,7 +41,7 @@ def run_serve(args) -> int:
     cfg = load_config(args.config, index=args.index, generator=args.generator)
     access = load_access(args.read_token_file, args.write_token_file, args.public_read_only)
     check_binding(args.host, access)  # refused before anything is read or loaded
-    from rag.index.milvus_store import attach, is_milvus
+    from rag.index.milvus_collections import attach, is_milvus
 
     if is_milvus(cfg.vectors):  # a server on a machine that has not indexed: name the index
         attach(cfg.index, cfg.vectors)

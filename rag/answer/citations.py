@@ -61,7 +61,8 @@ def is_refusal(text: str) -> bool:
         return True
     first = sentence_spans(text)
     head = text[first[0][0]:first[0][1]] if first else text
-    return bool(_REFUSALS.search(head)) or (bool(_REFUSALS.search(text)) and not MARKER.search(text))
+    return bool(_REFUSALS.search(head)) or (bool(_REFUSALS.search(text))
+                                            and not MARKER.search(text))
 
 
 def best_sentence(claim: str, passage: str) -> tuple[str, float]:

@@ -1,21 +1,21 @@
 """A second look by the generator itself: does the cited text state this answer to the question?
 
-The lexical checks in rag.answer.citations catch invented names and figures, but not an answer built
-from words that are all in the passages yet answer something else ("The CEO of Nvidia is Elon
-Musk", from a passage naming Michael Dell as Dell's CEO beside Nvidia and Elon Musk). Asked
-plainly, the same small model rejects such answers. The wording matters: "Is the answer supported
-by the text?" got "yes" every time; of the wordings measured on the drafts of the development
-samples (docs/eval.md), "Is the proposed answer correct according to the text?" separated right
-from wrong answers best (AUC 0.78 on SQuAD 2.0, against 0.76 for "Does the text itself state this
-answer to the question?"). It costs one forward pass over the cited text, no generation.
+The lexical checks in rag.answer.citations catch invented names and figures, but not an answer
+built from words that are all in the passages yet answer something else ("The CEO of Nvidia is
+Elon Musk", from a passage naming Michael Dell as Dell's CEO beside Nvidia and Elon Musk). Asked
+plainly, the same small model rejects such answers. The wording matters: "Is the answer
+supported by the text?" got "yes" every time; of the wordings measured on the drafts of the
+development samples, "Is the proposed answer correct according to the text?" separated right
+from wrong answers best (docs/eval.md has the figures). It costs one forward pass over the cited
+text, no generation.
 A second question, asked when the first passes, leaves the proposed answer out: "Does the text
 answer this question?" (`answers_messages`); the verdict is the lower of the two. It reads only
 the question again, the cited text coming from llama.cpp's prompt cache.
 
 The verdict is graded: the probability the generator gives "yes" against "no" as its first word
 (`yes_probability`), weighed with the model's certainty and the retrieval strength
-(rag.answer.verdict; or, with `decision = "thresholds"`, against `min_judge` alone). A threshold can
-then be tuned on a development sample (`rag eval --trade-off` replays it) instead of taking the
+(rag.answer.verdict; or, with `decision = "thresholds"`, against `min_judge` alone). A threshold
+can then be tuned on a development sample (`rag eval --trade-off` replays it) instead of taking the
 model's coin-flip on a near-tie. A generator that cannot give probabilities is read by its
 written reply (1 or 0).
 
@@ -101,7 +101,6 @@ def dated(hit: Hit) -> str:
     ("published on June 20, 2024"). The date goes after the text: put first, or with the title,
     it changed the judge's verdict on other answers of the seed set; after, it changed none.
     The whole passage, not the supporting sentence and its neighbours: with those alone the
-    judge ran in 0.6 s instead of 1.1 s but separated right from wrong SQuAD drafts worse (AUC
-    0.735 against 0.782 on the same drafts): a question's false premise often lies in another
-    sentence."""
+    judge ran faster but separated right from wrong drafts worse, since a question's false
+    premise often lies in another sentence (docs/eval.md)."""
     return hit.chunk.text + (f"\n(Published {hit.date}.)" if hit.date else "")

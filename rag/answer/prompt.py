@@ -1,10 +1,10 @@
 """The prompt: numbered passages with title, text and date, the question, and the rules of answering.
 
 The rules ask for an answer taken only from the passages, with `[n]` markers, and a fixed refusal
-sentence otherwise, so that refusals can be recognised (`rag.answer.citations`). Passages are data: they
-sit in the user turn, fenced, and the rules say that instructions inside them are not to be obeyed;
-what a reader of the article would not see (HTML comments, zero-width and tag characters) is left
-out of them, and chat-template markers in them are broken (`as_data`).
+sentence otherwise, so that refusals can be recognised (`rag.answer.citations`). Passages are data:
+they sit in the user turn, fenced, and the rules say that instructions inside them are not to be
+obeyed; what a reader of the article would not see (HTML comments, zero-width and tag characters) is
+left out of them, and chat-template markers in them are broken (`as_data`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from rag.types import Hit
 
 REFUSAL = "The articles don't say."
 
-# Chosen by measurement on the seed question set (see README): rules that stress refusing made
-# the 1.5B model refuse questions its passages answer; this wording answers them. What it then
-# gets wrong (answers from memory) is caught by the checks in rag.answer.citations, not by the prompt.
+# Chosen by measurement on the seed question set (see README): rules that stress refusing made the
+# 1.5B model refuse questions its passages answer; this wording answers them. What it then gets
+# wrong (answers from memory) is caught by the checks in rag.answer.citations, not by the prompt.
 SYSTEM = (
     "You are a helpful assistant. Read the numbered passages and answer the question in one or "
     "two sentences, using only facts stated in the passages, and cite the passage number like [1] "
@@ -70,7 +70,8 @@ Answer: The articles don't say.
 
 Question: How many lanes did the bridge carry before 1998?
 Answer: The articles don't say."""
-# The rules for the other kinds of question (rag.answer.asking.kind_of), with the answer style "auto".
+# The rules for the other kinds of question (rag.answer.asking.kind_of), with the answer style
+# "auto".
 YES_NO = (
     "You are a helpful assistant. Read the numbered passages and answer the yes-or-no question: "
     "start with Yes or No, then give in one sentence the fact from the passages that decides it, "

@@ -1,13 +1,13 @@
 """How likely a checked draft answer is to be right, from the signals the checks record.
 
 No single signal separates right answers from wrong ones well enough: the judge's two P(yes)
-(rag.answer.judge), the model's certainty of its answer's words (the lowest probability it gave one of
-them) and the retrieval strength (the best passage's cosine) each miss what another catches. A
-logistic regression over them (the probabilities as log-odds, and whether the answer is a long
-one) is fit with `bench/refusal_signals.py --fit` on the audited drafts of the development parts
-of several question sets at once, each set weighing the same: multiple-choice news questions,
-open why/how, list and yes-no questions, and SQuAD 2.0 (docs/eval.md, "Answers that fit the
-question"). An answer is refused when its probability is under `min_right`.
+(rag.answer.judge), the model's certainty of its answer's words (the lowest probability it gave one
+of them) and the retrieval strength (the best passage's cosine) each miss what another catches. A
+logistic regression over them (the probabilities as log-odds, and whether the answer is a long one)
+is fit with `bench/refusal_signals.py --fit` on the audited drafts of the development parts of
+several question sets at once, each set weighing the same: multiple-choice news questions, open
+why/how, list and yes-no questions, and SQuAD 2.0 (docs/eval.md, "Answers that fit the question").
+An answer is refused when its probability is under `min_right`.
 
 Left out: signals measured and not kept (names or words of the question missing from the cited
 text, the no-answer probability, a restated question; docs/eval.md).
@@ -21,9 +21,9 @@ import math
 WEIGHTS = {"p_correct": 0.140, "p_answers": 0.576, "certainty": 0.513, "strength": 0.494,
            "long": 0.200, "long_certainty": -0.309}
 BIAS = -1.499
-# Answers of more than a few words (rag.answer.asking: yes or no with its fact, a list, an explanation):
-# the model's certainty is the lowest probability among all their words, which falls with their
-# length whether they are right or not, so it weighs differently for them.
+# Answers of more than a few words (rag.answer.asking: yes or no with its fact, a list, an
+# explanation): the model's certainty is the lowest probability among all their words, which falls
+# with their length whether they are right or not, so it weighs differently for them.
 LONG_KINDS = ("yes-no", "list", "explain")
 
 

@@ -191,8 +191,8 @@ def aggregate(questions: list, records: list[dict], retrieval_only: bool, answer
 
 def outcomes(questions: list, records: list[dict]) -> dict:
     """Counts of what happened, overall and by kind of question (the set's own `kind`, else the
-    one the pipeline read from the question, rag.answer.asking): answerable questions answered right,
-    answered wrong or refused; unanswerable ones refused or answered."""
+    one the pipeline read from the question, rag.answer.asking): answerable questions answered
+    right, answered wrong or refused; unanswerable ones refused or answered."""
     from rag.answer.asking import kind_of
 
     def tally(pairs) -> dict:

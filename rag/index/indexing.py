@@ -9,8 +9,8 @@ bad this time (say, half-written) keeps its previously indexed version: bad inpu
 
 A different embedder or chunking than the index was built with rebuilds it, re-embedding every
 stored article (their texts are kept in the index), so nothing is lost there either. An embedding
-endpoint (rag.index.remote_embedder) that serves the index's model name but returns other vectors for
-its fingerprint texts is refused instead (`EmbedderChanged`).
+endpoint (rag.index.remote_embedder) that serves the index's model name but returns other vectors
+for its fingerprint texts is refused instead (`EmbedderChanged`).
 
 PDF and Word files are costly to read, so one whose bytes match an indexed article's digest is not
 read again (except by `rebuild`, which reads everything anew); reading happens under the write
@@ -32,7 +32,8 @@ from rag.index.chunking import ChunkParams, chunk_article
 from rag.index.embedders import Embedder
 from rag.read.ingest import Progress, Skipped, read_sources
 from rag.index.manifest import article_hash
-from rag.index.store import Index, write_lock
+from rag.index.store import Index
+from rag.index.versions import write_lock
 from rag.types import Article, Chunk
 
 EMBED_BATCH = 64
@@ -69,9 +70,9 @@ def sync(sources: list[str | Path], index_dir: str | Path, embedder: Embedder,
          reading: Progress | None = None, namespace: str | None = None) -> Report:
     """Bring the index in line with the given sources; see the module docstring.
 
-    `vectors` is where vectors live ("faiss" or a Milvus URI, rag.index.vectors); None keeps what the
-    index has. A different one moves the index there (a rebuild). `progress(done, total)` follows
-    the embedding, `reading(file, pages done, pages)` the reading of long PDFs.
+    `vectors` is where vectors live ("faiss" or a Milvus URI, rag.index.vectors); None keeps what
+    the index has. A different one moves the index there (a rebuild). `progress(done, total)`
+    follows the embedding, `reading(file, pages done, pages)` the reading of long PDFs.
     """
     t0 = time.perf_counter()
     root = Path(index_dir)

@@ -4,7 +4,7 @@ embedding model blurs.
 Built with bm25s (sparse-matrix BM25, Lucene's scoring) on lower-cased word tokens without English
 stop words, Snowball-stemmed (PyStemmer) so that "chips" finds "chip". The BM25 statistics (IDF,
 average length) are global, so each index version rebuilds this part from the stored chunk texts
-when it is written: in step with the vectors, and seconds for tens of thousands of chunks.
+when it is written: in step with the vectors, and quick next to embedding the same chunks.
 
 Left out: phrase and field queries.
 """

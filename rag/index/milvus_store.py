@@ -12,8 +12,9 @@ Three collections per index name:
                             version V and the names of the two collections below
     NAME_chunks_<tag>       a row per chunk: id, article id, offsets, text, the PDF pages or
                             Word headings it spans, its dense vector, and `terms`: the chunk's
-                            words as rag.index.lexical tokenises them (stemmed, no stop words), which
-                            Milvus's own BM25 function turns into the sparse vector it searches
+                            words as rag.index.lexical tokenises them (stemmed, no stop words),
+                            which Milvus's own BM25 function turns into the sparse vector it
+                            searches
     NAME_articles_<tag>     a row per article piece: title, date, url, source, content hash, and
                             the text (in pieces, since a Milvus string holds 64 KiB), kept so a
                             change of model or chunking can re-embed without the files
@@ -43,79 +44,21 @@ analysers (the tokens are made here, so every Milvus, Lite included, indexes the
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexCorrupt, IndexMissing
-from rag.files import atomic_write
+from rag.errors import IndexCorrupt
 from rag.index.lexical import describe as describe_bm25, tokenize
 from rag.index.manifest import Described, article_hash
+from rag.index.milvus_collections import (BATCH, CHUNK_FIELDS, FORMAT, NEVER, PIECE_CHARS,
+                                          client, create_collections, ensure_meta, fit_text,
+                                          get_manifest, now, pointer, quote, read_manifest,
+                                          split_spec, write_pointer)
+from rag.index.versions import drop_folder_versions
 from rag.types import Article, Chunk
-
-FORMAT = 2  # of a Milvus-held index (the folder's is rag.index.store.FORMAT_VERSION)
-POINTER = "MILVUS.json"
-NEVER = 2 ** 62
-TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
-PIECE_CHARS = 16_000  # an article text piece: 4 bytes a character at worst still fits
-BATCH = 1000
-CHUNK_FIELDS = ["fid", "cid", "aid", "start", "end", "text", "marks"]
-
-
-def is_milvus(spec: str | None) -> bool:
-    return bool(spec) and spec != "faiss"
-
-
-def pointer(root: Path) -> dict | None:
-    try:
-        return json.loads((Path(root) / POINTER).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def attach(root: str | Path, spec: str) -> None:
-    """Let an index folder name the Milvus index `spec` (a server on a machine without one)."""
-    root = Path(root)
-    if pointer(root) is None and not (root / "CURRENT").exists():
-        uri, name = split_spec(spec)
-        _write_pointer(root, uri, name)
-
-
-def split_spec(spec: str) -> tuple[str, str]:
-    uri, _, name = spec.partition("#")
-    return uri, name or "rag"
-
-
-def _write_pointer(root: Path, uri: str, name: str) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    atomic_write(root / POINTER, json.dumps({"uri": uri, "name": name}) + "\n")
-
-
-_CLIENTS: dict[str, object] = {}
-
-
-def client(uri: str, root: Path):
-    """One connection per Milvus per process (a Lite folder is opened by one process only)."""
-    from rag.index.vectors import is_lite, milvus_client
-
-    key = str((Path(root) / uri).resolve()) if is_lite(uri) else uri
-    if key not in _CLIENTS:
-        _CLIENTS[key] = milvus_client(uri, root)
-    return _CLIENTS[key]
-
-
-def _text(value: str) -> str:
-    """A string cut to what a Milvus VARCHAR holds."""
-    b = value.encode("utf-8")
-    return value if len(b) <= TEXT_BYTES else b[:TEXT_BYTES].decode("utf-8", "ignore")
-
-
-def _quote(value: str) -> str:
-    return json.dumps(value)  # a double-quoted literal with escapes, as Milvus filters read it
-
 
 class MilvusIndex(Described):
     """One version of a Milvus-held index: searchable, and changeable when opened writable."""
@@ -160,8 +103,8 @@ class MilvusIndex(Described):
         """New collections for a new (or rebuilt) index; live only once saved."""
         uri, name = split_spec(spec)
         c = client(uri, Path(root))
-        _ensure_meta(c, name)
-        old = _get_manifest(c, name)
+        ensure_meta(c, name)
+        old = get_manifest(c, name)
         tag = uuid.uuid4().hex[:8]
         manifest = {
             "format": FORMAT, "embedder": embedder_info, "chunking": chunking,
@@ -170,9 +113,9 @@ class MilvusIndex(Described):
             "articles": {}, "next_id": 0, "counts": {"articles": 0, "chunks": 0},
             "version": int(old["version"]) if old else 0,
             "chunks": f"{name}_chunks_{tag}", "articles_collection": f"{name}_articles_{tag}",
-            "created": _now(),
+            "created": now(),
         }
-        _create_collections(c, manifest, int(embedder_info["dim"]), uri)
+        create_collections(c, manifest, int(embedder_info["dim"]), uri)
         idx = cls.__new__(cls)
         MilvusIndex.__init__(idx, root, uri, name, manifest, writable=False)
         idx.writable, idx.articles = True, {}
@@ -209,7 +152,7 @@ class MilvusIndex(Described):
 
     def article(self, aid: str) -> Article | None:
         rows = self._c.query(self.manifest["articles_collection"],
-                             filter=f"aid == {_quote(aid)} and {self._visible}",
+                             filter=f"aid == {quote(aid)} and {self._visible}",
                              output_fields=["part", "meta", "text"])
         return _assemble(rows)
 
@@ -219,7 +162,7 @@ class MilvusIndex(Described):
 
     def article_chunks(self, article_id: str) -> list[int]:
         rows = self._c.query(self.manifest["chunks"], output_fields=["fid"],
-                             filter=f"aid == {_quote(article_id)} and {self._visible}")
+                             filter=f"aid == {quote(article_id)} and {self._visible}")
         return [int(r["fid"]) for r in rows]
 
     # ---- changing ----------------------------------------------------------------------------
@@ -228,12 +171,12 @@ class MilvusIndex(Described):
         if article_id in self._added:  # added earlier in this write: not visible anywhere yet
             self._flush_rows()
             for col in (self.manifest["chunks"], self.manifest["articles_collection"]):
-                self._c.delete(col, filter=f"aid == {_quote(article_id)} and born == {self._g}")
+                self._c.delete(col, filter=f"aid == {quote(article_id)} and born == {self._g}")
             n = self.manifest["articles"].get(article_id, {}).get("chunks", 0)
             self._added.discard(article_id)
         elif article_id in self.manifest["articles"]:
-            n = self._mark_dead(self.manifest["chunks"], f"aid == {_quote(article_id)}")
-            self._mark_dead(self.manifest["articles_collection"], f"aid == {_quote(article_id)}")
+            n = self._mark_dead(self.manifest["chunks"], f"aid == {quote(article_id)}")
+            self._mark_dead(self.manifest["articles_collection"], f"aid == {quote(article_id)}")
         if article_id in self.manifest["articles"]:
             self.manifest["counts"]["chunks"] -= self.manifest["articles"][article_id]["chunks"]
         self.articles.pop(article_id, None)
@@ -246,9 +189,9 @@ class MilvusIndex(Described):
         self.remove_article(article.id)
         start = self.manifest["next_id"]
         for i, (c, v) in enumerate(zip(chunks, vectors)):
-            self._rows.append({"fid": start + i, "cid": _text(c.id), "aid": _text(article.id),
+            self._rows.append({"fid": start + i, "cid": fit_text(c.id), "aid": fit_text(article.id),
                                "born": self._g, "died": NEVER, "start": c.start, "end": c.end,
-                               "text": _text(c.text), "marks": c.marks_dict(),
+                               "text": fit_text(c.text), "marks": c.marks_dict(),
                                "vector": np.asarray(v, np.float32).tolist()})
         if len(self._rows) >= BATCH:
             self._flush_rows()
@@ -263,7 +206,7 @@ class MilvusIndex(Described):
     def save(self, locked: bool = False) -> Path:
         """Switch every server to this write at once: one upsert of the manifest record."""
         self._flush_rows()
-        m = dict(self.manifest, version=self._g, updated=_now())
+        m = dict(self.manifest, version=self._g, updated=now())
         m["counts"] = {"articles": len(self.articles), "chunks": m["counts"]["chunks"]}
         for col in (m["chunks"], m["articles_collection"]):
             self._c.flush(col)
@@ -271,8 +214,7 @@ class MilvusIndex(Described):
         self._c.upsert(f"{self.name}_meta", [{"key": "manifest", "value": stored,
                                                "vector": [0.0, 0.0]}])
         self._c.flush(f"{self.name}_meta")
-        _write_pointer(self.path, self.uri, self.name)
-        from rag.index.store import drop_folder_versions
+        write_pointer(self.path, self.uri, self.name)
         drop_folder_versions(self.path)  # an index moved here from FAISS leaves its folders
         self.manifest, self._v = m, self._g
         self._visible = f"born <= {self._v} and died > {self._v}"
@@ -286,7 +228,7 @@ class MilvusIndex(Described):
             return
         terms = tokenize([r["text"] for r in self._rows])
         for r, t in zip(self._rows, terms):
-            r["terms"] = _text(" ".join(t))
+            r["terms"] = fit_text(" ".join(t))
         for s in range(0, len(self._rows), BATCH):
             self._c.insert(self.manifest["chunks"], self._rows[s:s + BATCH])
         self._rows = []
@@ -296,7 +238,7 @@ class MilvusIndex(Described):
         text = d.pop("text")
         pieces = [text[i:i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)] or [""]
         self._c.insert(self.manifest["articles_collection"], [
-            {"key": _text(f"{a.id}\t{self._g}\t{n}"), "aid": _text(a.id), "part": n,
+            {"key": fit_text(f"{a.id}\t{self._g}\t{n}"), "aid": fit_text(a.id), "part": n,
              "born": self._g, "died": NEVER, "meta": {**d, **entry} if n == 0 else {},
              "text": p, "vector": [0.0, 0.0]} for n, p in enumerate(pieces)])
 
@@ -421,95 +363,3 @@ class _Articles:
         return self._cache.pop(aid, default)
 
 
-# ---- the manifest record ------------------------------------------------------------------------
-def read_manifest(root: Path, p: dict | None = None) -> dict:
-    p = p or pointer(root)
-    c = client(p["uri"], Path(root))
-    m = _get_manifest(c, p["name"]) if c.has_collection(f"{p['name']}_meta") else None
-    if m is None:
-        raise IndexMissing(f"no index {p['name']!r} in Milvus at {p['uri']}: build one with "
-                           f"`rag index PATH --index {root}` and vectors = \"{p['uri']}\"")
-    if m.get("format") != FORMAT:
-        raise IndexCorrupt(f"index {p['name']!r} in Milvus at {p['uri']} has format "
-                           f"{m.get('format')}, this version reads {FORMAT}: rebuild it with "
-                           "`rag index PATH --rebuild`")
-    m.setdefault("articles", {})
-    return m
-
-
-def live_version(root: Path) -> str | None:
-    """The live version's tag: collections and V (what a server compares before a question)."""
-    try:
-        m = read_manifest(root)
-    except (IndexMissing, IndexCorrupt):
-        return None
-    return f"{m['chunks']}@{m['version']}"
-
-
-def _get_manifest(c, name: str) -> dict | None:
-    rows = c.get(f"{name}_meta", ids=["manifest"], output_fields=["value"])
-    return dict(rows[0]["value"]) if rows else None
-
-
-def _ensure_meta(c, name: str) -> None:
-    from pymilvus import DataType
-
-    col = f"{name}_meta"
-    if c.has_collection(col):
-        return
-    s = c.create_schema(auto_id=False)
-    s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=64)
-    s.add_field("value", DataType.JSON)
-    s.add_field("vector", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants one in every collection
-    p = c.prepare_index_params()
-    p.add_index("vector", index_type="FLAT", metric_type="L2")
-    c.create_collection(col, schema=s, index_params=p)
-
-
-def _create_collections(c, m: dict, dim: int, uri: str) -> None:
-    from pymilvus import DataType, Function, FunctionType
-
-    from rag.index.vectors import is_lite
-
-    s = c.create_schema(auto_id=False)
-    s.add_field("fid", DataType.INT64, is_primary=True)
-    s.add_field("cid", DataType.VARCHAR, max_length=TEXT_BYTES)
-    s.add_field("aid", DataType.VARCHAR, max_length=TEXT_BYTES)
-    s.add_field("born", DataType.INT64)
-    s.add_field("died", DataType.INT64)
-    s.add_field("start", DataType.INT64)
-    s.add_field("end", DataType.INT64)
-    s.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-    s.add_field("marks", DataType.JSON)
-    # Words already stemmed here (rag.index.lexical): Milvus's standard analyser only splits them.
-    s.add_field("terms", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True,
-                analyzer_params={"tokenizer": "standard"})
-    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    s.add_function(Function(name="bm25", function_type=FunctionType.BM25,
-                            input_field_names=["terms"], output_field_names=["sparse"]))
-    p = c.prepare_index_params()
-    # Milvus Lite searches exactly (FLAT); a server picks its own index (AUTOINDEX).
-    p.add_index("vector", index_type="FLAT" if is_lite(uri) else "AUTOINDEX", metric_type="IP")
-    p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    for f in ("aid", "cid", "born", "died"):
-        p.add_index(f, index_type="INVERTED")
-    c.create_collection(m["chunks"], schema=s, index_params=p)
-
-    a = c.create_schema(auto_id=False)
-    a.add_field("key", DataType.VARCHAR, is_primary=True, max_length=TEXT_BYTES)
-    a.add_field("aid", DataType.VARCHAR, max_length=TEXT_BYTES)
-    a.add_field("part", DataType.INT64)
-    a.add_field("born", DataType.INT64)
-    a.add_field("died", DataType.INT64)
-    a.add_field("meta", DataType.JSON)
-    a.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-    a.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
-    p = c.prepare_index_params()
-    p.add_index("vector", index_type="FLAT", metric_type="L2")
-    p.add_index("aid", index_type="INVERTED")
-    c.create_collection(m["articles_collection"], schema=a, index_params=p)
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

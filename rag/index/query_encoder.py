@@ -1,11 +1,11 @@
 """The int8 ONNX export of a sentence-transformers embedder, for questions and for documents.
 
 A question is one short text, and for one short text PyTorch's per-call overhead, not arithmetic,
-is most of the time: MiniLM takes about 8 ms a question through `SentenceTransformer.encode`
-here, the int8 export a few ms, which is what brings retrieval under 5 ms (README). For documents
-the export is the fastest of the precisions measured on SciFact (bench/speed.py: fp32, bf16,
-int8) with the same ranking, so an index can be embedded by it too (`embedder_dtype = "int8"`,
-what "auto" picks for the models it reproduces); questions then go through the same export.
+is most of the time: the int8 export skips that overhead, which is most of what a question's
+retrieval costs (docs/scale.md has the figures). For documents the export is the fastest of the
+precisions measured on SciFact (bench/speed.py: fp32, bf16, int8) with the same ranking, so an
+index can be embedded by it too (`embedder_dtype = "int8"`, what "auto" picks for the models it
+reproduces); questions then go through the same export.
 
 The export: `torch.onnx.export` of the packaged fp32 weights with eager attention, so that
 onnxruntime's BERT optimiser recognises and fuses each layer's attention, its embedding with its

@@ -5,8 +5,10 @@ Layout of an index directory:
     v-000007/            one complete version:
         manifest.json    format, embedder (name, dim, weights hash), chunking, per-article
                          content hashes, counts, library versions, file checksums
-        vectors.faiss    the FAISS vectors by chunk id (rag.index.vectors; absent when they live in Milvus)
-        bm25/            the BM25 index of the same chunks (rag.index.lexical), rows mapped to FAISS ids
+        vectors.faiss    the FAISS vectors by chunk id (rag.index.vectors; absent when they live
+                         in Milvus)
+        bm25/            the BM25 index of the same chunks (rag.index.lexical), rows mapped to
+                         FAISS ids
         chunks.jsonl     one chunk a line: vector id, chunk id, article id, offsets, text, and
                          the pages (PDF) or headings (Word) it spans
         articles.jsonl   one article a line: id, title, date, url, source, text; for PDF and
@@ -25,22 +27,21 @@ With a Milvus URI the folder keeps only MILVUS.json, which names the index held 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from rag.index import milvus_store, vectors as vector_stores
 from rag.errors import IndexCorrupt, IndexMissing
 from rag.files import atomic_write, sha256_file
+from rag.index import milvus_collections, vectors as vector_stores
 from rag.index.lexical import Bm25, describe as describe_bm25
 from rag.index.manifest import Described, article_hash, vectors_desc
+from rag.index.milvus_store import MilvusIndex
+from rag.index.versions import current, fsync, next_seq, now, remove_stale, write_lock
 from rag.types import Article, Chunk
 
 FORMAT_VERSION = 1
@@ -62,25 +63,23 @@ class Index(Described):
     # ---- reading -------------------------------------------------------------------------
     @classmethod
     def exists(cls, path: str | Path) -> bool:
-        return (Path(path) / "CURRENT").is_file() or (Path(path) / milvus_store.POINTER).is_file()
+        root = Path(path)
+        return (root / "CURRENT").is_file() or (root / milvus_collections.POINTER).is_file()
 
     @staticmethod
     def live_version(path: str | Path) -> str | None:
         """The name of the version `CURRENT` points at now (None if there is none): a cheap way
         for a reader to notice that a writer has switched it."""
-        if milvus_store.pointer(Path(path)) is not None:
-            return milvus_store.live_version(Path(path))
-        try:
-            return (Path(path) / "CURRENT").read_text().strip() or None
-        except OSError:
-            return None
+        if milvus_collections.pointer(Path(path)) is not None:
+            return milvus_collections.live_version(Path(path))
+        return current(Path(path))
 
     @classmethod
     def open(cls, path: str | Path, writable: bool = False) -> "Index":
         """Load the live version; `writable` when it is to be changed and saved (not mapped)."""
         root = Path(path)
-        if milvus_store.pointer(root) is not None:
-            return milvus_store.MilvusIndex.open(root, writable)
+        if milvus_collections.pointer(root) is not None:
+            return MilvusIndex.open(root, writable)
         cur = root / "CURRENT"
         if not cur.is_file():
             raise IndexMissing(f"no index at {root}: build one with `rag index PATH --index {root}`")
@@ -133,8 +132,8 @@ class Index(Described):
               vectors: str = "faiss") -> "Index":
         """A new index; `vectors` is "faiss", or a Milvus URI, where the whole index then lives
         (rag.index.milvus_store)."""
-        if milvus_store.is_milvus(vectors):
-            return milvus_store.MilvusIndex.empty(Path(path), embedder_info, chunking, vectors)
+        if milvus_collections.is_milvus(vectors):
+            return MilvusIndex.empty(Path(path), embedder_info, chunking, vectors)
         dim = int(embedder_info["dim"])
         store = vector_stores.create(vectors, dim, Path(path))
         manifest = {
@@ -206,7 +205,7 @@ class Index(Described):
             return self._save()
 
     def _save(self) -> Path:
-        seq = _next_seq(self.path)
+        seq = next_seq(self.path)
         tmp = self.path / f".v-{seq:06d}.tmp{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -228,35 +227,18 @@ class Index(Described):
         m["files"] = {n: {"bytes": (tmp / n).stat().st_size, "sha256": sha256_file(tmp / n)}
                       for n in names}
         m["versions"] = _versions()
-        m.setdefault("created", _now())
-        m["updated"] = _now()
+        m.setdefault("created", now())
+        m["updated"] = now()
         (tmp / "manifest.json").write_text(json.dumps(m, indent=1, ensure_ascii=False))
         for n in (*names, "manifest.json"):
-            _fsync(tmp / n)
+            fsync(tmp / n)
         final = self.path / f"v-{seq:06d}"
         os.replace(tmp, final)
         atomic_write(self.path / "CURRENT", final.name + "\n")
-        (self.path / milvus_store.POINTER).unlink(missing_ok=True)  # moved here from Milvus
+        (self.path / milvus_collections.POINTER).unlink(missing_ok=True)  # moved here from Milvus
         self.vectors.commit()
-        _remove_stale(self.path, keep=final.name)
+        remove_stale(self.path, keep=final.name)
         return final
-
-
-def drop_folder_versions(root: Path) -> None:
-    """Remove the folder's own versions (an index that moved into Milvus)."""
-    (root / "CURRENT").unlink(missing_ok=True)
-    _remove_stale(root, keep="")
-
-
-@contextmanager
-def write_lock(root: Path):
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _verify(path: Path, expect: dict | None, root: Path) -> None:
@@ -281,30 +263,6 @@ def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _next_seq(root: Path) -> int:
-    seqs = [int(p.name[2:8]) for p in root.glob("v-*") if p.name[2:8].isdigit()]
-    seqs += [int(p.name[3:9]) for p in root.glob(".v-*") if p.name[3:9].isdigit()]
-    return max(seqs, default=0) + 1
-
-
-def _remove_stale(root: Path, keep: str) -> None:
-    for p in list(root.glob("v-*")) + list(root.glob(".v-*")):
-        if p.name != keep and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _versions() -> dict:

@@ -126,9 +126,9 @@ class FaissVectors:
 
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         # One question leaves FAISS nothing to share among threads, and its idle OpenMP threads
-        # spin a while after a search, taking the CPU from BM25 and fusion that come next
-        # (FAISS + BM25 + fusion: 1.8 ms instead of 3.1 at 14k chunks on two cores). The setting
-        # belongs to the calling thread, so index builds elsewhere keep every core.
+        # spin a while after a search, taking the CPU from BM25 and fusion that come next, which
+        # on a small machine makes the whole search slower. The setting belongs to the calling
+        # thread, so index builds elsewhere keep every core.
         before = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)
         try:
@@ -165,8 +165,8 @@ class FaissVectors:
 
 
 def ivf_shape(n: int) -> tuple[int, int]:
-    """(nlist, nprobe) for n vectors: about 4*sqrt(n) lists; nprobe reaches recall@10 >= 0.98
-    against exact search on the sizes bench/speed.py measures."""
+    """(nlist, nprobe) for n vectors: about 4*sqrt(n) lists, and enough of them probed that the
+    results stay close to exact search's on the sizes bench/speed.py measures (docs/scale.md)."""
     nlist = max(64, 1 << round(math.log2(4 * math.sqrt(max(n, 1)))))
     return nlist, max(16, nlist // 32)
 

@@ -2,11 +2,12 @@
 
 - `embedder_dtype = "auto"`: the fastest of the embedder's int8 export, bf16 and fp32 here;
 - `prefill = "auto"`: whichever reads a prompt sooner, the Q4_K_M GGUF itself ("off") or its
-  bf16 copy ("bf16", tried only with 16 GiB of memory or more: it maps 3.6 GB more);
+  bf16 copy ("bf16", tried only where the memory holds a second, larger copy of the weights:
+  `BF16_MIN_MEMORY_GIB`);
 - `runtime = "auto"`: llama.cpp, unless every llama.cpp path failed here; then transformers.
 
-`measure` runs each path in a child process (`rag.models.smoke`) with a real prompt of a few hundred
-tokens, so a path that crashes (a segmentation fault, an illegal instruction) is recorded as
+`measure` runs each path in a child process (`rag.models.smoke`) with a real prompt of a few
+hundred tokens, so a path that crashes (a segmentation fault, an illegal instruction) is recorded as
 crashed, said so, and never chosen; the chat then starts on a path that worked. The record
 lives in the model cache under a name made of the CPU's model and flags and the llama.cpp build,
 so a cache carried to another CPU is measured afresh rather than trusted.
@@ -75,7 +76,8 @@ def runtime(name: str) -> str | None:
 
 
 def try_path(args: list[str], timeout: float = 900, module: str = "rag.models.smoke") -> dict:
-    """Run `python -m rag.models.smoke ARGS` in a child process; its JSON result, or why it failed."""
+    """Run `python -m rag.models.smoke ARGS` in a child process; its JSON result, or why it
+    failed."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     try:
         p = subprocess.run([sys.executable, "-m", module, *args], capture_output=True,

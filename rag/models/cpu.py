@@ -8,9 +8,9 @@ of ggml options (`llama_build`): only instruction sets this CPU has, AMX never. 
 build, so a wheel built for one set of options is only ever installed where they all hold, and
 `check_llama_build` refuses, with a message, to load a build on a CPU it does not fit.
 
-Run as `python -m rag.models.cpu cmake-args | key | ...` from the checkout, it serves the set-up script
-before the project is installed; it imports nothing outside the standard library.
-Left out: non-x86 CPUs get llama.cpp's own defaults (no AMX there, nothing to avoid).
+Run as `python -m rag.models.cpu cmake-args | key | ...` from the checkout, it serves the set-up
+script before the project is installed; it imports nothing outside the standard library. Left out:
+non-x86 CPUs get llama.cpp's own defaults (no AMX there, nothing to avoid).
 """
 
 from __future__ import annotations
@@ -163,8 +163,8 @@ def main(argv: list[str]) -> int:
             print(problem, file=sys.stderr)
             return 1
     else:
-        print("usage: python -m rag.models.cpu cmake-args | key | version | options | record | check",
-              file=sys.stderr)
+        print("usage: python -m rag.models.cpu cmake-args | key | version | options | record | "
+              "check", file=sys.stderr)
         return 2
     return 0
 

@@ -6,8 +6,8 @@ line, the seconds to the first token, the tokens a second after it and the answe
 `embedder NAME --dtype int8|bfloat16|float32` embeds a fixed batch of chunk-sized texts and
 prints documents a second.
 
-A child process, because what is tried here may crash the interpreter (a native library built
-for another CPU, a kernel with a bug): `rag.models.choices` runs each path this way, so a crash becomes
+A child process, because what is tried here may crash the interpreter (a native library built for
+another CPU, a kernel with a bug): `rag.models.choices` runs each path this way, so a crash becomes
 a message and a fallback instead of a dead chat. Left out: any index or configuration file; the
 texts are made up here.
 """

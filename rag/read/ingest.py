@@ -2,12 +2,12 @@
 .pdf and .docx.
 
 What it does: decodes text strictly as UTF-8, reads metadata (front-matter `title:`/`date:`/`url:`
-lines, a leading `date YYYY-MM-DD` marker) without indexing it as text, hands HTML to rag.read.webpage
-(the story, its headline, author and date) and PDF and Word files to rag.read.pdf and rag.read.word (which
-keep their pages and headings), and gives every article a stable id (the given id, else the path
-relative to the source that was named). A PDF or Word file whose bytes match one already read
-(`known`, by digest) is not read again. Bad input never stops a run: each problem becomes a
-`Skipped(source, reason)` and the rest goes on.
+lines, a leading `date YYYY-MM-DD` marker) without indexing it as text, hands HTML to
+rag.read.webpage (the story, its headline, author and date) and PDF and Word files to rag.read.pdf
+and rag.read.word (which keep their pages and headings), and gives every article a stable id (the
+given id, else the path relative to the source that was named). A PDF or Word file whose bytes match
+one already read (`known`, by digest) is not read again. Bad input never stops a run: each problem
+becomes a `Skipped(source, reason)` and the rest goes on.
 
 Left out: other office formats (.doc, .odt, .pptx: save them as .docx or PDF), and fetching URLs.
 """

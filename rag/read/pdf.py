@@ -3,8 +3,8 @@
 pypdf (pure Python, BSD) reads each page's text in the order the page draws it, with each piece's
 position and font size, which rag.read.pdf_text turns into clean paragraphs. The title is the
 document's metadata title unless that is a placeholder ("untitled", "Microsoft Word - x.docx", a
-file name), else the first heading if it is on the first page (rag.read.pdf_text: text set larger than
-the body), else none (the caller falls back to the first sentence); the date is the metadata's
+file name), else the first heading if it is on the first page (rag.read.pdf_text: text set larger
+than the body), else none (the caller falls back to the first sentence); the date is the metadata's
 creation date, the author its author.
 
 Every way a file can fail becomes an ArticleError with a reason a person can act on: encrypted

@@ -1,8 +1,8 @@
 """From a PDF's lines to an article's text: headers, footers and page numbers out, hyphenated line
 breaks joined, lines joined into paragraphs, and where each page and each heading starts.
 
-Input is what rag.read.pdf reads off each page: `Line`s in the order the page draws them, each with its
-position and font size. What is done with them:
+Input is what rag.read.pdf reads off each page: `Line`s in the order the page draws them, each with
+its position and font size. What is done with them:
 - columns that a page draws row by row (a line of each in turn) are read column by column;
 - a line among the first or last few of a page (by order or by height) is a header or footer when
   it is there on at least half the pages (and two), the same or with a number that counts up

@@ -3,7 +3,7 @@
 trafilatura (Apache-2.0), a library made for this, finds the story among a page's navigation,
 cookie banners, related-article lists, comments and footers, and reads the metadata where sites
 put it (meta tags, JSON-LD, bylines, <time>). It was chosen by measurement against the
-hand-written rules it replaced, on the saved pages that tests/html_pages.py builds: figures and
+hand-written rules it replaced, on the saved pages that corpora/html_pages.py builds: figures and
 how they were taken are in docs/ingest.md (bench/html_extraction.py reproduces them). It runs in
 its precision mode, without comments, and is told no URL, so nothing is fetched.
 
