@@ -1,6 +1,7 @@
-"""Measuring HTML extraction on saved news pages: trafilatura (what rag.read.webpage uses) against the
-hand-written rules it replaced, and trafilatura's other modes, on the pages corpora/html_pages.py
-builds (a story inside navigation, cookie banners, related lists, comments, paywalls...).
+"""Measuring HTML extraction on saved news pages: trafilatura (what rag.read.webpage uses) against
+the hand-written rules it replaced, and trafilatura's other modes, on the pages
+corpora/html_pages.py builds (a story inside navigation, cookie banners, related lists, comments,
+paywalls...).
 
     .venv/bin/python bench/html_extraction.py [--pages]
 
@@ -42,8 +43,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", action="store_true", help="print every page's scores")
     args = ap.parse_args()
-    from rag.read.webpage import parse_html, parse_html_rules
     from corpora.html_pages import PAGES, score
+    from rag.read.webpage import parse_html, parse_html_rules
 
     extractors = {
         "rules (before)": _ours(parse_html_rules),

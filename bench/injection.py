@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from rag.config import load_config
     from corpora.injection import ATTACKS, QUESTIONS, measure
+    from rag.config import load_config
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="the first N attacks only")

@@ -1,5 +1,5 @@
-"""What the portable llama.cpp build costs: the installed one (set-up's, rag/models/cpu.py) against the
-native build pip makes by default (`-march=native`), on the same machine in the same run.
+"""What the portable llama.cpp build costs: the installed one (set-up's, rag/models/cpu.py) against
+the native build pip makes by default (`-march=native`), on the same machine in the same run.
 
     .venv/bin/python bench/llama_build.py [--native DIR] [--runs 3]
 

@@ -1,5 +1,5 @@
-"""How fast PDFs are read: pages per second of rag.read.pdf beside plain pypdf on the same file in the
-same run (the ratio is what the cleaning costs), and the whole `rag index` of that file.
+"""How fast PDFs are read: pages per second of rag.read.pdf beside plain pypdf on the same file in
+the same run (the ratio is what the cleaning costs), and the whole `rag index` of that file.
 
     .venv/bin/python bench/pdf_speed.py [--pages 100] [--repeat 3] [--no-index]
 

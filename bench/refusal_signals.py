@@ -151,13 +151,14 @@ def main() -> None:
     signals = set() if args.fit else set(args.signals.split(","))
 
     from rag.answer.citations import verify
+    from rag.answer.judge import (JUDGE_SYSTEM, answers_messages, dated, judge_messages,
+                                  yes_probability)
+    from rag.answer.prompt import REFUSAL
+    from rag.answer.verdict import LONG_KINDS
     from rag.config import load_config
     from rag.evaluate.metrics import contains, token_f1
-    from rag.answer.judge import JUDGE_SYSTEM, answers_messages, dated, judge_messages, yes_probability
     from rag.pipeline import Pipeline
-    from rag.answer.prompt import REFUSAL
     from rag.text import unmarked
-    from rag.answer.verdict import LONG_KINDS
 
     if signals and not args.index:
         ap.error("--index is needed to compute signals")
@@ -245,7 +246,8 @@ def main() -> None:
 
 
 def fit(rows: list[dict]) -> None:
-    """rag.answer.verdict's logistic regression, on every draft of the runs, and the rule it replaced."""
+    """rag.answer.verdict's logistic regression, on every draft of the runs, and the rule it
+    replaced."""
     from sklearn.linear_model import LogisticRegression
 
     from rag.answer.verdict import WEIGHTS, features, logit

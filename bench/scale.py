@@ -72,8 +72,8 @@ def scifact_articles():
 def embed_scifact(out: Path):
     """(articles, chunks per article, vectors): the corpus chunked and embedded once, cached."""
     from rag import registry
-    from rag.index.chunking import ChunkParams, chunk_article
     from rag.config import Config
+    from rag.index.chunking import ChunkParams, chunk_article
 
     cfg = Config()
     emb = registry.embedder(cfg.embedder, cfg.embedder_dtype)

@@ -101,10 +101,10 @@ def dense_ndcg(index, emb, questions) -> float:
 
 def bench_ingest(tmp: Path, n: int | None) -> Path:
     from rag import registry
-    from rag.models import choices
     from rag.config import Config
     from rag.evaluate.questions import load_beir
     from rag.index.store import Index
+    from rag.models import choices
     from rag.sync import sync_index
 
     cfg = Config()
@@ -289,8 +289,8 @@ def _bm25_at(n: int, texts: list[str], queries: list[str], rng) -> None:
 
 
 def bench_answers(runtimes: list[str]) -> None:
-    from rag.config import load_config
     from rag.answer.runtimes.llamacpp import LlamaCppGenerator
+    from rag.config import load_config
     from rag.models.weights import BF16_MIN_MEMORY_GIB, memory_gib
     from rag.pipeline import Pipeline
     from rag.sync import sync_index

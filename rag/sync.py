@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from rag import registry
-from rag.index.chunking import ChunkParams
 from rag.config import Config
+from rag.index.chunking import ChunkParams
 from rag.index.indexing import Report, sync
 from rag.read.ingest import Progress
 

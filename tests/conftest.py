@@ -13,14 +13,20 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("RAG_PLUGINS", "tests.fakes")
 
 from rag import registry  # noqa: E402
-from rag.index.chunking import ChunkParams  # noqa: E402
 from rag.config import Config  # noqa: E402
+from rag.index.chunking import ChunkParams  # noqa: E402
 from rag.index.indexing import sync  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
+from rag.types import Chunk, Hit  # noqa: E402
 from tests import fakes  # noqa: E402,F401 - registers the fake models
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def hit(n: int, text: str, title: str = "T", date: str | None = None) -> Hit:
+    """A retrieved passage of article "a", made up for a test."""
+    return Hit(Chunk(f"a#{n}", "a", text, 0, len(text)), 0.9, title, date)
 
 
 @pytest.fixture

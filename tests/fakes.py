@@ -4,7 +4,8 @@
 `FakeGenerator` answers extractively: it quotes the passage sentence that shares most words with
 the question and cites it, or refuses when none shares enough. Importing this module registers them
 as "fake-hash" and "fake-extractive", so `RAG_PLUGINS=tests.fakes` makes them available to any
-process (the web server in the UI tests, the CLI in a subprocess).
+process (the web server in the UI tests, the CLI in a subprocess). `Scripted` says what a test
+tells it to, to test the checks that come after generation (rag.answer.refusal).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Iterator
 import numpy as np
 
 from rag import registry
-from rag.text import content_words, sentence_spans
 from rag.answer.judge import JUDGE_SYSTEM
 from rag.answer.prompt import REFUSAL
+from rag.text import content_words, sentence_spans
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -128,6 +129,26 @@ class FakeGenerator:
 
     def info(self) -> dict:
         return {"name": self.name, "runtime": "fake"}
+
+
+class Scripted:
+    """A generator that says what it is told to, to test the checks after generation."""
+
+    def __init__(self, text, verdict="yes"):
+        self.text = text
+        self.verdict = verdict
+        self.judged = []
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+        if messages[0]["content"] == JUDGE_SYSTEM or messages[-1]["content"].startswith(
+                "Proposed answer:"):
+            self.judged.append(messages)
+            yield self.verdict
+            return
+        yield from (w + " " for w in self.text.split(" "))
+
+    def info(self):
+        return {"name": "scripted"}
 
 
 registry.register_embedder("fake-hash", FakeEmbedder)

@@ -1,14 +1,14 @@
-"""The kind of answer a question asks for (rag.answer.asking) and how an answer is scored for each kind
-(rag.evaluate.metrics.is_right), by hand."""
+"""The kind of answer a question asks for (rag.answer.asking) and how an answer is scored for each
+kind (rag.evaluate.metrics.is_right), by hand."""
 
 from __future__ import annotations
 
 import pytest
 
 from rag.answer.asking import asking_part, kind_of, offered_options, pick_option
+from rag.answer.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
 from rag.evaluate.metrics import is_right, outcomes
 from rag.evaluate.questions import EvalQuestion
-from rag.answer.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -126,10 +126,14 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
     assert len(no.asked) == 1
 
 
-def test_an_initial_does_not_end_a_listed_name():
-    from rag.answer.citations import _claims
-
-    assert _claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
-        ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]
-    assert _claims("It rained. Then it stopped [2].") == [("It rained.", []),
-                                                            ("Then it stopped.", [2])]
+@pytest.mark.parametrize("question,options", [
+    ("Which country was attacked? (Options: Sudan; Israel; Egypt; Iran)",
+     ["Sudan", "Israel", "Egypt", "Iran"]),
+    ("Who won? Options: Rob Cross, Luke Humphries, Scott Williams",
+     ["Rob Cross", "Luke Humphries", "Scott Williams"]),
+    ("Which company makes Grok? Choices - xAI / OpenAI", ["xAI", "OpenAI"]),
+    ("Who is the CEO of Dell Technologies?", []),
+    ("What options does the plan give employees?", []),
+])
+def test_the_options_a_question_offers_are_read(question, options):
+    assert offered_options(question) == options

@@ -116,6 +116,7 @@ def first_fn_index(http) -> int:
     return next(d["id"] for d in config["dependencies"] if d.get("api_name") == "respond")
 
 
+@pytest.mark.browser
 def test_a_person_in_the_browser_sees_the_place_and_a_busy_message(held):
     server, release = held
     if not Path("/usr/bin/chromium").exists():

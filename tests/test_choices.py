@@ -1,5 +1,5 @@
-"""What `auto` picks (rag.models.choices): each path tried in a child process, a crash caught, named and
-never chosen, the fastest of the rest recorded for this CPU, and read back by the factories."""
+"""What `auto` picks (rag.models.choices): each path tried in a child process, a crash caught, named
+and never chosen, the fastest of the rest recorded for this CPU, and read back by the factories."""
 
 import sys
 

@@ -1,5 +1,5 @@
-"""The llama.cpp build chosen per CPU (rag.models.cpu): never native, never AMX, only instruction sets
-the CPU has, and a build for another CPU refused with a message before it is loaded."""
+"""The llama.cpp build chosen per CPU (rag.models.cpu): never native, never AMX, only instruction
+sets the CPU has, and a build for another CPU refused with a message before it is loaded."""
 
 import json
 

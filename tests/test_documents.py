@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.read.ingest import read_sources
-from rag.read.pdf import read_pdf
-from rag.types import mark_at
-from rag.read.word import read_docx
 from corpora.documents import (docx_bytes, encrypted, grid_pdf_bytes, pdf_bytes,
                                scanned_pdf_bytes, with_metadata, write_pdf, zip_bytes)
 from corpora.html_pages import PAGES
+from rag.read.ingest import read_sources
+from rag.read.pdf import read_pdf
+from rag.read.word import read_docx
+from rag.types import mark_at
 from tests.live_server import browser_pdf_bytes
 
 RUN_ON = "A paragraph that runs on over the page break because the page ends in the middle of it, so"
@@ -51,6 +51,7 @@ def test_pdf_text_is_clean_and_in_order():
     assert order == sorted(order)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not "
                     "installed (scripts/setup --test installs it)")
 def test_a_news_page_printed_to_pdf_by_a_browser():
@@ -73,6 +74,7 @@ def test_a_news_page_printed_to_pdf_by_a_browser():
     assert mark_at(d.pages, d.text.index(paras[0])) == 1
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not "
                     "installed (scripts/setup --test installs it)")
 def test_a_two_column_page_printed_by_a_browser():

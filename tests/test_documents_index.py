@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-import rag.read.pdf
-from rag.index.chunking import ChunkParams
-from rag.config import Config
-from rag.index.indexing import sync
-from rag.pipeline import Pipeline
-from rag.index.store import Index, article_hash
 from corpora.documents import docx_bytes, encrypted, pdf_bytes, scanned_pdf_bytes, write_pdf
+from rag.config import Config
+from rag.index.chunking import ChunkParams
+from rag.index.indexing import sync
+from rag.index.store import Index, article_hash
+from rag.pipeline import Pipeline
+import rag.read.pdf
 from tests.fakes import FakeEmbedder
 from tests.test_indexing import CountingEmbedder
 

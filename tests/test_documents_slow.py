@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
+from corpora.documents import pdf_bytes
 from rag import registry
 from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from corpora.documents import pdf_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from rag import registry
+from rag.answer.prompt import REFUSAL
 from rag.cli import main
 from rag.evaluate.compare import compare_runs
 from rag.evaluate.runner import article_ranking
 from rag.pipeline import Pipeline
-from rag.answer.prompt import REFUSAL
 from tests.conftest import SEEDS
 from tests.test_eval_questions import beir_fixture, squad_fixture
 

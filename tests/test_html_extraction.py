@@ -3,8 +3,8 @@ full of navigation, cookie banners, related lists and comments, and does so bett
 hand-written rules it replaced (the measurement behind the choice; bench/html_extraction.py
 prints it in full)."""
 
-from rag.read.webpage import parse_html, parse_html_rules
 from corpora.html_pages import COMMENTS, COOKIE, PAGES, score
+from rag.read.webpage import parse_html, parse_html_rules
 
 
 def _scores(parse):

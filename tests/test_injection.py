@@ -5,8 +5,8 @@ the seed article must not change, and the injected text is never obeyed."""
 import pytest
 
 from rag import registry
-from rag.index.chunking import ChunkParams
 from rag.config import Config
+from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
 from tests.conftest import ROOT, SEEDS

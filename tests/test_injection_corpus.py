@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from corpora.injection import ATTACKS, MARKER, measure
 from rag.answer.prompt import as_data, build_messages
 from rag.types import Chunk, Hit
 from tests.conftest import SEEDS
-from corpora.injection import ATTACKS, MARKER, measure
 
 
 def test_the_corpus_has_at_least_20_attack_styles():

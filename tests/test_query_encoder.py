@@ -11,9 +11,9 @@ import pytest
 
 from rag import registry
 
-from rag.index import query_encoder
 from rag.config import load_config
 from rag.errors import ConfigError
+from rag.index import query_encoder
 from tests.conftest import SEEDS
 
 

@@ -113,11 +113,11 @@ def test_the_transformers_runtime_decodes_by_the_same_rules(real_pipeline):
 def test_a_prompt_read_with_bf16_weights_is_answered_as_with_the_gguf_alone(real_pipeline):
     """With `prefill` "bf16" the llama.cpp generator reads prompts with a bf16 copy of the weights
     and hands the cache to the Q4_K_M context that writes (rag.answer.runtimes.llamacpp). Its
-    answers and the judge's numbers must be those of the Q4_K_M weights alone, for a new prompt and for one that
-    continues the previous (a follow-up judged in the answer's conversation). Both paths run on
-    every CPU, whichever "auto" picked here."""
-    from rag.answer.runtimes.llamacpp import LlamaCppGenerator
+    answers and the judge's numbers must be those of the Q4_K_M weights alone, for a new prompt and
+    for one that continues the previous (a follow-up judged in the answer's conversation). Both
+    paths run on every CPU, whichever "auto" picked here."""
     from rag.answer.judge import followup_messages, judge_messages
+    from rag.answer.runtimes.llamacpp import LlamaCppGenerator
 
     made = []
     if real_pipeline.generator.reader is not None:

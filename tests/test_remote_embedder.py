@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from rag import registry
-from rag.index.chunking import ChunkParams
 from rag.config import Config
 from rag.errors import EmbedderChanged, EmbedderUnavailable
+from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.index.remote_embedder import RemoteEmbedder
 from rag.index.store import Index

@@ -5,8 +5,8 @@ import pytest
 from rag import registry
 from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
-from rag.retrieval import search
 from rag.index.store import Index
+from rag.retrieval import search
 
 
 @pytest.fixture

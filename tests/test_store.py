@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from rag import registry
-from rag.index.chunking import ChunkParams
 from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing
+from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
-from rag.pipeline import Pipeline
 from rag.index.store import FORMAT_VERSION, Index
+from rag.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 

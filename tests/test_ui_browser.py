@@ -15,6 +15,7 @@ import pytest
 
 from tests.live_server import launch_chromium, seeded_server
 
+pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("Debian's chromium is not installed (scripts/setup --test installs it)",

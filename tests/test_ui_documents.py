@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from corpora.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
 from rag import registry
-from rag.index.chunking import ChunkParams
 from rag.config import Config
+from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.pipeline import Pipeline
-from corpora.documents import docx_bytes, pdf_bytes, scanned_pdf_bytes
 from ui import render
 from ui.server import create_app
 from ui.uploads import MAX_DOCUMENT_BYTES, add_uploads, store

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rag import registry
 from rag.answer.reasons import REASONS, why_refused
+from tests.conftest import SEEDS
 from ui import feedback, render
 from ui.chat import load_examples
 from ui.uploads import MAX_BYTES, add_uploads, safe_name, store
-from tests.conftest import SEEDS
 
 
 def test_esc_leaves_nothing_active():

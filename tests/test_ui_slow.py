@@ -16,7 +16,7 @@ from tests.conftest import SEEDS
 from tests.live_server import launch_chromium, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 

@@ -1,8 +1,8 @@
 """Where an index lives: FAISS in the index folder (exact, and IVF past a size), or wholly in
 Milvus (Lite here; rag.index.milvus_store).
 
-The same indexing runs (build, change, delete, rebuild) go through `rag.index.indexing.sync` with each
-engine, and must give the same search results; an interrupted Milvus write must never surface.
+The same indexing runs (build, change, delete, rebuild) go through `rag.index.indexing.sync` with
+each engine, and must give the same search results; an interrupted Milvus write must never surface.
 """
 
 from __future__ import annotations

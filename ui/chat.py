@@ -34,8 +34,8 @@ from typing import Callable
 
 import gradio as gr
 
-from rag.errors import RagError
 from rag.answer.asking import validate_question
+from rag.errors import RagError
 from ui import feedback, render
 from ui.uploads import ALLOWED, add_uploads
 

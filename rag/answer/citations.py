@@ -108,7 +108,7 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "") -
     support, and a marker on another passage is moved there."""
     kept, cited, sup, dropped, moved = [], [], {}, [], 0
     asked = content_words(question)
-    for claim, marks in _claims(text):
+    for claim, marks in claims(text):
         scored = {n: (sent, share) for n, sent, share in support(claim, hits)}
         rank = {n: (share, len(asked & content_words(sent))) for n, (sent, share) in scored.items()}
         top = max(rank.values())
@@ -131,7 +131,7 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "") -
     return Verified(" ".join(kept), cited, sup, dropped, moved)
 
 
-def _claims(text: str) -> list[tuple[str, list[int]]]:
+def claims(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences without markers, each with the passage numbers it cites. A marker
     standing alone after a sentence (`... Musk.” [2].`) belongs to that sentence."""
     out: list[tuple[str, list[int]]] = []

@@ -22,9 +22,9 @@ from dataclasses import fields
 from pathlib import Path
 
 from rag.errors import ConfigError
-from rag.files import atomic_write
 from rag.evaluate.metrics import DEPTH, aggregate, score_question
 from rag.evaluate.progress import Progress
+from rag.files import atomic_write
 
 RESULTS, METRICS, RUN, REPORT = "results.jsonl", "metrics.json", "run.json", "report.html"
 

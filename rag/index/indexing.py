@@ -30,10 +30,10 @@ from typing import Callable
 
 from rag.index.chunking import ChunkParams, chunk_article
 from rag.index.embedders import Embedder
-from rag.read.ingest import Progress, Skipped, read_sources
 from rag.index.manifest import article_hash
 from rag.index.store import Index
 from rag.index.versions import write_lock
+from rag.read.ingest import Progress, Skipped, read_sources
 from rag.types import Article, Chunk
 
 EMBED_BATCH = 64

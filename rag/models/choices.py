@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from rag.models import cpu
 from rag.files import atomic_write
+from rag.models import cpu
 from rag.models.weights import (BF16_MIN_MEMORY_GIB, DEFAULT_EMBEDDER, DEFAULT_GENERATOR, cache_dir,
                         memory_gib)
 

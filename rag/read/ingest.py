@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.errors import ArticleError
-from rag.text import first_sentence
-from rag.types import Article
 from rag.read.walk import walk
 from rag.read.webpage import parse_html
+from rag.text import first_sentence
+from rag.types import Article
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 DOCUMENT_SUFFIXES = {".pdf", ".docx"}

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible generator (runtime "openai") against real local servers.
+"""The OpenAI runtime (rag.answer.runtimes.openai_api) against real local servers.
 
 Fast tests talk to a real `rag serve` (fake models), which speaks the same chat-completions API;
 the slow test starts llama-cpp-python's own server on the packaged GGUF and answers the seed
@@ -17,9 +17,9 @@ import time
 import httpx
 import pytest
 
+from rag.answer.runtimes.openai_api import OpenAIGenerator
 from rag.config import load_config
 from rag.errors import ConfigError, ModelMissing
-from rag.answer.runtimes.openai_api import OpenAIGenerator
 from tests.live_server import seeded_server
 from ui.child import free_port
 

@@ -1,0 +1,98 @@
+"""Reading and checking an answer (rag.answer.citations): its `[n]` markers, refusals, which
+passage supports which sentence, and names or numbers no passage holds."""
+
+import pytest
+
+from rag.answer.citations import (best_sentence, claims, is_refusal, novel_terms, parse_answer,
+                                  verify)
+from tests.conftest import hit
+
+
+@pytest.mark.parametrize("text,cited,clean", [
+    ("Dell builds it [1].", [1], "Dell builds it [1]."),
+    ("A [2]. B [1, 2]. C [2][1].", [2, 1], "A [2]. B [1][2]. C [2][1]."),
+    ("Made up [7]. Real [1].", [1], "Made up. Real [1]."),
+    ("No markers.", [], "No markers."),
+])
+def test_markers_parsed_and_invalid_ones_dropped(text, cited, clean):
+    p = parse_answer(text, 2)
+    assert p.cited == cited and p.text == clean and not p.refused
+
+
+@pytest.mark.parametrize("text,refused", [
+    ("The articles don't say.", True),
+    ("The articles do not mention Nvidia's revenue.", True),
+    ("I don't know.", True),
+    ("", True),
+    ("The passages do not contain this information.", True),
+    ("Michael Dell is the CEO [1].", False),
+    ("Dell builds servers [1]. The articles don't say how many [2].", False),
+])
+def test_refusal_detection(text, refused):
+    assert is_refusal(text) is refused
+
+
+def test_best_sentence_finds_the_supporting_one():
+    passage = "Nvidia makes chips. Michael Dell is the CEO of Dell. The sky is blue."
+    sent, share = best_sentence("The CEO of Dell is Michael Dell.", passage)
+    assert sent == "Michael Dell is the CEO of Dell." and share == 1.0
+    assert best_sentence("Nvidia's chip maker", passage)[1] == pytest.approx(2 / 3)  # stemmed
+
+
+PASSAGES = [hit(0, "Michael Dell is the CEO of Dell Technologies. He posted on Twitter."),
+            hit(1, "Nvidia makes GPUs and AI chips for data centers.")]
+
+
+def test_verify_keeps_supported_sentences_and_right_markers():
+    v = verify("Michael Dell is the CEO of Dell Technologies [1]. Nvidia makes AI chips [2].",
+               PASSAGES, 0.5)
+    assert v.text == "Michael Dell is the CEO of Dell Technologies [1]. Nvidia makes AI chips [2]."
+    assert v.cited == [1, 2] and v.dropped == [] and v.moved == 0
+    assert v.support[1] == "Michael Dell is the CEO of Dell Technologies."
+
+
+def test_verify_moves_a_wrong_marker_and_drops_unsupported_sentences():
+    v = verify("Nvidia makes GPUs and AI chips [1]. Dell sells pizza in Rome [1].", PASSAGES, 0.5)
+    assert v.text == "Nvidia makes GPUs and AI chips [2]."
+    assert v.cited == [2] and v.moved == 1
+    assert v.dropped == ["Dell sells pizza in Rome."]
+
+
+def test_a_short_answer_is_cited_to_the_passage_that_answers_the_question():
+    passages = [hit(0, "Elon Musk founded xAI in 2023. It is based in California."),
+                hit(1, "Grok is the AI model being developed by the xAI startup.")]
+    v = verify("xAI [1]", passages, 0.5, "Which startup is developing Grok?")
+    assert v.text == "xAI [2]" and v.moved == 1
+    assert v.support[2] == "Grok is the AI model being developed by the xAI startup."
+    # Without the question both passages hold the answer equally: the marker stays.
+    assert verify("xAI [1]", passages, 0.5).text == "xAI [1]"
+
+
+def test_verify_joins_a_trailing_marker_to_its_sentence():
+    v = verify("Michael Dell posted on Twitter, saying “Dell is great.” [1].", PASSAGES, 0.5)
+    assert v.text == "Michael Dell posted on Twitter, saying “Dell is great.” [1]" and v.moved == 0
+
+
+def test_the_article_date_supports_a_date_answer():
+    dated = [hit(0, "Dell and Nvidia build an AI factory.", "AI factory", "2024-06-20")]
+    v = verify("The article was published on June 20, 2024 [1].", dated, 0.5)
+    assert v.cited == [1] and v.dropped == []
+    assert verify("It was published on 3 May 1999 [1].", dated, 0.5).cited == []
+
+
+def test_verify_with_nothing_supported_cites_nothing():
+    assert verify("Bananas are yellow [1].", PASSAGES, 0.5).cited == []
+
+
+def test_novel_names_and_numbers_are_found():
+    sources = ["Who is the CEO of Nvidia?", "Michael Dell, CEO of Dell. Published 2024-06-20."]
+    assert novel_terms("The CEO of Nvidia is Jensen Huang [1].", sources) == ["Jensen", "Huang"]
+    assert novel_terms("Nvidia earned 26 billion [1].", sources) == ["26"]
+    assert novel_terms("Michael Dell’s company, Dell [1]. It was on 2024-06-20.", sources) == []
+
+
+def test_an_initial_does_not_end_a_listed_name():
+    assert claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
+        ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]
+    assert claims("It rained. Then it stopped [2].") == [("It rained.", []),
+                                                           ("Then it stopped.", [2])]

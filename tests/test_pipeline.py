@@ -1,0 +1,123 @@
+"""The pipeline (rag.pipeline): a question into streamed events and a cited answer, follow-ups
+rewritten, bad questions refused with a clear error, and the prompt trimmed as configured."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from rag.answer.prompt import REFUSAL, STYLES
+from rag.config import Config
+from rag.errors import QuestionError
+from rag.pipeline import Pipeline
+from tests.fakes import Scripted
+
+
+def test_pipeline_answers_with_citation(fake_pipeline):
+    a = fake_pipeline.ask("Who is the CEO of Dell Technologies?")
+    assert not a.refused and "Michael Dell" in a.text
+    assert a.citations and "Michael Dell" in a.citations[0].hit.chunk.text
+    assert a.citations[0].support and "Michael Dell" in a.citations[0].support
+    d = a.to_dict()
+    assert set(d) >= {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(d["citations"][0]) >= {"n", "chunk_id", "article_id", "title", "date", "url",
+                                      "text", "score"}
+    assert set(d["timings_ms"]) >= {"retrieve", "first_token", "total"}
+    assert d["citations"][0]["chunk_id"] in [p["chunk_id"] for p in d["passages"]]
+
+
+def test_pipeline_refuses_what_the_articles_do_not_say(fake_pipeline):
+    a = fake_pipeline.ask("What was Nvidia's revenue last quarter?")
+    assert a.refused and a.citations == () and a.passages
+
+
+def test_weak_retrieval_refuses_without_generating(fake_config, fake_index):
+    pipe = Pipeline.open(Config(**{**fake_config.__dict__, "min_score": 0.99}))
+    calls = pipe.generator.calls
+    a = pipe.ask("Who is the CEO of Dell Technologies?")
+    assert a.refused and a.text == REFUSAL
+    assert pipe.generator.calls == calls
+
+
+def test_stream_emits_passages_tokens_then_answer(fake_pipeline):
+    events = list(fake_pipeline.stream("Who is the CEO of Dell Technologies?"))
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "passages" and kinds[-1] == "answer" and kinds.count("token") > 3
+    assert "".join(e["text"] for e in events if e["type"] == "token").startswith("Michael Dell")
+
+
+def test_stop_event_ends_generation(fake_pipeline):
+    stop = threading.Event()
+    stop.set()
+    a = fake_pipeline.ask("Who is the CEO of Dell Technologies?", stop=stop)
+    assert a.text == "" or a.refused
+
+
+def test_follow_up_is_rewritten_with_history(fake_pipeline):
+    history = [{"role": "user", "content": "What is Dell building?"},
+               {"role": "assistant", "content": "An AI factory with Nvidia [1]."}]
+    a = fake_pipeline.ask("Who is its CEO?", history=history)
+    assert a.search_query != "Who is its CEO?" and "Nvidia" in a.search_query
+    assert "rewrite" in a.timings_ms
+
+
+@pytest.mark.parametrize("q,k,msg", [("", None, "empty"), ("   ", None, "empty"),
+                                     ("x" * 3000, None, "limit"), (42, None, "text"),
+                                     ("ok?", 0, "k must"), ("ok?", "3", "k must")])
+def test_bad_questions_are_clear_errors(fake_pipeline, q, k, msg):
+    with pytest.raises(QuestionError, match=msg):
+        fake_pipeline.ask(q, k=k)
+
+
+def test_the_trimmed_prompt_is_chosen_by_the_question_encoder(fake_pipeline):
+    from dataclasses import replace
+
+    asked = []
+
+    class Encoder:
+        def embed(self, texts):
+            asked.append(list(texts))
+            # the question, then every passage's sentences; only "Twitter" sentences match
+            vecs = np.array([[1.0, 0.0] if "Twitter" in t or i == 0 else [0.0, 1.0]
+                             for i, t in enumerate(texts)])
+            return vecs
+
+    def pipe(whole):
+        cfg = replace(fake_pipeline.config, passage_sentences=1, whole_passages=whole)
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg, Scripted("x"),
+                        query_encoder=Encoder())
+
+    question = "Where was it confirmed?"
+    hits = fake_pipeline.retrieve(question)
+    user = pipe(0).messages(question, hits)[1]["content"]
+    assert asked and asked[0][0] == question and len(asked[0]) > len(hits)
+    twitter = [h for h in hits if "Twitter" in h.chunk.text]
+    assert twitter and user.count("Twitter") >= len(twitter)
+    assert len(user) < sum(len(h.chunk.text) for h in hits)
+    # whole_passages = 1: the best passage goes in whole, only the others are trimmed
+    asked.clear()
+    first_whole = pipe(1).messages(question, hits)[1]["content"]
+    assert hits[0].chunk.text.strip() in first_whole and hits[0].chunk.text.strip() not in user
+    assert hits[0].chunk.text[:40] not in " ".join(asked[0][1:])  # not embedded: not trimmed
+
+
+def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
+    from dataclasses import replace
+
+    seen = []
+
+    class Recorder(Scripted):
+        def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+            seen.append(messages)
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+    full = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                    Recorder("Michael Dell confirmed it."))
+    full.ask("Who confirmed the collaboration?")
+    trimmed = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                       replace(fake_pipeline.config, passage_sentences=1),
+                       Recorder("Michael Dell confirmed it."))
+    trimmed.ask("Who confirmed the collaboration?")
+    prompts = [m[1]["content"] for m in seen if m[0]["content"] in STYLES.values()]
+    assert len(prompts) == 2 and len(prompts[1]) < len(prompts[0])
+    assert "Michael Dell" in prompts[1]
