@@ -5,7 +5,7 @@ the native build pip makes by default (`-march=native`), on the same machine in 
 
 The native build is compiled once into DIR (default runs/llama-native; several minutes) and
 loaded from there by a child process ahead of the installed one. Each run asks the same prompt
-of a few hundred tokens (rag.models.smoke: three passages and a question, read from an empty cache)
+of a few hundred tokens (rag.smoke: three passages and a question, read from an empty cache)
 through `prefill` "off" and, with 16 GiB or more, "bf16", in a fresh child process per run, and
 records the seconds to the first token (the prompt read) and the tokens a second after it (the
 writing); the two builds alternate run by run. A build that fails is reported: on a CPU with
@@ -70,7 +70,7 @@ def main() -> None:
     print(f"portable build (installed): {' '.join(cpu.llama_build(cpu.flags()))}, no AMX")
     print(f"native build: -march=native, from {site}")
     prefills = ["off"] + (["bf16"] if memory_gib() >= BF16_MIN_MEMORY_GIB else [])
-    print(f"\nprompt: rag.models.smoke's three passages and question; {args.runs} runs each, the "
+    print(f"\nprompt: rag.smoke's three passages and question; {args.runs} runs each, the "
           "builds alternating, a fresh process per run; medians\n")
     print("| prefill | build | first token (s) | tokens/s after it | failures |")
     print("|---|---|---|---|---|")

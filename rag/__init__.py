@@ -1,9 +1,11 @@
 """rag: offline question answering over a folder of articles, with cited answers.
 
-The library is layered one way: value types (`rag.types`) and errors (`rag.errors`) at the
-bottom, stages (ingest, chunking, embedding, index, retrieval, prompting, generation) in the
-middle, `rag.pipeline.Pipeline` above them, and front ends (CLI, web chat, HTTP API, evaluation)
-on top. Nothing here imports `ui/`.
+Two flows, each a folder: an article into the index (`rag.read`: files into articles, then
+`rag.index`: chunks, vectors, BM25 and the store), and a question into a checked answer
+(`rag.retrieval`, then `rag.answer`: prompt, runtimes, checks and the refusal decision).
+`rag.sync` and `rag.pipeline` run them as configured; value types (`rag.types`), errors, text
+and file helpers sit below, models by name (`rag.registry`, `rag.models`) beside, and the front
+ends (CLI, evaluation) on top. Nothing here imports `ui/` (docs/architecture.md).
 """
 
 import os

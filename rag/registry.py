@@ -16,6 +16,7 @@ import importlib
 import os
 from typing import Callable
 
+from rag.config import RUNTIMES
 from rag.models import choices
 
 _EMBEDDERS: dict[str, Callable[..., object]] = {}
@@ -51,7 +52,8 @@ def runtime_factory(name: str) -> Callable[..., object]:
             importlib.import_module(RUNTIME_MODULES[name])
     if name not in _RUNTIMES:
         from rag.errors import ConfigError
-        raise ConfigError(f"runtime={name!r} is not one of {', '.join(sorted(runtimes()))}")
+        known = list(RUNTIMES) + sorted(set(_RUNTIMES) - set(RUNTIMES))
+        raise ConfigError(f"runtime={name!r} is not one of {', '.join(known)}")
     return _RUNTIMES[name]
 
 

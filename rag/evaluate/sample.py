@@ -1,8 +1,8 @@
 """A fixed random sample of a question set: the same `--limit`/`--seed` always draws the same
 questions, in the set's own order, so runs can be resumed and compared.
 
-`balanced` draws half the sample from answerable and half from unanswerable questions (SQuAD 2.0
-is 52% unanswerable; a balanced sample makes "always refuse" score exactly 0.5 on it). Left out:
+`balanced` draws half the sample from answerable and half from unanswerable questions (in SQuAD
+2.0 they are about as many; a balanced sample makes "always refuse" score exactly 0.5 on it). Left out:
 stratifying by anything else (article, question type). A larger `--limit` with the same seed
 draws a superset of the smaller sample, so a run can be extended without asking anything twice.
 """

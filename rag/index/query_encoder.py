@@ -13,7 +13,7 @@ layer norm and its bias with GELU (fused kernels, no per-op overhead), then onnx
 `quantize_dynamic` (int8 weights per channel; the fused attention becomes its int8 form). It is
 written once per machine into the model cache, under the weights' sha256, atomically: an
 interrupted export leaves nothing that a later run would load. `rag models prepare` does it at
-set-up; otherwise the first use does (a few seconds).
+set-up; otherwise the first use does, once.
 
 Left out: exporting models other than BERT-style sentence-transformers with mean pooling; for
 those `exportable` is false and they run through the adapter (bf16 or fp32).

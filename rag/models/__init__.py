@@ -1,5 +1,6 @@
 """Models on this machine: where their weights come from (`weights`), what this CPU can run
-(`cpu`), what the `auto` settings pick here (`choices`, measured by `smoke` in a child process).
+(`cpu`), and what the `auto` settings pick here (`choices`, which tries each path in a child
+process running rag.smoke).
 
 Importing this package imports nothing: `python -m rag.models.cpu` serves the set-up script
 before the project is installed.

@@ -6,7 +6,7 @@
   `BF16_MIN_MEMORY_GIB`);
 - `runtime = "auto"`: llama.cpp, unless every llama.cpp path failed here; then transformers.
 
-`measure` runs each path in a child process (`rag.models.smoke`) with a real prompt of a few
+`measure` runs each path in a child process (`rag.smoke`) with a real prompt of a few
 hundred tokens, so a path that crashes (a segmentation fault, an illegal instruction) is recorded as
 crashed, said so, and never chosen; the chat then starts on a path that worked. The record
 lives in the model cache under a name made of the CPU's model and flags and the llama.cpp build,
@@ -75,8 +75,8 @@ def runtime(name: str) -> str | None:
     return rec.get("runtime") if rec.get("name") == name else None
 
 
-def try_path(args: list[str], timeout: float = 900, module: str = "rag.models.smoke") -> dict:
-    """Run `python -m rag.models.smoke ARGS` in a child process; its JSON result, or why it
+def try_path(args: list[str], timeout: float = 900, module: str = "rag.smoke") -> dict:
+    """Run `python -m rag.smoke ARGS` in a child process; its JSON result, or why it
     failed."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     try:

@@ -1,7 +1,7 @@
 """The transformers runtime: a causal language model run by transformers on the CPU, greedy,
 streaming, in bf16 where the CPU computes it natively (rag.models.weights.cpu_has_bf16), else
 fp32. The packaged GGUFs are converted once to bf16 safetensors for it (rag.models.weights), so
-that loading takes seconds rather than a dequantisation each time.
+that loading is a plain read rather than a dequantisation each time.
 
 Registered as "transformers" (rag.registry). Left out: prompt caching across questions (the
 llama.cpp runtime has it) and sampling.

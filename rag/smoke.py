@@ -1,4 +1,4 @@
-"""One real run of one model path, meant for a child process: `python -m rag.models.smoke ...`.
+"""One real run of one model path, meant for a child process: `python -m rag.smoke ...`.
 
 `generator NAME --runtime llama.cpp --prefill off|bf16` asks a fixed question over three fixed
 passages (a prompt of a few hundred tokens, read from an empty cache) and prints, as one JSON
@@ -90,7 +90,7 @@ def run_embedder(name: str, dtype: str, n: int = 64) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m rag.models.smoke")
+    ap = argparse.ArgumentParser(prog="python -m rag.smoke")
     sub = ap.add_subparsers(dest="what", required=True)
     g = sub.add_parser("generator")
     g.add_argument("name")
