@@ -35,7 +35,7 @@ unanswerable question or holds no accepted answer), the AUC of the lower of the 
 P(yes) signal, and a logistic regression of all signals cross-validated in 5 folds (by question,
 its threshold chosen on the training folds) against the pipeline's rule (`min_judge` 0.7 on the
 judge's lower P(yes), `min_confidence` 0.3), as F1 overall and refusal F1 over all questions.
-Nothing is asserted: figures to read (docs/eval.md, "Signals measured and not kept").
+Nothing is asserted: figures to read (docs/eval.md, "Judges, and signals measured and not kept").
 """
 
 from __future__ import annotations

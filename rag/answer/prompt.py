@@ -39,7 +39,7 @@ SHORT = (
 # They sit in the system turn, which llama.cpp reads once and keeps (rag.answer.runtimes), so
 # they cost little time after a chat's first question, but memory in every cached prompt head. Not
 # the default: the model then refuses less by itself, and on balance the checks gave back what
-# it gained (docs/eval.md, "Worked examples in the answer prompt").
+# it gained (docs/eval.md, "Tried and not kept").
 EXAMPLES = SHORT + """
 
 Examples (made up; answer only from the passages you are given, never from these):

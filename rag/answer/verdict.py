@@ -6,7 +6,7 @@ of them) and the retrieval strength (the best passage's cosine) each miss what a
 logistic regression over them (the probabilities as log-odds, and whether the answer is a long one)
 is fit with `bench/refusal_signals.py --fit` on the audited drafts of the development parts of
 several question sets at once, each set weighing the same: multiple-choice news questions, open
-why/how, list and yes-no questions, and SQuAD 2.0 (docs/eval.md, "Answers that fit the question").
+why/how, list and yes-no questions, and SQuAD 2.0 (docs/eval.md, "The refusal decision").
 An answer is refused when its probability is under `min_right`.
 
 Left out: signals measured and not kept (names or words of the question missing from the cited
