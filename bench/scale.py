@@ -1,7 +1,7 @@
 """The index past one machine: the whole index in Milvus (Lite here) against today's FAISS +
 bm25s folder, in the same run, on the same chunks and vectors.
 
-    .venv/bin/python bench/scale.py [--sizes 100000] [--fusion] [--out DIR]
+    .venv/bin/python bench/scale.py [--sizes 100000] [--fusion] [--queries 200] [--out DIR]
 
 - fusion (--fusion): SciFact's corpus (../shared/data/scifact) chunked and embedded once with the
   default embedder, written into both engines; nDCG@10 on the test qrels for today's convex
@@ -171,7 +171,7 @@ def bench_fusion(out: Path) -> None:
         print(f"  {label:48} nDCG@10 {ndcg:.4f}   {per_q:.1f} ms/query")
 
 
-def bench_scale(out: Path, sizes: list[int]) -> None:
+def bench_scale(out: Path, sizes: list[int], n_queries: int = QUERIES) -> None:
     from rag import retrieval
     from rag.index.store import Index
     from rag.types import Article, Chunk
@@ -179,7 +179,7 @@ def bench_scale(out: Path, sizes: list[int]) -> None:
     emb, arts, per, vecs = embed_scifact(out)
     texts = [c.text for cs in per for c in cs]
     info, chunking = emb.info(), {"max_tokens": 200, "overlap_sentences": 1}
-    queries = [json.loads(ln)["text"] for ln in open(SCIFACT / "queries.jsonl")][:QUERIES]
+    queries = [json.loads(ln)["text"] for ln in open(SCIFACT / "queries.jsonl")][:n_queries]
     qv = emb.embed(queries)
     rng = np.random.default_rng(0)
 
@@ -234,6 +234,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100000")
     ap.add_argument("--fusion", action="store_true")
+    ap.add_argument("--queries", type=int, default=QUERIES,
+                    help="SciFact questions timed per engine and size (fewer: a size whose "
+                         "search takes seconds)")
     ap.add_argument("--out", help="working folder (default: a temporary one)")
     args = ap.parse_args()
     print(machine())
@@ -243,7 +246,7 @@ def main() -> None:
         bench_fusion(out)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:
-        bench_scale(out, sizes)
+        bench_scale(out, sizes, args.queries)
 
 
 if __name__ == "__main__":
