@@ -288,26 +288,3 @@ def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake
     # no certainty reported: the thresholds decide
     d = ask(0.65, 0.95, None)
     assert d.refused and "p_right" not in d.checks and d.checks["judge_p_yes"] == 0.65
-
-
-def test_a_multiple_choice_answer_the_passages_alone_name_is_not_judged(fake_pipeline):
-    """The one option the passages name in full, chosen, is an answer they hold: the judge is
-    not asked and cannot withhold it. Where they name several, or not the chosen one, the
-    judge decides as for any answer."""
-    quiz = "Which company is Dell working with on the AI factory? (Options: Nvidia; Intel; AMD)"
-    named = _with(fake_pipeline, "Nvidia [1].", "No.")
-    a = named.ask(quiz)
-    assert not a.refused and a.text.startswith("Nvidia")
-    assert a.checks["named_alone"] and a.checks["options_named"] == 1
-    assert a.checks["option_named"] == 1.0 and not named._generator.judged
-    b = _with(fake_pipeline, "Intel [1].", "No.").ask(quiz)
-    assert b.checks["option_named"] == 0 and "named_alone" not in b.checks and b.refused
-    assert b.checks["refused_by"] in ("support", "judge")
-    both = "Which company is Dell working with on the AI factory? (Options: Nvidia; xAI; Intel)"
-    c = _with(fake_pipeline, "Nvidia [1].", "No.").ask(both)
-    assert c.checks["options_named"] == 2 and "named_alone" not in c.checks
-    assert c.refused and c.checks["refused_by"] == "judge"
-    assert not _with(fake_pipeline, "Nvidia [1].", "Yes.").ask(both).refused
-    # audited, the verdict is recorded but not applied
-    d = _with(fake_pipeline, "Nvidia [1].", "No.").ask(quiz, audit=True)
-    assert d.checks["judge"] == "no" and not d.checks["failed"] and not d.refused

@@ -1,6 +1,6 @@
 """Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
 for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
-(`pick_option`, `yes_no_sentence`), and whether the passages name an option (`named_share`).
+(`pick_option`, `yes_no_sentence`).
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
   answer is one of them, as the user wrote it (`pick_option`).
@@ -23,7 +23,7 @@ import re
 from typing import Callable
 
 from rag.errors import QuestionError
-from rag.text import content_words, words
+from rag.text import words
 
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
 
@@ -121,20 +121,6 @@ def pick_option(answer: str, options: list[str]) -> str | None:
                                   and len(want) > len(_words(best))):
             best, best_share = option, share
     return best if best_share >= 0.5 else None
-
-
-# An option counts as named by a passage that holds at least this share of its words (stemmed,
-# stopwords aside): all of a name's ("Luke Humphries"), most of a sentence's.
-NAMED_SHARE = 0.75
-
-
-def named_share(option: str, passages: list[str]) -> float:
-    """The largest share of `option`'s content words that any one of `passages` holds (0 when
-    the option has none)."""
-    want = content_words(option)
-    if not want:
-        return 0.0
-    return max((len(want & content_words(p)) / len(want) for p in passages), default=0.0)
 
 
 def _words(text: str) -> set[str]:

@@ -2,9 +2,8 @@
 
 Refusals do not rest on the model alone. Before generating, a retrieval too weak to answer from
 refuses at once (`weak`). After it, the draft is checked in order: the model's own refusal; for a
-multiple-choice question, the option it names (rag.answer.asking) and whether a passage names
-that option too (the one option the passages name is not withheld by the judge); names or figures
-no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
+multiple-choice question, the option it names (rag.answer.asking); names or figures no passage
+holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
 only of the question's words; then the judge's two questions (rag.answer.judge), whose P(yes)
 are weighed with the model's certainty of its answer's words (the lowest probability among them,
 where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
@@ -23,8 +22,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import (NAMED_SHARE, kind_of, named_share, offered_options, pick_option,
-                               yes_no_sentence)
+from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
 from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
 from rag.answer.judge import (answers_messages, dated, followup_messages, judge_messages, lean,
                               yes_probability)
@@ -101,28 +99,13 @@ def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, gener
     if kind == "yes-no":
         text = yes_no_sentence(text, lambda: lean(generator, draft.messages))
     if kind == "choice":
-        options = offered_options(draft.question)
-        chosen = pick_option(unmarked(text), options)
+        chosen = pick_option(unmarked(text), offered_options(draft.question))
         checks["option"] = chosen
         if chosen is None:
             failed.append("option")
         else:
             text = chosen + " " + "".join(f"[{n}]" for n in parsed.cited)
-            _named(draft, chosen, options, checks)
     return text
-
-
-def _named(draft: Draft, chosen: str, options: list[str], checks: dict) -> None:
-    """Which options the passages name: when they name the chosen option in full and no other,
-    the answer is one the passages hold, so the judge is not asked and cannot withhold it
-    ("named_alone"). (An option no passage names is not refused for it: the passages often say
-    "the UK" for "United Kingdom", or "the Liverpool manager" for his name.)"""
-    passages = [f"{h.title} {h.date or ''} {h.chunk.text}" for h in draft.hits]
-    shares = {o: named_share(o, passages) for o in options}
-    checks["option_named"] = round(shares[chosen], 3)
-    checks["options_named"] = sum(s >= NAMED_SHARE for s in shares.values())
-    if shares[chosen] == 1.0 and checks["options_named"] == 1:
-        checks["named_alone"] = True
 
 
 def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed: list,
@@ -169,8 +152,6 @@ def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: 
     sure = confidence is not None and below < 1.0 and confidence >= below
     if sure and v is not None and config.judge:
         checks["sure"] = True
-    # The one option the passages name needs no judge either (`_named`).
-    sure = sure or bool(checks.get("named_alone"))
     if v is None or not config.judge or not (audit or not (failed or sure)):
         return None
     t = time.perf_counter()
