@@ -59,6 +59,9 @@ class Index(Described):
     articles: dict[str, Article] = field(default_factory=dict)
     bm25: Bm25 | None = None  # None while changed in memory; rebuilt when saved
     _fid_of: dict[str, int] | None = field(default=None, repr=False)  # chunk id -> vector id
+    # article id -> its vector ids, made on first use and kept up to date by add and remove:
+    # scanning every chunk per article made adding N articles take N times the index's size.
+    _fids_of: dict[str, list[int]] | None = field(default=None, repr=False)
 
     # ---- reading -------------------------------------------------------------------------
     @classmethod
@@ -162,7 +165,11 @@ class Index(Described):
         return [float(s) for s in self.vectors.vectors([self._fid_of[c] for c in chunk_ids]) @ q]
 
     def article_chunks(self, article_id: str) -> list[int]:
-        return [fid for fid, c in self.chunks.items() if c.article_id == article_id]
+        if self._fids_of is None:
+            self._fids_of = {}
+            for fid, c in self.chunks.items():
+                self._fids_of.setdefault(c.article_id, []).append(fid)
+        return list(self._fids_of.get(article_id, ()))
 
     # ---- changing (in memory; `save` makes it durable) -------------------------------------
     def remove_article(self, article_id: str) -> int:
@@ -172,6 +179,7 @@ class Index(Described):
             self.bm25 = self._fid_of = None
         for fid in fids:
             del self.chunks[fid]
+        self._fids_of.pop(article_id, None)  # made by article_chunks above
         self.articles.pop(article_id, None)
         self.manifest["articles"].pop(article_id, None)
         return len(fids)
@@ -186,6 +194,8 @@ class Index(Described):
             self.vectors.add(fids, vectors)
         for fid, c in zip(fids, chunks):
             self.chunks[int(fid)] = c
+        if chunks:
+            self._fids_of[article.id] = [int(f) for f in fids]  # made by remove_article above
         self.bm25 = self._fid_of = None
         self.manifest["next_id"] = start + len(chunks)
         self.articles[article.id] = article
