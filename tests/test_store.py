@@ -136,3 +136,26 @@ def test_search_returns_nearest_chunks(fake_index):
     (best, score), *_ = idx.search(emb.embed([some.text])[0], 3)
     assert best == some and score == pytest.approx(1.0, abs=1e-5)
     assert idx.search(np.zeros(256, dtype=np.float32), 0) == []
+
+
+def test_an_article_s_chunks_follow_its_additions_and_removals(tmp_path):
+    """Replacing an article leaves only its new chunks; removing it leaves none; the others keep
+    theirs (the article -> chunks map is kept up to date, not rebuilt from every chunk)."""
+    from rag.types import Article, Chunk
+
+    emb = registry.embedder("fake-hash")
+    idx = Index.empty(tmp_path / "ix", emb.info(), {"max_tokens": 60, "overlap_sentences": 1},
+                      "faiss")
+
+    def add(aid, texts):
+        chunks = [Chunk(f"{aid}#{i}", aid, t, 0, len(t)) for i, t in enumerate(texts)]
+        idx.add_article(Article(aid, aid, " ".join(texts)), chunks, emb.embed(texts))
+
+    add("a", ["one", "two"])
+    add("b", ["three"])
+    assert [idx.chunks[f].text for f in idx.article_chunks("a")] == ["one", "two"]
+    add("a", ["four", "five", "six"])
+    assert [idx.chunks[f].text for f in idx.article_chunks("a")] == ["four", "five", "six"]
+    assert idx.remove_article("a") == 3 and idx.article_chunks("a") == []
+    assert [idx.chunks[f].text for f in idx.article_chunks("b")] == ["three"]
+    assert sorted(c.text for c in idx.chunks.values()) == ["three"]

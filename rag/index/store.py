@@ -194,8 +194,7 @@ class Index(Described):
             self.vectors.add(fids, vectors)
         for fid, c in zip(fids, chunks):
             self.chunks[int(fid)] = c
-        if chunks:
-            self._fids_of[article.id] = [int(f) for f in fids]  # made by remove_article above
+            self._fids_of.setdefault(c.article_id, []).append(int(fid))  # made by remove_article
         self.bm25 = self._fid_of = None
         self.manifest["next_id"] = start + len(chunks)
         self.articles[article.id] = article
