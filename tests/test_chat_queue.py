@@ -5,13 +5,17 @@ asker is told at once that the server is busy, rather than left on an open conne
 A real `rag serve` with the fake models; its generator ("fake-held", tests/fake_hold.py) starts
 each answer only when the test lets it, so "busy" lasts exactly as long as the test needs. One
 client is gradio_client (what a script uses); the other is a headless Chromium (what a person
-sees), skipped where Debian's chromium is not installed. Left out: the API's line
+sees), skipped where Debian's chromium is not installed. With a remote generator (a held
+OpenAI-compatible server in the test) several answers run at once. Left out: the API's line
 (tests/test_queue.py) and load over minutes (bench/load.py).
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -158,3 +162,73 @@ def test_a_person_in_the_browser_sees_the_place_and_a_busy_message(held):
                 assert "Michael Dell" in page.locator("#chat [data-testid='bot']").last.inner_text()
         finally:
             browser.close()
+
+
+class HeldRemote(BaseHTTPRequestHandler):
+    """An OpenAI-compatible generator server that starts each streamed answer only when the test
+    lets it (`gate`), counting the answers it holds at once; the judge is answered at once."""
+
+    gate = threading.Semaphore(0)
+    holding = 0
+    most = 0
+    count = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        if not body.get("stream"):  # the judge: "yes"
+            top = [{"token": "yes", "logprob": -0.01}, {"token": "no", "logprob": -5.0}]
+            out = json.dumps({"choices": [{"message": {"content": "yes"}, "logprobs": {
+                "content": [{"token": "yes", "logprob": -0.01, "top_logprobs": top}]}}]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out.encode())
+            return
+        with HeldRemote.count:
+            HeldRemote.holding += 1
+            HeldRemote.most = max(HeldRemote.most, HeldRemote.holding)
+        HeldRemote.gate.acquire(timeout=60)
+        with HeldRemote.count:
+            HeldRemote.holding -= 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        piece = {"choices": [{"delta": {"content": "Michael Dell [1]."}}]}
+        self.wfile.write(f"data: {json.dumps(piece)}\n\ndata: [DONE]\n\n".encode())
+
+
+@pytest.fixture
+def remote(tmp_path_factory):
+    """A server whose generator is remote (`runtime = "openai"`), and the held remote."""
+    gen = ThreadingHTTPServer(("127.0.0.1", 0), HeldRemote)
+    threading.Thread(target=gen.serve_forever, daemon=True).start()
+    try:
+        for server in seeded_server(tmp_path_factory, "chatr", "stand-in", env={
+                "RAG_RUNTIME": "openai", "RAG_MAX_QUEUE": str(MAX_QUEUE),
+                "RAG_GENERATOR_URL": f"http://127.0.0.1:{gen.server_address[1]}/v1"}):
+            yield server
+    finally:
+        HeldRemote.gate.release(1000)
+        gen.shutdown()
+
+
+def test_with_a_remote_generator_the_chat_answers_several_at_once(remote):
+    """A stateless replica in front of vLLM and its kind must not hold the chat to one answer at
+    a time: with `max_queue` 3, two answers are with the remote server together, one question
+    waits its turn, and the next asker is told the server is busy."""
+    users = [client(remote) for _ in range(MAX_QUEUE + 1)]
+    jobs = [u.submit(QUESTION, api_name="/respond") for u in users[:2]]
+    wait_for("both questions with the remote generator at once", lambda: HeldRemote.holding == 2)
+    third = users[2].submit(QUESTION, api_name="/respond")
+    wait_for("the third question given its place",
+             lambda: (u := third.status()).code == Status.IN_QUEUE and u.rank == 0)
+    with pytest.raises(QueueError, match="try again"):
+        users[3].submit(QUESTION, api_name="/respond").result(timeout=20)
+    HeldRemote.gate.release(3)
+    for job in (*jobs, third):
+        assert "Michael Dell" in last_message(job.result(timeout=60))
+    assert HeldRemote.most == 2

@@ -13,13 +13,14 @@ Each browser session keeps its own conversation in a `gr.State`; the model and i
 shared `Pipeline`. Stop sets the `threading.Event` handed to `pipeline.stream`, which stops the
 generator itself, not only the display.
 
-The waiting line is Gradio's queue: one answer at a time (`concurrency_limit=1`), at most
-`max_queue` questions waiting or answered (the API's limit, ui.queue; the two lines are apart,
-and the one generator serves both in arrival order). A question shows in the chat at once,
-"Waiting for a turn", with Gradio's place in the line ("queue: 2/3", updated as the line
-moves); past the limit Gradio refuses it at once ("This application is currently busy. Please
-try again.") and the chat says it was not answered. Gradio's direct routes, which skip the
-queue, are closed. Left out: the answering itself (all in `rag.pipeline`), Stop for a question
+The waiting line is Gradio's queue: one answer at a time (`concurrency_limit=1`) with a
+generator in this process, up to `max_queue` - 1 at once with a remote one (`runtime =
+"openai"`, which batches); at most `max_queue` questions waiting or answered (the API's limit,
+ui.queue; the two lines are apart, and a local generator serves both in arrival order). A
+question shows in the chat at once, "Waiting for a turn", with Gradio's place in the line
+("queue: 2/3", updated as the line moves); past the limit Gradio refuses it at once ("This
+application is currently busy. Please try again.") and the chat says it was not answered.
+Gradio's direct routes, which skip the queue, are closed. Left out: the answering itself (all in `rag.pipeline`), Stop for a question
 still waiting (it is answered when its turn comes), and restoring conversations after a reload.
 """
 
@@ -116,13 +117,15 @@ def build_chat(pipeline, examples: list[str] | None = None,
     if max_queue is None:
         max_queue = getattr(pipeline.config, "max_queue", 8)
     events = _Events(pipeline, writers)
+    at_once = answers_at_once(pipeline.config, max_queue)
     with gr.Blocks(title="Ask the articles", analytics_enabled=False) as demo:
         page = _layout(pipeline, examples, writers is not None)
-        _wire(page, events)
+        _wire(page, events, at_once)
     # At most `max_queue` questions waiting or being answered, as in the API: past that the
     # browser says "This application is currently busy. Please try again." at once (the join is
     # a 503). api_open=False: Gradio's direct routes (/gradio_api/run/...) would skip the line.
-    demo.queue(max_size=chat_waiting(max_queue), api_open=False, default_concurrency_limit=None)
+    demo.queue(max_size=chat_waiting(max_queue, at_once), api_open=False,
+               default_concurrency_limit=None)
     return demo
 
 
@@ -296,18 +299,19 @@ def _conversation(page: SimpleNamespace, examples: list[str] | None) -> None:
         gr.Examples([[q] for q in exs], inputs=[page.box], label="Example questions")
 
 
-def _wire(page: SimpleNamespace, events: _Events) -> None:
+def _wire(page: SimpleNamespace, events: _Events, at_once: int = 1) -> None:
     """What each control does."""
     outs = [page.chat, page.box, page.sources, page.timings, page.convo]
-    # One answer at a time (the generator answers one anyway): a question that arrives while
-    # another is answered waits in Gradio's queue, which tells the page its place and Gradio
-    # shows it on the chat ("queue: 2/3 | 4.1s"), rather than in a thread that says nothing.
+    # `at_once` answers at a time (1 with a local generator, which answers one anyway): a
+    # question that arrives while they are answered waits in Gradio's queue, which tells the
+    # page its place and Gradio shows it on the chat ("queue: 2/3 | 4.1s"), rather than in a
+    # thread that says nothing.
     # The question itself is shown first, without the queue; a question the queue refuses
     # (full) ends in `.failure`.
     for trigger in (page.ask_btn.click, page.box.submit):
         trigger(events.show_question, [page.box, page.convo], [page.chat], queue=False,
                 api_visibility="private", show_progress="hidden").then(
-            events.respond, [page.box, page.convo], outs, concurrency_limit=1,
+            events.respond, [page.box, page.convo], outs, concurrency_limit=at_once,
             concurrency_id="answer", show_progress="full", show_progress_on=[page.chat]).failure(
             events.not_answered, [page.box, page.convo], [page.chat], queue=False,
             api_visibility="private", show_progress="hidden")
@@ -321,6 +325,14 @@ def _wire(page: SimpleNamespace, events: _Events) -> None:
                            [page.upload_status, page.facts, page.files], concurrency_limit=1)
 
 
-def chat_waiting(max_queue: int) -> int:
-    """Gradio's max_size counts the questions waiting, not the one being answered."""
-    return max(1, max_queue - 1)
+def answers_at_once(config, max_queue: int) -> int:
+    """How many chat answers run at the same time: one with a generator in this process (it
+    answers one at a time, in arrival order); with a remote server (`runtime = "openai"`: vLLM
+    and its kind batch concurrent requests, so a stateless replica should not hold them to one)
+    all but one of `max_queue`, the one place left for a question waiting its turn."""
+    return max(1, max_queue - 1) if getattr(config, "runtime", "") == "openai" else 1
+
+
+def chat_waiting(max_queue: int, at_once: int = 1) -> int:
+    """Gradio's max_size counts the questions waiting, not those being answered."""
+    return max(1, max_queue - at_once)
