@@ -145,6 +145,12 @@ def main() -> None:
                 "RAG_VECTORS": uri, "RAG_RUNTIME": "openai", "RAG_GENERATOR": "stand-in",
                 "RAG_GENERATOR_URL": gen_url, "RAG_MAX_QUEUE": str(max(8, a.clients))},
                 timeout=180)
+            import httpx
+
+            one = httpx.post(server.url + "/api/ask", json={"question": _first_question()},
+                             timeout=60).json()
+            print(f"one answer, to show what is served: refused={one['refused']}, "
+                  f"answer={one['answer'][:120]!r}")
             print(f"machine: {platform.machine()}, {_cpu()}, {os.cpu_count()} cores; "
                   f"replica {server.url}, Milvus {uri}, generator stand-in {gen_url} "
                   f"(first token {a.first_token_ms:g} ms, {a.token_ms:g} ms a word); "
@@ -164,6 +170,11 @@ def main() -> None:
             milvus.terminate()
             milvus.wait(10)
             gen.shutdown()
+
+
+def _first_question() -> str:
+    line = (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()[0]
+    return json.loads(line)["question"]
 
 
 def _cpu() -> str:

@@ -218,17 +218,22 @@ def remote(tmp_path_factory):
 
 def test_with_a_remote_generator_the_chat_answers_several_at_once(remote):
     """A stateless replica in front of vLLM and its kind must not hold the chat to one answer at
-    a time: with `max_queue` 3, two answers are with the remote server together, one question
-    waits its turn, and the next asker is told the server is busy."""
-    users = [client(remote) for _ in range(MAX_QUEUE + 1)]
-    jobs = [u.submit(QUESTION, api_name="/respond") for u in users[:2]]
-    wait_for("both questions with the remote generator at once", lambda: HeldRemote.holding == 2)
-    third = users[2].submit(QUESTION, api_name="/respond")
-    wait_for("the third question given its place",
-             lambda: (u := third.status()).code == Status.IN_QUEUE and u.rank == 0)
+    a time: with `max_queue` 3, three answers are with the remote server together, three more
+    questions wait their turn, and the next asker is told the server is busy."""
+    users = [client(remote) for _ in range(2 * MAX_QUEUE + 1)]
+    jobs = [u.submit(QUESTION, api_name="/respond") for u in users[:MAX_QUEUE]]
+    wait_for("three questions with the remote generator at once",
+             lambda: HeldRemote.holding == MAX_QUEUE)
+    waiting = [u.submit(QUESTION, api_name="/respond") for u in users[MAX_QUEUE:2 * MAX_QUEUE]]
+
+    def places() -> list[int]:
+        now = [w.status() for w in waiting]
+        return sorted(u.rank for u in now if u.code == Status.IN_QUEUE and u.rank is not None)
+
+    wait_for("three more questions given their places", lambda: places() == [0, 1, 2])
     with pytest.raises(QueueError, match="try again"):
-        users[3].submit(QUESTION, api_name="/respond").result(timeout=20)
-    HeldRemote.gate.release(3)
-    for job in (*jobs, third):
+        users[-1].submit(QUESTION, api_name="/respond").result(timeout=20)
+    HeldRemote.gate.release(2 * MAX_QUEUE)
+    for job in (*jobs, *waiting):
         assert "Michael Dell" in last_message(job.result(timeout=60))
-    assert HeldRemote.most == 2
+    assert HeldRemote.most == MAX_QUEUE

@@ -13,15 +13,17 @@ Each browser session keeps its own conversation in a `gr.State`; the model and i
 shared `Pipeline`. Stop sets the `threading.Event` handed to `pipeline.stream`, which stops the
 generator itself, not only the display.
 
-The waiting line is Gradio's queue: one answer at a time (`concurrency_limit=1`) with a
-generator in this process, up to `max_queue` - 1 at once with a remote one (`runtime =
-"openai"`, which batches); at most `max_queue` questions waiting or answered (the API's limit,
-ui.queue; the two lines are apart, and a local generator serves both in arrival order). A
+The waiting line is Gradio's queue. With a generator in this process: one answer at a time
+(`concurrency_limit=1`) and at most `max_queue` questions waiting or answered (the API's limit,
+ui.queue; the two lines are apart, and the generator serves both in arrival order). With a
+remote one (`runtime = "openai"`, which batches): up to `max_queue` answers at once and as many
+waiting, since Gradio counts a burst of arrivals as waiting before it hands them out. A
 question shows in the chat at once, "Waiting for a turn", with Gradio's place in the line
 ("queue: 2/3", updated as the line moves); past the limit Gradio refuses it at once ("This
 application is currently busy. Please try again.") and the chat says it was not answered.
-Gradio's direct routes, which skip the queue, are closed. Left out: the answering itself (all in `rag.pipeline`), Stop for a question
-still waiting (it is answered when its turn comes), and restoring conversations after a reload.
+Gradio's direct routes, which skip the queue, are closed. Left out: the answering itself (all in
+`rag.pipeline`), Stop for a question still waiting (it is answered when its turn comes), and
+restoring conversations after a reload.
 """
 
 from __future__ import annotations
@@ -327,12 +329,14 @@ def _wire(page: SimpleNamespace, events: _Events, at_once: int = 1) -> None:
 
 def answers_at_once(config, max_queue: int) -> int:
     """How many chat answers run at the same time: one with a generator in this process (it
-    answers one at a time, in arrival order); with a remote server (`runtime = "openai"`: vLLM
-    and its kind batch concurrent requests, so a stateless replica should not hold them to one)
-    all but one of `max_queue`, the one place left for a question waiting its turn."""
-    return max(1, max_queue - 1) if getattr(config, "runtime", "") == "openai" else 1
+    answers one at a time, in arrival order); `max_queue` with a remote server (`runtime =
+    "openai"`: vLLM and its kind batch concurrent requests, so a stateless replica should not
+    hold them to one)."""
+    return max(1, max_queue) if getattr(config, "runtime", "") == "openai" else 1
 
 
 def chat_waiting(max_queue: int, at_once: int = 1) -> int:
-    """Gradio's max_size counts the questions waiting, not those being answered."""
-    return max(1, max_queue - at_once)
+    """Gradio's max_size counts the questions waiting, not those being answered. With several
+    answered at once it is `max_queue`: a burst of arrivals all count as waiting until Gradio
+    hands them out, so a smaller line would turn away questions that free places could take."""
+    return max(1, max_queue - 1) if at_once == 1 else max(1, max_queue)
