@@ -38,6 +38,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from rag.config import load_config
+    from rag.models.cpu import model_name
     from rag.evaluate.questions import load_questions
     from rag.evaluate.sample import draw
     from rag.pipeline import Pipeline
@@ -47,7 +48,7 @@ def main() -> None:
     gen = pipe.generator
     if not hasattr(gen, "tokens"):
         sys.exit("this benchmark reads prompts with llama.cpp: set runtime = \"llama.cpp\"")
-    print(f"machine: {platform.processor() or platform.machine()}, {_cpu()}, "
+    print(f"machine: {platform.processor() or platform.machine()}, {model_name()}, "
           f"{os.cpu_count()} cores; generator {gen.info()}")
     rows = []
     for q in draw(load_questions(args.questions).questions, args.limit, args.seed, False,
@@ -107,16 +108,6 @@ def _timed(f) -> float:
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 if __name__ == "__main__":

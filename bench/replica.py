@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ui.child import free_port, start  # noqa: E402
+from rag.models.cpu import model_name  # noqa: E402
+from ui.child import start, start_milvus_lite  # noqa: E402
 
 
 def first_sentence_of_passage_one(prompt: str) -> str | None:
@@ -93,28 +94,6 @@ class StandIn(BaseHTTPRequestHandler):
         self.wfile.write(out)
 
 
-def milvus_server(data: Path) -> tuple[str, subprocess.Popen]:
-    from pymilvus import MilvusClient
-
-    port = free_port()
-    log = open(data.parent / "milvus.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir",
-                             str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            MilvusClient(uri, timeout=2).list_collections()
-            return uri, proc
-        except Exception:  # noqa: BLE001 - not listening yet
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                sys.exit("Milvus Lite did not start:\n"
-                         + (data.parent / "milvus.log").read_text()[-2000:])
-            time.sleep(0.3)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", default=str(ROOT / "seeds"), help="files or a folder to index")
@@ -133,7 +112,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rag-replica-") as tmp:
         tmp = Path(tmp)
         (tmp / "milvus").mkdir()
-        uri, milvus = milvus_server(tmp / "milvus" / "data")
+        uri, milvus = start_milvus_lite(tmp / "milvus" / "data")
         env = dict(os.environ, PYTHONPATH=str(ROOT), RAG_VECTORS=uri)
         server = None
         try:
@@ -151,7 +130,7 @@ def main() -> None:
                              timeout=60).json()
             print(f"one answer, to show what is served: refused={one['refused']}, "
                   f"answer={one['answer'][:120]!r}")
-            print(f"machine: {platform.machine()}, {_cpu()}, {os.cpu_count()} cores; "
+            print(f"machine: {platform.machine()}, {model_name()}, {os.cpu_count()} cores; "
                   f"replica {server.url}, Milvus {uri}, generator stand-in {gen_url} "
                   f"(first token {a.first_token_ms:g} ms, {a.token_ms:g} ms a word); "
                   f"{a.clients} clients per target for {a.seconds:g} s", flush=True)
@@ -175,16 +154,6 @@ def main() -> None:
 def _first_question() -> str:
     line = (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()[0]
     return json.loads(line)["question"]
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

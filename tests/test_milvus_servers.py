@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS
 from tests.live_server import start_server
-from ui.child import free_port
+from ui.child import start_milvus_lite
 
 QUESTION = "Who confirmed the collaboration on Twitter?"
 NEW = ("The Harbour Lighthouse was restored in 2019. The restoration of the Harbour Lighthouse "
@@ -24,24 +24,7 @@ NEW_QUESTION = "Who led the restoration of the Harbour Lighthouse?"
 
 @pytest.fixture(scope="module")
 def milvus(tmp_path_factory):
-    data = tmp_path_factory.mktemp("milvus") / "data"
-    port = free_port()
-    log = open(data.parent / "milvus.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir",
-                             str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            from pymilvus import MilvusClient
-            MilvusClient(uri, timeout=2).list_collections()
-            break
-        except Exception:  # noqa: BLE001 - not listening yet
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError((data.parent / "milvus.log").read_text()[-2000:])
-            time.sleep(0.3)
+    uri, proc = start_milvus_lite(tmp_path_factory.mktemp("milvus") / "data")
     yield uri
     proc.terminate()
     proc.wait(10)

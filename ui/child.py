@@ -1,5 +1,6 @@
-"""A `rag serve` in a child process on a free loopback port, returned once it answers: what the
-tests and the benchmarks serve from.
+"""A `rag serve` in a child process on a free loopback port, returned once it answers, and a
+Milvus Lite server the same way (`start_milvus_lite`): what the tests and the benchmarks serve
+from.
 
 `start` runs `python -m ui serve` (or the module under another `launcher`, such as an audit
 wrapper) with this checkout first on the child's import path, so the child serves this very code,
@@ -81,3 +82,26 @@ def start(index: str | Path, log: Path, sources: list[str] | None = None, timeou
         time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"rag serve did not answer within {timeout}s:\n{server.log_tail()}")
+
+
+def start_milvus_lite(data: Path, timeout: float = 60) -> tuple[str, subprocess.Popen]:
+    """`python -m milvus_lite server` over `data` on a free loopback port, logging beside it
+    (`milvus.log`); its URI and process once it lists collections. Fails with the log's tail."""
+    from pymilvus import MilvusClient
+
+    port = free_port()
+    log = Path(data).parent / "milvus.log"
+    proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir",
+                             str(data), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            MilvusClient(uri, timeout=2).list_collections()
+            return uri, proc
+        except Exception:  # noqa: BLE001 - not listening yet
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("Milvus Lite did not start:\n" + log.read_text()[-2000:])
+            time.sleep(0.3)
