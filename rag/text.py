@@ -16,13 +16,18 @@ split early, which costs little.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # End of sentence: . ! ? (or …) plus closing quotes/brackets, then whitespace, then something that
 # starts a sentence. Line breaks always end a sentence (headings, list items, paragraphs).
 _SENT_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
 
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-TERM = re.compile(r"\b(?:[A-Z][A-Za-z0-9&.-]*[A-Za-z0-9]|\d[\d,.]*\d|\d)\b")
+# Letters of any alphabet ("Jürgen", "São"): [^\W_] is a letter or a digit. An ampersand inside a
+# word keeps it whole ("AT&T", "R&D"), where it would otherwise fall apart into stopwords.
+WORD = re.compile(r"[^\W_](?:[^\W_]|['’-]|&(?=[^\W_]))*")
+# A capitalised word or a number. Python's re has no "upper-case letter" class: a capital is a
+# letter that is not lower case, and `terms` keeps only the words that start with one.
+TERM = re.compile(r"\b(?:[^\W\d_](?:[^\W_]|[&.-])*[^\W_]|\d[\d,.]*\d|\d)\b")
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_SEP = re.compile(r"\s*[,;]\s*")
 STOPWORDS = frozenset("""a an the and or but if of to in on at by for with from as is are was were be
@@ -67,8 +72,17 @@ def first_sentence(body: str, limit: int = 100) -> str:
 
 
 def normal(word: str) -> str:
-    """A word as the checks compare it: lower-cased, ’ as ', without a possessive 's."""
-    return word.lower().replace("’", "'").removesuffix("'s")
+    """A word as the checks compare it: lower-cased, accents folded ("Jürgen" as "jurgen", which
+    is how some articles spell it), ’ as ', without a possessive 's."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def terms(text: str) -> list[re.Match]:
+    """The names and numbers of `text`: `TERM` matches that start with a capital or a digit."""
+    return [m for m in TERM.finditer(text) if not m.group(0)[0].islower()]
 
 
 def words(text: str) -> list[str]:

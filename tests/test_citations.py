@@ -96,3 +96,20 @@ def test_an_initial_does_not_end_a_listed_name():
         ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]
     assert claims("It rained. Then it stopped [2].") == [("It rained.", []),
                                                            ("Then it stopped.", [2])]
+
+
+def test_a_name_with_accents_or_an_ampersand_is_one_word():
+    # "Jürgen" was read as "J" and "rgen", and "AT&T" as two stopwords: an answer naming either
+    # had no words to support and was refused although its passage named it.
+    hits = [hit("c1", "Jurgen Klopp will step down as Liverpool manager."),
+            hit("c2", "AT&T said the outage hit customers across the US.")]
+    assert verify("Jürgen Klopp [1]", hits, 0.5).cited == [1]
+    assert verify("AT&T [1]", hits, 0.5).cited == [2]
+    assert verify("Thomas Müller [1]", hits, 0.5).cited == []
+
+
+def test_novel_names_with_accents_are_found():
+    sources = ["Who will replace the Liverpool manager?", "Jürgen Klopp will step down."]
+    assert novel_terms("He is replaced by Xabi Alonso [1].", sources) == ["Xabi", "Alonso"]
+    assert novel_terms("Jurgen Klopp's successor is Zoë Müller [1].", sources) == ["Zoë", "Müller"]
+    assert novel_terms("Jürgen Klopp [1].", sources) == []

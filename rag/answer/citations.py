@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal,
+from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal, terms,
                       sentence_spans, words)
 from rag.types import Citation, Hit
 
@@ -171,12 +171,12 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     start a sentence are not names and are skipped.
     """
     vocab = {w for s in sources for w in words(s)}
-    vocab |= {t.lower() for s in sources for t in TERM.findall(s)}
+    vocab |= {normal(t) for s in sources for t in TERM.findall(s)}
     vocab |= {w for s in sources for w in _date_words(s)}
     text = MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
-    for m in TERM.finditer(text):
+    for m in terms(text):
         term = m.group(0).rstrip(".,")
         key = normal(term)
         if m.start() in starts and not term[0].isdigit():
