@@ -130,9 +130,11 @@ def _words(text: str) -> set[str]:
 # Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
 _PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
                            "On At By".split())
-_SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:,\s*|\s+(?:"
-                   r"says?|states?|mentions?|shows?|reports?|confirms?)\s+(?:that\s+)?)",
-                   re.IGNORECASE)
+# "the article [1] states that": the marker goes with the words (the citation check cites the
+# sentence again from the passage that supports it, rag.answer.citations.verify).
+_SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:\s*\[\d+\])*"
+                   r"(?:,\s*|\s+(?:says?|states?|mentions?|shows?|reports?|confirms?)\s+"
+                   r"(?:that\s+)?)", re.IGNORECASE)
 
 
 def yes_no_sentence(text: str, lean: Callable[[], str | None]) -> str:
