@@ -174,10 +174,14 @@ def main() -> None:
     unjudged = 0
     for run in args.runs:
         drafts = 0
+        settings = Path(run) / "run.json"
+        asked = (json.loads(settings.read_text(encoding="utf-8")).get("questions", run)
+                 if settings.exists() else run)
         for line in open(Path(run) / "results.jsonl", encoding="utf-8"):
             r = json.loads(line)
             c, golds = r.get("checks") or {}, r.get("answers") or []
-            row = {"run": run, "id": r["id"], "answerable": bool(golds), "candidate": False}
+            row = {"run": run, "set": asked, "id": r["id"], "answerable": bool(golds),
+                   "candidate": False}
             rows.append(row)
             draft = c.get("draft")
             if draft is not None and not set(c.get("failed") or []) & HARD \
@@ -250,23 +254,23 @@ def fit(rows: list[dict]) -> None:
     replaced."""
     from sklearn.linear_model import LogisticRegression
 
-    from rag.answer.verdict import WEIGHTS, features, logit
+    from rag.answer.verdict import SIGNALS, features, logit
 
-    keys = tuple(WEIGHTS)
+    keys = SIGNALS
     cands = [r for r in rows if r["candidate"]]
     if len({r["right"] for r in cands}) < 2:
         sys.exit("fitting needs both right and wrong drafts: give more questions")
     x = np.array([features(*(r[k] for k in keys[:4]), r["long"]) for r in cands])
-    # Each run (question set) weighs the same, however many drafts it has: a mix, not the
-    # largest set.
-    per_run = {run: sum(1 for r in cands if r["run"] == run) for run in {r["run"] for r in cands}}
-    weight = [len(cands) / (len(per_run) * per_run[r["run"]]) for r in cands]
+    # Each question set weighs the same, however many drafts it has (two development parts of
+    # one set count as one): a mix, not the largest set.
+    per_set = {q: sum(1 for r in cands if r["set"] == q) for q in {r["set"] for r in cands}}
+    weight = [len(cands) / (len(per_set) * per_set[r["set"]]) for r in cands]
     model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands],
                                                   sample_weight=weight)
     p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))
     print(f"{len(rows)} questions, {len(cands)} drafts past the other checks")
-    print("WEIGHTS = {" + ", ".join(f'"{k}": {w:.3f}' for k, w in zip(keys, model.coef_[0]))
-          + "}" + f"\nBIAS = {model.intercept_[0]:.3f}")
+    print("weights: {" + ", ".join(f'"{k}": {w:.3f}' for k, w in zip(keys, model.coef_[0]))
+          + "}" + f", bias {model.intercept_[0]:.3f}")
     print("the thresholds (min_judge 0.7, min_confidence 0.3): F1 overall %.3f, refusal F1 %.3f"
           % scores(rows, lambda r: r["judge"] >= 0.7 and r["certainty"] >= 0.3))
     for t in np.arange(0.1, 0.601, 0.05):

@@ -141,7 +141,7 @@ class Scripted:
 
     def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
         if messages[0]["content"] == JUDGE_SYSTEM or messages[-1]["content"].startswith(
-                "Proposed answer:"):
+                "Proposed answer:") or messages[-1]["content"].endswith("yes or no."):
             self.judged.append(messages)
             yield self.verdict
             return

@@ -45,6 +45,38 @@ def test_the_follow_up_judge_asks_in_the_answer_conversation(fake_pipeline):
     assert pipe.ask("Who confirmed the collaboration?").refused
 
 
+def test_the_in_prompt_judge_asks_after_the_answer_s_own_prompt(fake_pipeline):
+    """`judge = 3`: both questions continue the answer's prompt word for word (the head the
+    runtime's prompt cache holds), after its question; no assistant turn, no fresh text."""
+    from dataclasses import replace
+
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    pipe = _with(fake_pipeline, text, "yes")
+    pipe.config = replace(pipe.config, judge=3)
+    seen = []
+    draft = pipe.messages  # the answer's prompt, as the pipeline builds it
+
+    def messages(query, hits):
+        m = draft(query, hits)
+        seen.append(m)
+        return m
+
+    pipe.messages = messages
+    assert not pipe.ask("Who confirmed the collaboration?").refused
+    answer_prompt = seen[0]
+    first, second = pipe._generator.judged
+    for asked in (first, second):
+        assert len(asked) == 2 and asked[0] == answer_prompt[0]
+        assert asked[1]["content"].startswith(answer_prompt[1]["content"] + "\n\n")
+    assert first[1]["content"].endswith(
+        "Proposed answer: Michael Dell confirmed the collaboration on Twitter.\n\n"
+        "Is the proposed answer correct according to the passages? Reply with one word: yes or no.")
+    assert second[1]["content"].endswith("\n\nDo the passages answer this question? Reply with "
+                                         "one word: yes or no.")
+    pipe._generator.verdict = "No."
+    assert pipe.ask("Who confirmed the collaboration?").refused
+
+
 def test_uncited_but_supported_answer_gets_its_citation(fake_pipeline):
     a = _with(fake_pipeline, "Michael Dell confirmed the collaboration on Twitter.").ask(
         "Who confirmed the collaboration?")
@@ -275,11 +307,11 @@ def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake
     assert not a.refused and a.checks["p_right"] == round(want, 4) and want >= 0.4
     assert ask(0.65, 0.95, 0.95, decision="thresholds").refused  # 0.65 < min_judge alone
     # the judge passes both questions, but the model was unsure and retrieval weak: refused
-    b = ask(0.85, 0.8, 0.35)
+    b = ask(0.72, 0.72, 0.31)
     assert b.checks["p_right"] < 0.4 and b.refused and b.checks["refused_by"] == "judge"
     assert "estimated chance that it is right" in why_refused(b.checks)
     assert f"{b.checks['p_right']:.0%}" in why_refused(b.checks)
-    assert not ask(0.85, 0.8, 0.35, decision="thresholds").refused
+    assert not ask(0.72, 0.72, 0.31, decision="thresholds").refused
     # the second question is asked even when the first fails: both are weighed
     c = ask(0.3, 0.9, 0.9)
     assert "judge_p_answers" in c.checks and "p_right" in c.checks

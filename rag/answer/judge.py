@@ -19,9 +19,13 @@ can then be tuned on a development sample (`rag eval --trade-off` replays it) in
 model's coin-flip on a near-tie. A generator that cannot give probabilities is read by its
 written reply (1 or 0).
 
-Two forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
-text; 2 asks as a follow-up in the answer's own conversation, whose prompt llama.cpp still holds
-in its cache, so the passages are not read a second time (measured in the README).
+Three forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
+text; 2 asks as a follow-up in the answer's own conversation, after its draft; 3, the default,
+asks in the answer's own prompt, its draft given as a proposed answer after the question. With 2
+and 3 the passages are not read a second time: llama.cpp's prompt cache still holds them, so 3
+reads a few lines where 1 reads the cited passages again. Asked about all three passages, 3
+separates right from wrong answers a little worse by itself than 1, and as well once weighed
+with the model's certainty and the retrieval strength (docs/eval.md).
 """
 
 from __future__ import annotations
@@ -84,6 +88,26 @@ def lean(generator, messages: list[dict]) -> str | None:
 def says_no(reply: str) -> bool:
     """Only a clear "no" rejects: an unclear reply keeps the answer the other checks passed."""
     return bool(re.match(r"\s*no\b", reply, re.IGNORECASE))
+
+
+def in_prompt_messages(answer_messages: list[dict], answer: str) -> list[dict]:
+    """The judge's first question asked in the answer's own prompt (`judge = 3`): its rules, its
+    passages and its question, then the proposed answer and the question about it. Everything
+    before the proposed answer is the answer's prompt word for word, which llama.cpp's prompt
+    cache still holds, so only the last few lines are read."""
+    return _in_prompt(answer_messages, f"Proposed answer: {unmarked(answer)}\n\nIs the proposed "
+                      "answer correct according to the passages? Reply with one word: yes or no.")
+
+
+def in_prompt_answers_messages(answer_messages: list[dict]) -> list[dict]:
+    """The judge's second question in the answer's own prompt: do the passages answer it?"""
+    return _in_prompt(answer_messages, "Do the passages answer this question? Reply with one "
+                      "word: yes or no.")
+
+
+def _in_prompt(answer_messages: list[dict], asked: str) -> list[dict]:
+    *head, user = answer_messages
+    return head + [{"role": "user", "content": pieced(f"{user['content']}\n\n{asked}")}]
 
 
 def followup_messages(answer_messages: list[dict], raw: str, answer: str) -> list[dict]:

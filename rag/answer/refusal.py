@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
 from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
-from rag.answer.judge import (answers_messages, dated, followup_messages, judge_messages, lean,
-                              yes_probability)
+from rag.answer.judge import (answers_messages, dated, followup_messages, in_prompt_answers_messages,
+                              in_prompt_messages, judge_messages, lean, yes_probability)
 from rag.answer.prompt import REFUSAL
-from rag.answer.verdict import LONG_KINDS, p_right
+from rag.answer.verdict import LONG_KINDS, WEIGHTS, p_right
 from rag.text import content_words, unmarked
 from rag.types import Citation, Hit
 
@@ -140,7 +140,7 @@ def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: 
     "score"`, where the certainty is known and the judge asks its usual questions) weighed
     together with the retrieval strength. Returns the judge's time in ms, where it was asked."""
     confidence = draft.confidence
-    scored = config.decision == "score" and confidence is not None and config.judge == 1
+    scored = config.decision == "score" and confidence is not None and config.judge in WEIGHTS
     if confidence is not None:
         checks["confidence"] = round(confidence, 4)
         if confidence < config.min_confidence and not scored:
@@ -161,7 +161,7 @@ def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: 
     passes = p_yes >= config.min_judge
     if scored:
         p = p_right(checks["judge_p_correct"], checks["judge_p_answers"], confidence,
-                    draft.strength, kind in LONG_KINDS)
+                    draft.strength, kind in LONG_KINDS, config.judge)
         checks["p_right"] = round(p, 4)
         passes = p >= config.min_right
     checks["judge"] = "yes" if passes else "no"
@@ -178,12 +178,16 @@ def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: boo
     cited = [dated(draft.hits[n - 1]) for n in v.cited]
     if config.judge == 2:
         check = followup_messages(draft.messages, draft.raw, v.text)
+    elif config.judge == 3:
+        check = in_prompt_messages(draft.messages, v.text)
     else:
         check = judge_messages(draft.question, v.text, cited)
     p_yes = yes_probability(generator, check)
     if both or p_yes >= config.min_judge:
         checks["judge_p_correct"] = round(p_yes, 4)
-        p_answers = yes_probability(generator, answers_messages(draft.question, cited))
+        second = (in_prompt_answers_messages(draft.messages) if config.judge == 3
+                  else answers_messages(draft.question, cited))
+        p_answers = yes_probability(generator, second)
         checks["judge_p_answers"] = round(p_answers, 4)
         p_yes = min(p_yes, p_answers)
     return p_yes

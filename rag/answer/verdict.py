@@ -17,10 +17,18 @@ from __future__ import annotations
 
 import math
 
-# log-odds of a right answer = BIAS + sum(weight * feature), in the order of `features`
-WEIGHTS = {"p_correct": 0.140, "p_answers": 0.576, "certainty": 0.513, "strength": 0.494,
-           "long": 0.200, "long_certainty": -0.309}
-BIAS = -1.499
+# log-odds of a right answer = BIAS + sum(weight * feature), in the order of `features`, for each
+# form of the judge (`judge` in the configuration) whose P(yes) the decision can weigh: 1 asks
+# about the cited passages alone, 3 in the answer's own prompt; their P(yes) differ, so each has
+# its own fit.
+WEIGHTS = {
+    1: {"p_correct": 0.140, "p_answers": 0.576, "certainty": 0.513, "strength": 0.494,
+        "long": 0.200, "long_certainty": -0.309},
+    3: {"p_correct": 0.763, "p_answers": 0.376, "certainty": 0.624, "strength": 0.549,
+        "long": 0.670, "long_certainty": -0.470},
+}
+BIAS = {1: -1.499, 3: -1.488}
+SIGNALS = tuple(WEIGHTS[1])
 # Answers of more than a few words (rag.answer.asking: yes or no with its fact, a list, an
 # explanation): the model's certainty is the lowest probability among all their words, which falls
 # with their length whether they are right or not, so it weighs differently for them.
@@ -29,7 +37,7 @@ LONG_KINDS = ("yes-no", "list", "explain")
 
 def features(p_correct: float, p_answers: float, certainty: float, strength: float,
              long: bool = False) -> list[float]:
-    """What the regression reads, in the order of WEIGHTS: the probabilities as log-odds, the
+    """What the regression reads, in the order of SIGNALS: the probabilities as log-odds, the
     strength as it is, whether the answer is a long one and, for a long one, its certainty
     again. The fit (bench/refusal_signals.py --fit) uses this too."""
     c = logit(certainty)
@@ -37,12 +45,13 @@ def features(p_correct: float, p_answers: float, certainty: float, strength: flo
 
 
 def p_right(p_correct: float, p_answers: float, certainty: float, strength: float,
-            long: bool = False) -> float:
+            long: bool = False, judge: int = 3) -> float:
     """P(right) of a draft: the judge's P(yes) for "is the proposed answer correct according to
-    the text?" and for "does the text answer this question?", the model's certainty, the
-    retrieval strength, and whether the question asks for a long answer (LONG_KINDS)."""
+    the text?" and for "does the text answer this question?" (asked by the judge's form
+    `judge`), the model's certainty, the retrieval strength, and whether the question asks for a
+    long answer (LONG_KINDS)."""
     x = features(p_correct, p_answers, certainty, strength, long)
-    z = BIAS + sum(w * f for w, f in zip(WEIGHTS.values(), x))
+    z = BIAS[judge] + sum(w * f for w, f in zip(WEIGHTS[judge].values(), x))
     return 1.0 / (1.0 + math.exp(-z))
 
 
