@@ -20,12 +20,13 @@ model's coin-flip on a near-tie. A generator that cannot give probabilities is r
 written reply (1 or 0).
 
 Three forms (`judge` in the configuration): 1 asks in a fresh conversation holding only the cited
-text; 2 asks as a follow-up in the answer's own conversation, after its draft; 3, the default,
-asks in the answer's own prompt, its draft given as a proposed answer after the question. With 2
-and 3 the passages are not read a second time: llama.cpp's prompt cache still holds them, so 3
-reads a few lines where 1 reads the cited passages again. Asked about all three passages, 3
-separates right from wrong answers a little worse by itself than 1, and as well once weighed
-with the model's certainty and the retrieval strength (docs/eval.md).
+text; 2 asks as a follow-up in the answer's own conversation, after its draft; 3 asks in the
+answer's own prompt, its draft given as a proposed answer after the question. With 2 and 3 the
+passages are not read a second time: llama.cpp's prompt cache still holds them, so 3 reads a few
+lines where 1 reads the cited passages again. Asked about all three passages, 3 separates right
+from wrong answers a little worse by itself than 1, about as well once weighed with the model's
+certainty and the retrieval strength, and got two more of the shipped set's questions wrong, so
+1 stays the default (docs/eval.md).
 """
 
 from __future__ import annotations

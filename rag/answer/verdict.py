@@ -45,7 +45,7 @@ def features(p_correct: float, p_answers: float, certainty: float, strength: flo
 
 
 def p_right(p_correct: float, p_answers: float, certainty: float, strength: float,
-            long: bool = False, judge: int = 3) -> float:
+            long: bool = False, judge: int = 1) -> float:
     """P(right) of a draft: the judge's P(yes) for "is the proposed answer correct according to
     the text?" and for "does the text answer this question?" (asked by the judge's form
     `judge`), the model's certainty, the retrieval strength, and whether the question asks for a
