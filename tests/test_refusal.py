@@ -320,3 +320,38 @@ def test_the_judge_the_certainty_and_the_retrieval_strength_decide_together(fake
     # no certainty reported: the thresholds decide
     d = ask(0.65, 0.95, None)
     assert d.refused and "p_right" not in d.checks and d.checks["judge_p_yes"] == 0.65
+
+
+def test_a_yes_its_own_fact_does_not_bear_out_becomes_no(fake_pipeline):
+    """The draft's "Yes" is asked again of its fact alone, without the passages; where the fact
+    answers the question "No", the verdict is "No", with the same fact and citation. A "No" is
+    kept as drafted."""
+    from rag.answer.judge import VERDICT_SYSTEM
+
+    class FactReader(Scripted):
+        def __init__(self, text, fact_says):
+            super().__init__(text)
+            self.fact_says, self.facts = fact_says, []
+
+        def word_probabilities(self, messages, words):
+            if messages[0]["content"] == VERDICT_SYSTEM:
+                self.facts.append(messages[-1]["content"])
+                return {w: 0.8 if w == self.fact_says else 0.2 for w in words}
+            return {"yes": 0.95, "no": 0.05, "Yes": 0.9, "No": 0.1}
+
+    def ask(draft, fact_says):
+        gen = FactReader(draft, fact_says)
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config, gen)
+        return gen, pipe.ask("Did Jensen Huang confirm the collaboration on Twitter?")
+
+    gen, a = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "No")
+    assert not a.refused and a.text.startswith("No, Michael Dell confirmed the collaboration")
+    assert a.checks["fact_verdict"] == "No" and a.citations
+    asked = gen.facts[0]
+    assert asked.startswith("Fact: Michael Dell confirmed the collaboration on Twitter.")
+    assert "[1]" not in asked and "Question: Did Jensen Huang confirm" in asked
+    assert "CEO of Dell Technologies" not in asked  # the fact alone, not the passages
+    gen, b = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
+    assert b.text.startswith("Yes, Michael Dell") and b.checks["fact_verdict"] == "Yes"
+    gen, c = ask("No, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
+    assert c.text.startswith("No, Michael Dell") and not gen.facts and "fact_verdict" not in c.checks

@@ -1,6 +1,6 @@
 """Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
 for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
-(`pick_option`, `yes_no_sentence`).
+(`pick_option`, `yes_no_sentence`, `split_verdict`).
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
   answer is one of them, as the user wrote it (`pick_option`).
@@ -154,6 +154,13 @@ def yes_no_sentence(text: str, lean: Callable[[], str | None]) -> str:
     if first and first.group(1) in _PLAIN_OPENERS:
         text = text[0].lower() + text[1:]
     return f"{word}, {text}" if text else word
+
+
+def split_verdict(text: str) -> tuple[str | None, str]:
+    """("Yes", "it was ...") from a shaped yes-or-no answer "Yes, it was ..."; (None, text)
+    where it opens with neither."""
+    said = re.match(r"(Yes|No)(?:, (.*))?$", text, re.DOTALL)
+    return (said.group(1), said.group(2) or "") if said else (None, text)
 
 
 MAX_QUESTION_CHARS = 2000

@@ -86,6 +86,18 @@ def lean(generator, messages: list[dict]) -> str | None:
     return "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
 
 
+VERDICT_SYSTEM = "You decide yes-or-no questions from a stated fact. Reply with one word: Yes or No."
+
+
+def fact_messages(question: str, fact: str) -> list[dict]:
+    """A yes-or-no question asked of the fact a draft gave for it, without the passages: does
+    the fact itself answer it yes or no?"""
+    return [{"role": "system", "content": VERDICT_SYSTEM},
+            {"role": "user", "content": f"Fact: {unmarked(fact)}\n\nQuestion: {question}\n\n"
+                                        "Given only this fact, is the answer to the question yes "
+                                        "or no?"}]
+
+
 def says_no(reply: str) -> bool:
     """Only a clear "no" rejects: an unclear reply keeps the answer the other checks passed."""
     return bool(re.match(r"\s*no\b", reply, re.IGNORECASE))
