@@ -133,7 +133,7 @@ _PLAIN_OPENERS = frozenset("The It Its This That These There They He She Accordi
 # "the article [1] states that": the marker goes with the words (the citation check cites the
 # sentence again from the passage that supports it, rag.answer.citations.verify).
 _SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:\s*\[\d+\])*"
-                   r"(?:,\s*|\s+(?:says?|states?|mentions?|shows?|reports?|confirms?)\s+"
+                   r"(?:,\s*|\s+(?:says?|states?|mentions?|shows?|reports?|confirms?):?\s+"
                    r"(?:that\s+)?)", re.IGNORECASE)
 
 
