@@ -94,6 +94,11 @@ def test_novel_names_and_numbers_are_found():
 def test_an_initial_does_not_end_a_listed_name():
     assert claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
         ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]
+    # nor does a month, a title or a country's initials end a sentence
+    assert claims("It predicts the Ravens and 49ers playing on Feb. 11 [1].") == [
+        ("It predicts the Ravens and 49ers playing on Feb. 11.", [1])]
+    assert claims("Dr. Fields said so [1]. The U.S. Senate agreed [2].") == [
+        ("Dr. Fields said so.", [1]), ("The U.S. Senate agreed.", [2])]
     assert claims("It rained. Then it stopped [2].") == [("It rained.", []),
                                                            ("Then it stopped.", [2])]
 

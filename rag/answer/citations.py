@@ -135,7 +135,7 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences without markers, each with the passage numbers it cites. A marker
     standing alone after a sentence (`... Musk.” [2].`) belongs to that sentence."""
     out: list[tuple[str, list[int]]] = []
-    for a, b in _joined_initials(text, sentence_spans(text)):
+    for a, b in _rejoined(text, sentence_spans(text)):
         sentence = text[a:b]
         marks = [int(x) for m in MARKER.finditer(sentence) for x in marker_numbers(m)]
         claim = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
@@ -147,12 +147,21 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def _joined_initials(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentence spans with a break after an initial undone: "Dwight D. Eisenhower" is one name,
-    not the end of a sentence (a list answer would otherwise be cut inside its names)."""
+# What a sentence of an answer does not end with: an initial ("Dwight D. Eisenhower"), a month
+# ("on Feb. 11"), a title ("Dr. Fields") or a country's initials ("the U.S. Senate").
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|"
+                           r"Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|U\.S|U\.K)\.\s*$")
+
+
+def _rejoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with a break after an abbreviation undone (`_ABBREVIATION`): "Dwight D.
+    Eisenhower" is one name and "Feb. 11" one date, not the end of a sentence (a list answer
+    would be cut inside its names, and a date would get a citation marker inside it). Left to
+    the shared rule in rag.text, which also cuts articles into chunks, this applies to answers
+    alone."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
-        if out and re.search(r"(?:^|\s)[A-Z]\.\s*$", text[out[-1][0]:out[-1][1]]):
+        if out and _ABBREVIATION.search(text[out[-1][0]:out[-1][1]]):
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))
