@@ -354,4 +354,5 @@ def test_a_yes_its_own_fact_does_not_bear_out_becomes_no(fake_pipeline):
     gen, b = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
     assert b.text.startswith("Yes, Michael Dell") and b.checks["fact_verdict"] == "Yes"
     gen, c = ask("No, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
-    assert c.text.startswith("No, Michael Dell") and not gen.facts and "fact_verdict" not in c.checks
+    assert c.text.startswith("No, Michael Dell") and not gen.facts
+    assert "fact_verdict" not in c.checks

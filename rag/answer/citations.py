@@ -149,8 +149,9 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
 
 # What a sentence of an answer does not end with: an initial ("Dwight D. Eisenhower"), a month
 # ("on Feb. 11"), a title ("Dr. Fields") or a country's initials ("the U.S. Senate").
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|"
-                           r"Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|U\.S|U\.K)\.\s*$")
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
+                           r"Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|U\.S|U\.K)"
+                           r"\.\s*$")
 
 
 def _rejoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -86,7 +86,8 @@ def lean(generator, messages: list[dict]) -> str | None:
     return "Yes" if p.get("Yes", 0.0) >= p.get("No", 0.0) else "No"
 
 
-VERDICT_SYSTEM = "You decide yes-or-no questions from a stated fact. Reply with one word: Yes or No."
+VERDICT_SYSTEM = ("You decide yes-or-no questions from a stated fact. Reply with one word: Yes "
+                  "or No.")
 
 
 def fact_messages(question: str, fact: str) -> list[dict]:

@@ -3,8 +3,8 @@
 Refusals do not rest on the model alone. Before generating, a retrieval too weak to answer from
 refuses at once (`weak`). After it, the draft is put in its kind's shape (a yes-or-no answer
 opens with the verdict its own fact gives, `_borne_out`) and checked in order: the model's own
-refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or figures no passage
-holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
+refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or
+figures no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
 only of the question's words; then the judge's two questions (rag.answer.judge), whose P(yes)
 are weighed with the model's certainty of its answer's words (the lowest probability among them,
 where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
