@@ -1,6 +1,6 @@
 """Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
 for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
-(`pick_option`, `yes_no_sentence`, `split_verdict`).
+(`pick_option`, `yes_no_sentence`).
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
   answer is one of them, as the user wrote it (`pick_option`).
@@ -137,11 +137,13 @@ _SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|te
                    r"(?:that\s+)?)", re.IGNORECASE)
 
 
-def yes_no_sentence(text: str, lean: Callable[[], str | None]) -> str:
+def yes_no_sentence(text: str, lean: Callable[[], str | None],
+                    recheck: Callable[[str], str | None] | None = None) -> str:
     """A yes-or-no answer as one sentence that opens with its verdict: "Yes. It was ..."
     becomes "Yes, it was ...", and one that does not say it ("The articles say that ...")
     gets the verdict `lean()` gives ("Yes" or "No": the one the model itself leans to); where
-    `lean()` gives None the answer stays as written."""
+    `lean()` gives None the answer stays as written. A "Yes" with a fact after it takes the
+    verdict `recheck(fact)` gives, where it gives one (rag.answer.refusal: the fact's own)."""
     said = re.match(r"\W*(yes|no)\b[\s.,:;!-]*(.*)", text, re.IGNORECASE | re.DOTALL)
     if said:  # "Yes." as a sentence of its own would be dropped with no words to check
         word, text = said.group(1).capitalize(), said.group(2).strip()
@@ -153,14 +155,9 @@ def yes_no_sentence(text: str, lean: Callable[[], str | None]) -> str:
     first = re.match(r"\W*(\w+)", text)
     if first and first.group(1) in _PLAIN_OPENERS:
         text = text[0].lower() + text[1:]
+    if word == "Yes" and text and recheck is not None:
+        word = recheck(text) or word
     return f"{word}, {text}" if text else word
-
-
-def split_verdict(text: str) -> tuple[str | None, str]:
-    """("Yes", "it was ...") from a shaped yes-or-no answer "Yes, it was ..."; (None, text)
-    where it opens with neither."""
-    said = re.match(r"(Yes|No)(?:, (.*))?$", text, re.DOTALL)
-    return (said.group(1), said.group(2) or "") if said else (None, text)
 
 
 MAX_QUESTION_CHARS = 2000

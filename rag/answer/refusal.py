@@ -1,16 +1,16 @@
 """The refusal policy: whether a draft answer is given or withheld, and what each check found.
 
 Refusals do not rest on the model alone. Before generating, a retrieval too weak to answer from
-refuses at once (`weak`). After it, the draft is put in its kind's shape (a yes-or-no answer
-opens with the verdict its own fact gives, `_borne_out`) and checked in order: the model's own
-refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or
-figures no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an answer made
-only of the question's words; then the judge's two questions (rag.answer.judge), whose P(yes)
-are weighed with the model's certainty of its answer's words (the lowest probability among them,
-where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
+refuses at once (`weak`). After it, the draft is put in its kind's shape (a yes-or-no answer opens
+with the verdict its own fact gives, `_fact_verdict`) and checked in order: the model's own
+refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or figures
+no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an
+answer made only of the question's words; then the judge's two questions (rag.answer.judge), whose
+P(yes) are weighed with the model's certainty of its answer's words (the lowest probability among
+them, where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
 "score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
-each have their own threshold. The first check that fails refuses; without `audit` the later
-ones are skipped, with it every check runs (what `rag eval --trade-off` replays).
+each have their own threshold. The first check that fails refuses; without `audit` the later ones
+are skipped, with it every check runs (what `rag eval --trade-off` replays).
 
 `checks` records what each check found, `failed` the checks that failed and `refused_by` the
 first. Left out: the wording a person reads (rag.answer.reasons), and the numbers of the
@@ -23,7 +23,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import kind_of, offered_options, pick_option, split_verdict, yes_no_sentence
+from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
 from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
                               in_prompt_answers_messages, in_prompt_messages, judge_messages, lean,
@@ -99,8 +99,8 @@ def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, gener
     question)."""
     text = parsed.text
     if kind == "yes-no":
-        text = yes_no_sentence(text, lambda: lean(generator, draft.messages))
-        text = _borne_out(text, draft.question, checks, generator)
+        text = yes_no_sentence(text, lambda: lean(generator, draft.messages),
+                               lambda fact: _fact_verdict(draft.question, fact, checks, generator))
     if kind == "choice":
         chosen = pick_option(unmarked(text), offered_options(draft.question))
         checks["option"] = chosen
@@ -111,20 +111,16 @@ def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, gener
     return text
 
 
-def _borne_out(text: str, question: str, checks: dict, generator) -> str:
-    """A "Yes" whose own fact, read without the passages, answers the question "No" becomes "No".
-    The drafts open with "Yes" whatever the passages say, while the fact they give is mostly
-    the passages' ("Did Drake bet on the 49ers?" drafted "Yes, Drake bet on the Chiefs"); read
-    alone, the fact gives the verdict more often than the draft does (docs/eval.md). A "No" is
-    kept: the drafts give it against their lean, and the fact's verdict leans to "Yes" too."""
-    word, fact = split_verdict(text)
-    if word != "Yes" or not fact:
-        return text
+def _fact_verdict(question: str, fact: str, checks: dict, generator) -> str | None:
+    """The verdict a "Yes" draft's own fact gives, read without the passages. The drafts open
+    with "Yes" whatever the passages say, while the fact they give is mostly the passages' ("Did
+    Drake bet on the 49ers?" drafted "Yes, Drake bet on the Chiefs"); read alone, the fact gives
+    the verdict more often than the draft does (docs/eval.md). A "No" is not asked again: the
+    drafts give it against their lean, and the fact's verdict leans to "Yes" too."""
     implied = lean(generator, fact_messages(question, fact))
-    if implied is None:
-        return text
-    checks["fact_verdict"] = implied
-    return f"No, {fact}" if implied == "No" else text
+    if implied is not None:
+        checks["fact_verdict"] = implied
+    return implied
 
 
 def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed: list,
