@@ -27,9 +27,10 @@ def env(tmp_path, monkeypatch):
 def test_index_then_ask_json(env, capsys):
     assert main(["index", SEEDS, "--index", "ix"]) == 0
     out = capsys.readouterr()
-    # the two question sets beside the article are reported as skipped, not indexed
-    assert "1 added, 0 changed, 0 unchanged, 0 removed, 2 skipped" in out.out
-    assert "questions.jsonl" in out.err and "news-dev-open.jsonl" in out.err
+    # the question sets beside the article are reported as skipped, not indexed
+    assert "1 added, 0 changed, 0 unchanged, 0 removed, 3 skipped" in out.out
+    assert all(name in out.err for name in ("questions.jsonl", "news-dev-open.jsonl",
+                                            "shipped-more.jsonl"))
     assert main(["index", SEEDS, "--index", "ix"]) == 0
     assert "0 added, 0 changed, 1 unchanged" in capsys.readouterr().out
     assert main(["ask", "Who is the CEO of Dell Technologies?", "--index", "ix", "--json"]) == 0

@@ -12,7 +12,8 @@ def test_seed_date_marker_is_metadata_not_text():
     # The question sets beside the article are recognised and left out, not read as articles.
     assert sorted((Path(s.source).name, s.reason.split(":")[0]) for s in skipped) == [
         ("news-dev-open.jsonl", 'a question set (lines have "question", not "text")'),
-        ("questions.jsonl", 'a question set (lines have "question", not "text")')]
+        ("questions.jsonl", 'a question set (lines have "question", not "text")'),
+        ("shipped-more.jsonl", 'a question set (lines have "question", not "text")')]
     (a,) = [a for a in arts if a.id == SEED.name]
     assert a.date == "2024-06-20"
     assert "date 2024" not in a.text
