@@ -28,6 +28,16 @@ from rag.evaluate.questions import EvalQuestion
     ("When will the factory open?", "fact"),
     ("Which startup is developing Grok?", "fact"),
     ("What news outlet broke the story?", "fact"),
+    # a word in "-s" that takes an object is a verb, not a plural noun
+    ("Which company makes ChatGPT, according to the article?", "fact"),
+    ("What happens to the lead plugs if the water level drops?", "fact"),
+    ("Which treaty provides that the law applies to all territories?", "fact"),
+    ("What meets every 3 months?", "fact"),
+    ("Which major US airlines fly the Boeing 737 Max?", "list"),
+    ("Which countries did the migrants come from?", "list"),
+    # the phrase as an object, not at the front: its plural noun stays a noun
+    ("Saudi Arabia played a role in restraining what groups?", "list"),
+    ("Which industries could these AI developments transform?", "list"),
     # the asking sentence decides, not the context before it
     ("A massive temple opened this week. Where is the temple?", "fact"),
     ("The court ruled on Friday. Why did it rule against the company?", "explain"),

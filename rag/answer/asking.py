@@ -79,25 +79,46 @@ def kind_of(question: str) -> str:
         return "explain"
     if words[wh] == "how" and (wh + 1 >= len(words) or words[wh + 1] not in _HOW_MUCH):
         return "explain"
-    if _LIST.search(rest) or (words[wh] in ("which", "what") and _plural_head(words[wh + 1:])):
+    # Only a question that opens with its wh-phrase can have a verb right after it: in
+    # "Saudi Arabia restrained what groups?" the phrase is an object.
+    opens = wh == 0 or words[wh - 1] in _STOP_HEAD or f", {words[wh]} " in q
+    names = _cased_after(question) if opens else None
+    if _LIST.search(rest) or (words[wh] in ("which", "what")
+                              and _plural_head(words[wh + 1:], names)):
         return "list"
     return "fact"
+
+
+def _cased_after(question: str) -> set[str]:
+    """The asking sentence's words written with a capital where they do not open it: names."""
+    asked = asking_part(question).replace("’", "'")
+    return {w.lower() for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", asked)}
 
 
 _WH = frozenset("why how what which who whom whose when where".split())
 _STOP_HEAD = frozenset("of in for to on at by with from about as than that whose".split())
 
 
-def _plural_head(words: list[str]) -> bool:
+def _plural_head(words: list[str], names: set[str] | None = None) -> bool:
     """Whether the noun phrase after "which"/"what" holds a plural noun ("which major US
     airlines fly ...", "which six places"): its first three words, up to a preposition or a
-    verb."""
-    for w in words[:3]:
+    verb. Where the question opens with the phrase (`names` given: the words it writes with a
+    capital, which a verb may take as its object), a word in "-s" that what follows it shows to
+    be a verb ends the phrase: "which company makes ChatGPT", "what happens to the plugs",
+    "what meets every month"."""
+    for i, w in enumerate(words[:3]):
         if w in _STOP_HEAD or w in _AUX or w.endswith("ed"):
             return False
         if _plural(w):
-            return True
+            after = words[i + 1] if i + 1 < len(words) else ""
+            return not (names is not None and after
+                        and (after in _VERB_OBJECT or after in names or after[0].isdigit()))
     return False
+
+
+# Words that follow a verb, not a plural noun: "makes the", "happens to", "meets every".
+_VERB_OBJECT = frozenset("the a an to that every each its his her their this these those it "
+                         "them him if when after before up out into".split())
 
 
 def _plural(word: str) -> bool:
