@@ -144,6 +144,10 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
     ("Who won? Options: Rob Cross, Luke Humphries, Scott Williams",
      ["Rob Cross", "Luke Humphries", "Scott Williams"]),
     ("Which company makes Grok? Choices - xAI / OpenAI", ["xAI", "OpenAI"]),
+    # an option may hold a weaker separator than the list's own
+    ("Who landed a podcast deal? (Options: William, Prince of Wales; Meghan, Duchess of Sussex)",
+     ["William, Prince of Wales", "Meghan, Duchess of Sussex"]),
+    ("How many? (Options: 6,000, 6 million, 450)", ["6,000", "6 million", "450"]),
     ("Who is the CEO of Dell Technologies?", []),
     ("What options does the plan give employees?", []),
 ])
