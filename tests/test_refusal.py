@@ -105,6 +105,16 @@ def test_checks_say_which_check_refused(fake_pipeline):
     assert judged.checks["refused_by"] == "judge" and judged.to_dict()["checks"]["judge"] == "no"
 
 
+def test_a_verdict_before_the_model_s_refusal_is_not_shown(fake_pipeline):
+    """"No" above "The articles don't say." reads as an answer; the refusal alone is shown, and
+    a refusal that says more than the fixed sentence keeps its words."""
+    for said in ("No\nThe articles don't say.", "Yes. The articles don't say."):
+        a = _with(fake_pipeline, said).ask("Is Grok being developed by OpenAI?")
+        assert a.refused and a.text == REFUSAL and a.checks["refused_by"] == "model"
+    own = "The articles don't say when the factory opens."
+    assert _with(fake_pipeline, own).ask("When will the factory open?").text == own
+
+
 def test_audit_runs_every_check_and_decides_the_same(fake_pipeline):
     from dataclasses import replace
 

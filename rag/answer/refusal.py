@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass
 
 from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
-from rag.answer.citations import Verified, citations_for, novel_terms, parse_answer, verify
+from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms, parse_answer,
+                                  verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
                               in_prompt_answers_messages, in_prompt_messages, judge_messages, lean,
                               yes_probability)
@@ -87,10 +88,18 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
     if audit and v is not None:
         checks["draft"] = v.text
     if parsed.refused and not draft.weak:
-        return Decision(parsed.text, True, (), checks, judge_ms)
+        return Decision(_refusal_text(parsed.text), True, (), checks, judge_ms)
     if failed:
         return Decision(REFUSAL, True, (), checks, judge_ms)
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
+
+
+def _refusal_text(text: str) -> str:
+    """The model's own refusal as a person reads it: a bare "Yes" or "No" before it goes. The
+    yes-or-no rules make the model open with a verdict even where it then finds nothing, and
+    "No" above "The articles don't say." reads as an answer that is not there."""
+    rest = re.sub(r"^\W*(?:yes|no)\b[\s.,:;!-]*", "", text, count=1, flags=re.IGNORECASE)
+    return rest if rest != text and rest and is_refusal(rest) else text
 
 
 def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, generator) -> str:
