@@ -197,19 +197,25 @@ def cmd_remove(args) -> int:
 def cmd_ask(args) -> int:
     from rag.answer.reasons import why_refused
     from rag.pipeline import Pipeline
+    from rag.text import unmarked
 
     cfg = load_config(args.config, index=args.index, generator=args.generator)
     pipe = Pipeline.open(cfg)
-    answer = None
+    answer, streamed = None, ""
     for event in pipe.stream(args.question, k=args.k):
         if event["type"] == "token" and not args.json:
             print(event["text"], end="", flush=True)
+            streamed += event["text"]
         elif event["type"] == "answer":
             answer = event["answer"]
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
     print()
+    if not answer.refused and unmarked(answer.text).split() != unmarked(streamed).split():
+        # the checked answer is not what streamed: an option as the question wrote it, a
+        # verdict put first, or the second look's answer after the model's own refusal
+        print(f"\nAnswer: {answer.text}")
     if answer.refused:
         print(f"\n(refused: {why_refused(answer.checks)})")
     for c in answer.citations:

@@ -93,6 +93,10 @@ class Config:
     # the judge is 1 or 3) or "thresholds" (`min_judge` and `min_confidence` each alone)
     decision: str = "score"
     min_right: float = 0.35  # chosen on the development parts of three sets (docs/eval.md)
+    # 1: where the model refuses although retrieval found passages, it is asked once more with
+    # the refusal barred, and that draft goes through every check (rag.pipeline); 0: its
+    # refusal stands
+    second_look: int = 1
     threads: int = 0  # 0: all cores
 
 
@@ -126,6 +130,8 @@ def load_config(path: str | None = None, **flags) -> Config:
     if cfg.passage_sentences < 0 or cfg.whole_passages < 0:
         raise ConfigError(f"passage_sentences={cfg.passage_sentences} and whole_passages="
                           f"{cfg.whole_passages} must be 0 or more")
+    if cfg.second_look not in (0, 1):
+        raise ConfigError(f"second_look={cfg.second_look} is not 1 (on) or 0 (off)")
     if cfg.judge not in (0, 1, 2, 3):
         raise ConfigError(f"judge={cfg.judge} is not 0 (off), 1 (separate), 2 (follow-up) or 3 "
                           "(in the answer's prompt)")

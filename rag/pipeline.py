@@ -152,12 +152,39 @@ class Pipeline:
         draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
                               min(confidence) if confidence else None)
         decision = refusal.decide(draft, self.config, self.generator, audit)
+        if decision.checks.get("refused_by") == "model" and self.config.second_look:
+            decision = self._second_look(draft, decision, stop, audit)
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
         timings["total"] = _ms(t0)
         yield {"type": "answer", "answer": Answer(
             question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
+
+    def _second_look(self, draft: "refusal.Draft", first: "refusal.Decision",
+                     stop: threading.Event | None, audit: bool) -> "refusal.Decision":
+        """Where the model refused although retrieval found passages, the same prompt once more
+        with the refusal's opening barred, and that draft through every check; the first
+        refusal stands where the model refuses again or the generator cannot bar it (a server).
+        The model refuses answers its passages hold ("What is the collaboration a testament
+        to?"), and what it then writes about a question they do not answer, the checks mostly
+        refuse (docs/eval.md, "A second look")."""
+        params = inspect.signature(self.generator.stream).parameters
+        if "bar_refusal" not in params:
+            return first
+        confidence: list[float] = []
+        extra = {"confidence": confidence} if "confidence" in params else {}
+        raw = "".join(self.generator.stream(draft.messages, self.config.max_new_tokens, stop,
+                                            bar_refusal=True, **extra))
+        again = refusal.decide(refusal.Draft(raw, draft.question, draft.query, draft.hits,
+                                             draft.messages, draft.strength, draft.weak,
+                                             min(confidence) if confidence else None),
+                               self.config, self.generator, audit)
+        if again.checks.get("refused_by") == "model":
+            first.checks["second_look"] = "refused"
+            return first
+        again.checks["second_look"] = "answered" if not again.refused else "checked"
+        return again
 
     def fit(self, hits: list[Hit]) -> list[Hit]:
         """The best passages that fit the prompt's budget (`prompt_tokens`, counted with the

@@ -50,6 +50,17 @@ def test_ask_streams_text_then_sources(env, capsys):
     assert "(2024-06-20)" in sources and "000_d2bc7125750b2eac.txt#" in sources
 
 
+def test_a_checked_answer_unlike_the_streamed_text_is_printed(env, capsys):
+    """A multiple-choice answer streams as the model wrote it and is given as the option."""
+    main(["index", SEEDS, "--index", "ix"])
+    capsys.readouterr()
+    assert main(["ask", "Who confirmed the collaboration on Twitter? (Options: Tim Cook; "
+                 "Michael Dell; Sam Altman)", "--index", "ix"]) == 0
+    streamed, rest = capsys.readouterr().out.split("\n\n", 1)
+    assert "Michael Dell" in streamed and streamed.strip() != "Michael Dell [1]"
+    assert re.match(r"Answer: Michael Dell \[\d\]\n", rest)
+
+
 def test_refusal_is_marked(env, capsys):
     main(["index", SEEDS, "--index", "ix"])
     capsys.readouterr()
@@ -92,7 +103,8 @@ def test_console_entry_point_runs_as_a_process(env):
                                             ("RAG_JUDGE_BELOW", "1.5", "judge_below=1.5"),
                                             ("RAG_PROMPT_CACHE_MB", "-1", "prompt_cache_mb=-1"),
                                             ("RAG_DECISION", "vote", "decision='vote'"),
-                                            ("RAG_MIN_RIGHT", "1.5", "min_right=1.5")])
+                                            ("RAG_MIN_RIGHT", "1.5", "min_right=1.5"),
+                                            ("RAG_SECOND_LOOK", "2", "second_look=2")])
 def test_bad_generator_settings_are_named(env, capsys, monkeypatch, var, value, says):
     monkeypatch.setenv(var, value)
     assert main(["ask", "q?", "--index", "ix"]) == 2

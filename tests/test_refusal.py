@@ -115,6 +115,56 @@ def test_a_verdict_before_the_model_s_refusal_is_not_shown(fake_pipeline):
     assert _with(fake_pipeline, own).ask("When will the factory open?").text == own
 
 
+class SecondThoughts(Scripted):
+    """Refuses, and answers `text` where the refusal is barred (the llama.cpp runtime's
+    `bar_refusal`)."""
+
+    def __init__(self, text, verdict="yes"):
+        super().__init__(text, verdict)
+        self.barred = 0
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None,
+               bar_refusal=False):
+        if not bar_refusal and messages[0]["content"] != JUDGE_SYSTEM:
+            yield REFUSAL
+            return
+        self.barred += bar_refusal
+        yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+
+def test_a_refusal_gets_a_second_look_whose_draft_is_checked(fake_pipeline):
+    from dataclasses import replace
+
+    def pipe(text, verdict="yes", second_look=1):
+        cfg = replace(fake_pipeline.config, second_look=second_look)
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg,
+                        SecondThoughts(text, verdict))
+
+    q = "Who confirmed the collaboration?"
+    held = pipe("Michael Dell confirmed the collaboration on Twitter.")
+    a = held.ask(q)
+    assert not a.refused and "Michael Dell" in a.text and a.checks["second_look"] == "answered"
+    assert held._generator.barred == 1 and a.checks["refused_by"] is None
+    # the second draft meets every check: an invented name is refused as any draft is
+    invented = pipe("Jensen Huang confirmed it on Twitter.").ask(q)
+    assert invented.refused and invented.checks["refused_by"] == "novel"
+    assert invented.checks["second_look"] == "checked" and invented.text == REFUSAL
+    judged = pipe("Michael Dell confirmed the collaboration on Twitter.", "No.").ask(q)
+    assert judged.refused and judged.checks["refused_by"] == "judge"
+    # refused again, or turned off: the model's own refusal stands
+    again = pipe(REFUSAL).ask(q)
+    assert again.refused and again.checks["refused_by"] == "model"
+    assert again.checks["second_look"] == "refused"
+    off = pipe("Michael Dell confirmed the collaboration on Twitter.", second_look=0)
+    a = off.ask(q)
+    assert a.refused and "second_look" not in a.checks and off._generator.barred == 0
+
+
+def test_a_generator_that_cannot_bar_a_refusal_keeps_it(fake_pipeline):
+    a = _with(fake_pipeline, REFUSAL).ask("Who confirmed the collaboration?")
+    assert a.refused and a.checks["refused_by"] == "model" and "second_look" not in a.checks
+
+
 def test_audit_runs_every_check_and_decides_the_same(fake_pipeline):
     from dataclasses import replace
 

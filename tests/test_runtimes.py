@@ -4,7 +4,9 @@ by name, as plugins are (rag.registry). The runtimes themselves run in the slow 
 from rag import registry
 from rag.answer.judge import answers_messages, judge_messages
 from rag.answer.prompt import build_messages, piece_ends
-from rag.answer.runtimes.generator import Pieced, marker_tokens
+import numpy as np
+
+from rag.answer.runtimes.generator import AnswerStart, Pieced, marker_tokens, refusal_tokens
 from rag.config import load_config
 from tests.conftest import hit
 
@@ -12,6 +14,24 @@ from tests.conftest import hit
 def test_marker_tokens_are_the_ones_that_open_a_citation():
     vocab = ["[", " [", "[[", "[1", "Dell", " Dell", "]", "a[", "\n["]
     assert marker_tokens(lambda i: vocab[i], len(vocab)) == [0, 1, 2, 3, 8]
+
+
+def test_a_barred_refusal_may_not_go_on_after_the():
+    """The second look's decoding: after "The", no word a refusal goes on with; after any other
+    first token, and without `bar`, nothing more is barred than the opening marker."""
+    vocab = {"The": [0], "the": [1], "THE": [2], " articles": [3], " article": [4],
+             " passages": [5], " passage": [6], " text": [7], " provided": [8]}
+    first, then = refusal_tokens(lambda t: vocab.get(t, [99]))
+    assert first == {0, 1, 2} and then == [3, 4, 5, 6, 7, 8]
+    n_prompt, markers = 4, [9]
+    barred = AnswerStart(n_prompt, markers, None, None, (first, then))
+    opening = barred([5, 5, 5, 5], np.zeros(12))
+    assert opening[9] == -np.inf and np.isfinite(opening[:9]).all()
+    after_the = barred([5, 5, 5, 5, 0], np.zeros(12))
+    assert np.isinf(after_the[3:9]).all() and np.isfinite(after_the[[0, 1, 2, 9, 10]]).all()
+    assert np.isfinite(barred([5, 5, 5, 5, 10], np.zeros(12))).all()  # "Nvidia ...": free
+    free = AnswerStart(n_prompt, markers, None, None)
+    assert np.isfinite(free([5, 5, 5, 5, 0], np.zeros(12))).all()
 
 
 def test_the_prompt_names_its_pieces_and_stays_text():

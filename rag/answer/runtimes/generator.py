@@ -29,6 +29,8 @@ class Generator(Protocol):
 
     # `confidence`, if given, receives the probability of each token the model chose, up to the
     # first citation marker: how sure it was of the answer's words (a local runtime fills it).
+    # Optional: `bar_refusal`, the reply may not open like the refusal sentence
+    # (`REFUSAL_OPENING`); the pipeline's second look (rag.pipeline) asks for it.
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None,
                confidence: list | None = None) -> Iterator[str]: ...
@@ -62,20 +64,38 @@ def marker_tokens(decode, n_vocab: int) -> list[int]:
     return [i for i in range(n_vocab) if decode(i).lstrip().startswith("[")]
 
 
+# How the refusal sentence (rag.answer.prompt.REFUSAL) and the model's variants of it open:
+# "The", then one of these words. `refusal_tokens` turns them into token ids for `AnswerStart`.
+REFUSAL_OPENING = ("The", (" articles", " article", " passages", " passage", " text",
+                           " provided"))
+
+
+def refusal_tokens(encode) -> tuple[set[int], list[int]]:
+    """The first tokens of "The" (any capitalisation) and of each word that may follow it in a
+    refusal: what `AnswerStart` bars where the refusal is barred."""
+    first, words = REFUSAL_OPENING
+    return first_tokens(encode, first), sorted({ids[0] for w in words if (ids := encode(w))})
+
+
 class AnswerStart:
     """A logits processor for greedy decoding: bars a citation marker as the first token
     (`marker_tokens`), and appends to `confidence` the chosen token's probability until the
-    first marker or the end. Works on one row of logits (numpy or torch), in place."""
+    first marker or the end. With `bar` (`refusal_tokens`), a reply that opens with "The" may
+    not go on as a refusal does. Works on one row of logits (numpy or torch), in place."""
 
     def __init__(self, n_prompt: int, markers: list[int], eos: int | None,
-                 confidence: list | None):
+                 confidence: list | None, bar: tuple[set[int], list[int]] | None = None):
         self.n_prompt, self.markers, self.confidence = n_prompt, markers, confidence
         self.ends = set(markers) | ({eos} if eos is not None else set())
         self.done = confidence is None
+        self.bar = bar
 
     def __call__(self, input_ids, scores):
         if len(input_ids) == self.n_prompt:
             scores[self.markers] = -float("inf")
+        elif (self.bar and len(input_ids) == self.n_prompt + 1
+              and int(input_ids[-1]) in self.bar[0]):
+            scores[self.bar[1]] = -float("inf")
         if not self.done:
             top = int(scores.argmax())
             if top in self.ends:

@@ -28,7 +28,8 @@ from typing import Iterator
 import numpy as np
 
 from rag import registry
-from rag.answer.runtimes.generator import AnswerStart, FifoLock, first_tokens, marker_tokens
+from rag.answer.runtimes.generator import (AnswerStart, FifoLock, first_tokens, marker_tokens,
+                                          refusal_tokens)
 from rag.answer.runtimes.prompt_cache import PromptCache, cached, hand_over
 from rag.errors import ModelMissing
 from rag.models.weights import bf16_prefill_pays
@@ -93,6 +94,8 @@ class LlamaCppGenerator:
         # scanned once at load, not in every answer
         self._markers = marker_tokens(
             lambda i: self.llm.detokenize([i]).decode("utf-8", "replace"), self.llm.n_vocab())
+        self._refusal = refusal_tokens(
+            lambda t: self.llm.tokenize(t.encode("utf-8"), add_bos=False, special=False))
 
     @staticmethod
     def auto_prefill(name: str) -> str:
@@ -108,7 +111,7 @@ class LlamaCppGenerator:
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None,
-               confidence: list | None = None) -> Iterator[str]:
+               confidence: list | None = None, bar_refusal: bool = False) -> Iterator[str]:
         from llama_cpp import LogitsProcessorList
 
         with self._lock:
@@ -116,7 +119,8 @@ class LlamaCppGenerator:
             tokens = self._prompt_tokens(messages)
             self._read(tokens)
             n_prompt = len(tokens)
-            process = AnswerStart(n_prompt, self._markers, self.llm.token_eos(), confidence)
+            process = AnswerStart(n_prompt, self._markers, self.llm.token_eos(), confidence,
+                                  self._refusal if bar_refusal else None)
             chunks = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_new_tokens, temperature=0.0, top_k=1,
                 stream=True, logits_processor=LogitsProcessorList([process]))

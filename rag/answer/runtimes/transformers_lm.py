@@ -13,7 +13,8 @@ import threading
 from typing import Iterator
 
 from rag import registry
-from rag.answer.runtimes.generator import AnswerStart, FifoLock, first_tokens, marker_tokens
+from rag.answer.runtimes.generator import (AnswerStart, FifoLock, first_tokens, marker_tokens,
+                                          refusal_tokens)
 from rag.errors import ModelMissing
 from rag.models.weights import cpu_has_bf16, prepare_generator
 
@@ -43,10 +44,11 @@ class TransformersGenerator:
         self._lock = FifoLock()
         tok = self.tokenizer  # scanned once at load, not in every answer
         self._markers = marker_tokens(lambda i: tok.decode([i]), len(tok))
+        self._refusal = refusal_tokens(lambda t: tok.encode(t, add_special_tokens=False))
 
     def stream(self, messages: list[dict], max_new_tokens: int = 200,
                stop: threading.Event | None = None,
-               confidence: list | None = None) -> Iterator[str]:
+               confidence: list | None = None, bar_refusal: bool = False) -> Iterator[str]:
         import torch
         from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria,
                                   StoppingCriteriaList, TextIteratorStreamer)
@@ -61,7 +63,8 @@ class TransformersGenerator:
             enc = self.tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
             start = AnswerStart(enc["input_ids"].shape[1], self._markers,
-                                 self.tokenizer.eos_token_id, confidence)
+                                 self.tokenizer.eos_token_id, confidence,
+                                 self._refusal if bar_refusal else None)
 
             class _Start(LogitsProcessor):
                 def __call__(self, input_ids, scores):
