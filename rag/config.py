@@ -97,6 +97,9 @@ class Config:
     # the refusal barred, and that draft goes through every check (rag.pipeline); 0: its
     # refusal stands
     second_look: int = 1
+    # ... and that draft is refused under this `p_right` (decision "score"), not `min_right`: the
+    # model's own refusal counts against it (chosen on the development parts, docs/eval.md)
+    second_look_min_right: float = 0.5
     threads: int = 0  # 0: all cores
 
 
@@ -137,7 +140,7 @@ def load_config(path: str | None = None, **flags) -> Config:
                           "(in the answer's prompt)")
     if cfg.decision not in ("score", "thresholds"):
         raise ConfigError(f"decision={cfg.decision!r} is not score or thresholds")
-    for key in ("min_judge", "min_confidence", "judge_below", "min_right"):
+    for key in ("min_judge", "min_confidence", "judge_below", "min_right", "second_look_min_right"):
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise ConfigError(f"{key}={getattr(cfg, key)} is not a probability from 0 to 1")
     if cfg.answer_style not in ANSWER_STYLES:

@@ -18,6 +18,7 @@ import inspect
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
@@ -168,7 +169,7 @@ class Pipeline:
         refusal stands where the model refuses again or the generator cannot bar it (a server).
         The model refuses answers its passages hold ("What is the collaboration a testament
         to?"), and what it then writes about a question they do not answer, the checks mostly
-        refuse (docs/eval.md, "A second look")."""
+        refuse, more so under `second_look_min_right` (docs/eval.md, "A second look")."""
         params = inspect.signature(self.generator.stream).parameters
         if "bar_refusal" not in params:
             return first
@@ -176,10 +177,12 @@ class Pipeline:
         extra = {"confidence": confidence} if "confidence" in params else {}
         raw = "".join(self.generator.stream(draft.messages, self.config.max_new_tokens, stop,
                                             bar_refusal=True, **extra))
+        # The model's own refusal counts against this draft: it must clear a higher bar.
+        bar = max(self.config.min_right, self.config.second_look_min_right)
         again = refusal.decide(refusal.Draft(raw, draft.question, draft.query, draft.hits,
                                              draft.messages, draft.strength, draft.weak,
                                              min(confidence) if confidence else None),
-                               self.config, self.generator, audit)
+                               replace(self.config, min_right=bar), self.generator, audit)
         if again.checks.get("refused_by") == "model":
             first.checks["second_look"] = "refused"
             return first

@@ -160,6 +160,43 @@ def test_a_refusal_gets_a_second_look_whose_draft_is_checked(fake_pipeline):
     assert a.refused and "second_look" not in a.checks and off._generator.barred == 0
 
 
+class SureSecondThoughts(SecondThoughts):
+    """The same, reporting its certainty and a graded verdict, so the decision is weighed."""
+
+    def __init__(self, text, p_yes):
+        super().__init__(text)
+        self.p_yes = p_yes
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None,
+               bar_refusal=False):
+        for piece in super().stream(messages, max_new_tokens, stop, None, bar_refusal):
+            if confidence is not None:
+                confidence.append(0.9)
+            yield piece
+
+    def word_probabilities(self, messages, words):
+        return {w: {"yes": self.p_yes, "no": 1 - self.p_yes}.get(w.lower(), 0.0) for w in words}
+
+
+def test_the_second_look_s_draft_clears_a_higher_bar(fake_pipeline):
+    """Weighed (`decision = "score"`), a second draft is refused under `second_look_min_right`,
+    not `min_right`."""
+    from dataclasses import replace
+
+    text = "Michael Dell confirmed the collaboration on Twitter."
+    q = "Who confirmed the collaboration?"
+    cfg = replace(fake_pipeline.config, decision="score", judge=1)
+    given = {}
+    for bar in (0.0, 0.99):
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                        replace(cfg, second_look_min_right=bar), SureSecondThoughts(text, 0.8))
+        given[bar] = pipe.ask(q)
+    p = given[0.0].checks["p_right"]
+    assert cfg.min_right <= p < 0.99 and not given[0.0].refused
+    assert given[0.99].refused and given[0.99].checks["refused_by"] == "judge"
+    assert given[0.99].checks["second_look"] == "checked"
+
+
 def test_a_generator_that_cannot_bar_a_refusal_keeps_it(fake_pipeline):
     a = _with(fake_pipeline, REFUSAL).ask("Who confirmed the collaboration?")
     assert a.refused and a.checks["refused_by"] == "model" and "second_look" not in a.checks
