@@ -9,7 +9,9 @@ A follow-up question (with `history`) is first rewritten by the generator into a
 so that "and who is its CEO?" searches for what it means. The index's manifest decides which
 embedder embeds queries. Whether an answer is given is the refusal policy's decision
 (rag.answer.refusal): weak retrieval refuses before generating, and the draft is checked against
-its passages after. Left out: the wording of a refusal for people (rag.answer.reasons).
+its passages after; where the model itself refused, a second draft with that refusal barred is
+checked the same way (`second_look`). Left out: the wording of a refusal for people
+(rag.answer.reasons).
 """
 
 from __future__ import annotations
