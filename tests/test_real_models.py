@@ -187,3 +187,23 @@ def test_passages_read_for_an_earlier_question_are_not_read_again_nor_change_the
     # An empty cache keeps nothing: every prompt is read whole, with the same result.
     gen.prompt_cache.forget()
     assert answer(messages) == whole
+
+
+def test_a_refusal_of_an_answer_the_passage_states_gets_a_second_look(real_pipeline):
+    """The packaged model replies that the articles don't say what the collaboration is "a
+    testament to", which the article states word for word; with that reply's opening barred, it
+    answers, and the answer passes the checks. With `second_look = 0` the refusal stands."""
+    from dataclasses import replace
+
+    question = "What is the collaboration between Dell, Nvidia and xAI a testament to?"
+    a = real_pipeline.ask(question)
+    assert not a.refused, a.checks
+    assert "rapid pace of innovation" in a.text and a.checks["second_look"] == "answered"
+    assert a.checks["p_right"] >= real_pipeline.config.second_look_min_right
+    config = real_pipeline.config
+    try:
+        real_pipeline.config = replace(config, second_look=0)
+        refused = real_pipeline.ask(question)
+    finally:
+        real_pipeline.config = config
+    assert refused.refused and refused.checks["refused_by"] == "model"
