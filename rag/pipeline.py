@@ -1,7 +1,8 @@
 """The one pipeline behind every front end: question -> passages -> streamed, cited answer.
 
 `Pipeline.stream` yields events as they happen: `passages` (what was retrieved, and the query
-that was searched), `token` (a piece of the answer), then `answer` (the checked `Answer`).
+that was searched), `token` (a piece of the answer), `second_look` (the model refused, and is
+asked again: what streamed may not be the answer), then `answer` (the checked `Answer`).
 `Pipeline.ask` runs the same and returns the `Answer`. The CLI, the web chat, the HTTP API and the
 batch evaluation all call these; none of them re-implements retrieval, prompting or citations.
 
@@ -155,7 +156,9 @@ class Pipeline:
         draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
                               min(confidence) if confidence else None)
         decision = refusal.decide(draft, self.config, self.generator, audit)
-        if decision.checks.get("refused_by") == "model" and self.config.second_look:
+        if (decision.checks.get("refused_by") == "model" and self.config.second_look
+                and "bar_refusal" in inspect.signature(self.generator.stream).parameters):
+            yield {"type": "second_look"}  # the refusal streamed so far may not stand
             decision = self._second_look(draft, decision, stop, audit)
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
@@ -168,13 +171,11 @@ class Pipeline:
                      stop: threading.Event | None, audit: bool) -> "refusal.Decision":
         """Where the model refused although retrieval found passages, the same prompt once more
         with the refusal's opening barred, and that draft through every check; the first
-        refusal stands where the model refuses again or the generator cannot bar it (a server).
-        The model refuses answers its passages hold ("What is the collaboration a testament
-        to?"), and what it then writes about a question they do not answer, the checks mostly
-        refuse, more so under `second_look_min_right` (docs/eval.md, "A second look")."""
+        refusal stands where the model refuses again. The model refuses answers its passages
+        hold ("What is the collaboration a testament to?"), and what it then writes about a
+        question they do not answer, the checks mostly refuse, more so under
+        `second_look_min_right` (docs/eval.md, "A second look")."""
         params = inspect.signature(self.generator.stream).parameters
-        if "bar_refusal" not in params:
-            return first
         confidence: list[float] = []
         extra = {"confidence": confidence} if "confidence" in params else {}
         raw = "".join(self.generator.stream(draft.messages, self.config.max_new_tokens, stop,

@@ -200,6 +200,26 @@ def test_the_second_look_s_draft_clears_a_higher_bar(fake_pipeline):
 def test_a_generator_that_cannot_bar_a_refusal_keeps_it(fake_pipeline):
     a = _with(fake_pipeline, REFUSAL).ask("Who confirmed the collaboration?")
     assert a.refused and a.checks["refused_by"] == "model" and "second_look" not in a.checks
+    kinds = [e["type"] for e in _with(fake_pipeline, REFUSAL).stream("Who confirmed it?")]
+    assert "second_look" not in kinds
+
+
+def test_the_chat_says_it_reads_again_after_the_model_refused(fake_pipeline):
+    """The refusal streams first; the stream then says a second look is under way, and the chat
+    shows a note under the text until the checked answer replaces both."""
+    from types import SimpleNamespace
+
+    from ui.chat import _Events
+
+    pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                    SecondThoughts("Michael Dell confirmed the collaboration on Twitter."))
+    kinds = [e["type"] for e in pipe.stream("Who confirmed the collaboration?")]
+    assert kinds[-2:] == ["second_look", "answer"] and "token" in kinds
+    shown = [out[0][-1]["content"] for out in _Events(pipe, None).respond(
+        "Who confirmed the collaboration?", None, SimpleNamespace(session_hash="s"))]
+    again = [c for c in shown if "Reading the passages again" in c]
+    assert len(again) == 1 and "articles don" in again[0]
+    assert "Michael Dell" in shown[-1] and "Reading the passages again" not in shown[-1]
 
 
 def test_audit_runs_every_check_and_decides_the_same(fake_pipeline):

@@ -169,6 +169,10 @@ class _Events:
                     text += ev["text"]
                     messages[at] = {"role": "assistant", "content": render.answer_html(text)}
                     yield messages, "", gr.skip(), gr.skip(), convo
+                elif ev["type"] == "second_look":
+                    messages[at] = {"role": "assistant", "content": render.answer_html(text) +
+                                    '<div class="note">Reading the passages again…</div>'}
+                    yield messages, "", gr.skip(), gr.skip(), convo
                 elif ev["type"] == "answer":
                     a = ev["answer"]
                     messages[at] = {"role": "assistant", "content": render.answer_html(
