@@ -39,6 +39,24 @@ def test_ablation_by_hand():
     assert "without judge" in table(list(rows.values()))
 
 
+def test_the_second_look_is_turned_off_like_a_check():
+    """A draft the second look wrote (the model had refused) is not shown without it, nor with
+    only the model's own refusal."""
+    qs = [EvalQuestion("a", "q?", ("Paris",)), EvalQuestion("b", "q?", ()),
+          EvalQuestion("c", "q?", ("1984",))]
+    second = _rec([], "Paris [1]")
+    second["checks"]["second_look"] = "answered"
+    checked = _rec(["judge"], "Bob did [1]")
+    checked["checks"]["second_look"] = "checked"
+    rows = {r["setting"]: r for r in ablation(qs, [second, checked, _rec([], "1984 [1]")])}
+    assert rows["all checks"]["right"] == 2 and rows["all checks"]["unanswerable_refused"] == 1
+    off = rows["without the second look"]
+    assert (off["right"], off["refused"], off["unanswerable_refused"]) == (1, 1, 1)
+    assert rows["without judge"]["unanswerable_answered"] == 1  # the second draft, unjudged
+    last = rows["only the model's own refusal"]
+    assert (last["right"], last["refused"], last["unanswerable_answered"]) == (1, 1, 0)
+
+
 def test_eval_reports_the_ablation(tmp_path, capsys):
     out = tmp_path / "audit"
     assert run(out, "--trade-off") == 0

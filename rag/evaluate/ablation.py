@@ -10,7 +10,8 @@ only which drafts are shown, so one run gives, without the model again, the outc
   "echo" (an answer made only of the question's words), "option" (a multiple-choice answer
   naming none of the options), "unsure" (the model's certainty, with `decision = "thresholds"`)
   and "judge" (the judge, or with `decision = "score"` the weighed decision of rag.answer.verdict);
-- every check off but the model's own refusal.
+- the second look off (rag.pipeline): its drafts are not shown, the model's refusal stands;
+- every check off but the model's own refusal (the second look off with them).
 For each: answerable questions answered right, answered wrong and refused; unanswerable ones
 refused and answered (counts). Left out: the model's own refusal, which leaves no draft to show.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from rag.evaluate.metrics import is_right
 
 CHECKS = ("retrieval", "novel", "support", "echo", "option", "unsure", "judge")
+SECOND_LOOK = "second look"
 
 
 def ablation(questions: list, records: list[dict]) -> list[dict]:
@@ -30,11 +32,14 @@ def ablation(questions: list, records: list[dict]) -> list[dict]:
         c = r.get("checks") or {}
         rows.append({"answerable": q.answerable, "error": bool(r.get("error")),
                      "failed": set(c.get("failed") or []), "draft": c.get("draft"),
-                     "right": bool(c.get("draft")) and q.answerable and is_right(c["draft"], q)})
+                     "right": bool(c.get("draft")) and q.answerable and is_right(c["draft"], q),
+                     "second": c.get("second_look") in ("answered", "checked")})
     seen = set().union(*(row["failed"] for row in rows)) if rows else set()
     settings = [("all checks", set())]
     settings += [(f"without {check}", {check}) for check in CHECKS if check in seen]
-    settings.append(("only the model's own refusal", set(CHECKS)))
+    if any(row["second"] for row in rows):
+        settings.append(("without the second look", {SECOND_LOOK}))
+    settings.append(("only the model's own refusal", set(CHECKS) | {SECOND_LOOK}))
     return [dict(_tally(rows, off), setting=name, off=sorted(off)) for name, off in settings]
 
 
@@ -42,7 +47,8 @@ def _tally(rows: list[dict], off: set[str]) -> dict:
     t = {"right": 0, "wrong": 0, "refused": 0, "unanswerable_refused": 0,
          "unanswerable_answered": 0}
     for row in rows:
-        shown = not row["error"] and row["draft"] is not None and not (row["failed"] - off)
+        shown = (not row["error"] and row["draft"] is not None and not (row["failed"] - off)
+                 and not (row["second"] and SECOND_LOOK in off))
         if not row["answerable"]:
             t["unanswerable_answered" if shown else "unanswerable_refused"] += 1
         elif not shown:
