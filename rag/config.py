@@ -140,7 +140,8 @@ def load_config(path: str | None = None, **flags) -> Config:
                           "(in the answer's prompt)")
     if cfg.decision not in ("score", "thresholds"):
         raise ConfigError(f"decision={cfg.decision!r} is not score or thresholds")
-    for key in ("min_judge", "min_confidence", "judge_below", "min_right", "second_look_min_right"):
+    for key in ("min_judge", "min_confidence", "judge_below", "min_right",
+                "second_look_min_right"):
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise ConfigError(f"{key}={getattr(cfg, key)} is not a probability from 0 to 1")
     if cfg.answer_style not in ANSWER_STYLES:

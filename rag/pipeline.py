@@ -143,9 +143,9 @@ class Pipeline:
         pieces: list[str] = []
         messages = self.messages(query, hits)
         confidence: list[float] = []
-        # a generator of one's own (rag.registry) need not report its confidence
-        extra = ({"confidence": confidence} if "confidence" in
-                 inspect.signature(self.generator.stream).parameters else {})
+        # a generator of one's own (rag.registry) need not report its confidence, nor bar a refusal
+        can = inspect.signature(self.generator.stream).parameters
+        extra = {"confidence": confidence} if "confidence" in can else {}
         for piece in self.generator.stream(messages, self.config.max_new_tokens, stop, **extra):
             if not pieces:
                 timings["first_token"] = _ms(t0)
@@ -157,9 +157,9 @@ class Pipeline:
                               min(confidence) if confidence else None)
         decision = refusal.decide(draft, self.config, self.generator, audit)
         if (decision.checks.get("refused_by") == "model" and self.config.second_look
-                and "bar_refusal" in inspect.signature(self.generator.stream).parameters):
+                and "bar_refusal" in can):
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
-            decision = self._second_look(draft, decision, stop, audit)
+            decision = self._second_look(draft, decision, stop, audit, "confidence" in can)
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
         timings["total"] = _ms(t0)
@@ -168,16 +168,16 @@ class Pipeline:
             query, decision.checks)}
 
     def _second_look(self, draft: "refusal.Draft", first: "refusal.Decision",
-                     stop: threading.Event | None, audit: bool) -> "refusal.Decision":
+                     stop: threading.Event | None, audit: bool,
+                     reports_confidence: bool) -> "refusal.Decision":
         """Where the model refused although retrieval found passages, the same prompt once more
         with the refusal's opening barred, and that draft through every check; the first
         refusal stands where the model refuses again. The model refuses answers its passages
         hold ("What is the collaboration a testament to?"), and what it then writes about a
         question they do not answer, the checks mostly refuse, more so under
         `second_look_min_right` (docs/eval.md, "A second look")."""
-        params = inspect.signature(self.generator.stream).parameters
         confidence: list[float] = []
-        extra = {"confidence": confidence} if "confidence" in params else {}
+        extra = {"confidence": confidence} if reports_confidence else {}
         raw = "".join(self.generator.stream(draft.messages, self.config.max_new_tokens, stop,
                                             bar_refusal=True, **extra))
         # The model's own refusal counts against this draft: it must clear a higher bar.

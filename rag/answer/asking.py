@@ -48,8 +48,8 @@ def offered_options(question: str) -> list[str]:
     listed = m.group(1)
     # The strongest separator the list uses splits it, so an option may hold a weaker one:
     # "Meghan, Duchess of Sussex; Harry, Duke of Sussex", "6,000; 6 million".
-    sep = next((s for s in (";", "|", "/") if s in listed), r",\s*(?!\d{3}\b)")
-    items = [o.strip(" .?\"“”") for o in re.split(sep if len(sep) > 1 else re.escape(sep), listed)]
+    sep = next((re.escape(s) for s in ";|/" if s in listed), r",\s*(?!\d{3}\b)")
+    items = [o.strip(" .?\"“”") for o in re.split(sep, listed)]
     items = [o for o in items if o]
     return items if len(items) >= 2 else []
 
