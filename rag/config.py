@@ -100,6 +100,13 @@ class Config:
     # ... and that draft is refused under this `p_right` (decision "score"), not `min_right`: the
     # model's own refusal counts against it (chosen on the development parts, docs/eval.md)
     second_look_min_right: float = 0.5
+    # multiple-choice questions: "letters" (the options scored by their letters' probabilities,
+    # rag.answer.options, where the runtime gives them) or "draft" (a written answer mapped to the
+    # option it names, then judged like any other)
+    choice: str = "letters"
+    # ... and with "letters", an option under this probability among those offered is refused
+    # (chosen on the quiz's development part, docs/eval.md)
+    min_option: float = 0.5
     threads: int = 0  # 0: all cores
 
 
@@ -140,8 +147,10 @@ def load_config(path: str | None = None, **flags) -> Config:
                           "(in the answer's prompt)")
     if cfg.decision not in ("score", "thresholds"):
         raise ConfigError(f"decision={cfg.decision!r} is not score or thresholds")
+    if cfg.choice not in ("letters", "draft"):
+        raise ConfigError(f"choice={cfg.choice!r} is not letters or draft")
     for key in ("min_judge", "min_confidence", "judge_below", "min_right",
-                "second_look_min_right"):
+                "second_look_min_right", "min_option"):
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise ConfigError(f"{key}={getattr(cfg, key)} is not a probability from 0 to 1")
     if cfg.answer_style not in ANSWER_STYLES:

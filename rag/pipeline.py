@@ -7,7 +7,9 @@ asked again: what streamed may not be the answer), then `answer` (the checked `A
 batch evaluation all call these; none of them re-implements retrieval, prompting or citations.
 
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
-so that "and who is its CEO?" searches for what it means. The index's manifest decides which
+so that "and who is its CEO?" searches for what it means. A multiple-choice question is answered
+by scoring its options' letters, not by writing (rag.answer.options), where the generator gives
+probabilities: its answer comes whole, as one `token` event. The index's manifest decides which
 embedder embeds queries. Whether an answer is given is the refusal policy's decision
 (rag.answer.refusal): weak retrieval refuses before generating, and the draft is checked against
 its passages after; where the model itself refused, a second draft with that refusal barred is
@@ -25,8 +27,9 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer import refusal
-from rag.answer.asking import MAX_QUESTION_CHARS, valid_k, validate_question
+from rag.answer import options, refusal
+from rag.answer.asking import (MAX_QUESTION_CHARS, kind_of, offered_options, valid_k,
+                               validate_question)
 from rag.answer.prompt import REFUSAL, build_messages, passage_sentences, rewrite_messages
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
@@ -140,8 +143,19 @@ class Pipeline:
                                                       refusal.retrieval_checks(strength))}
             return
 
-        pieces: list[str] = []
         messages = self.messages(query, hits)
+        scored = self._scored(question, query, messages)
+        if scored is not None:  # a multiple-choice question, answered by its options' letters
+            decision = refusal.decide_choice(scored, question, query, hits, strength, weak,
+                                             self.config, audit)
+            timings["first_token"] = timings["total"] = _ms(t0)
+            yield {"type": "token", "text": decision.text}
+            yield {"type": "answer", "answer": Answer(
+                question, decision.text, decision.refused, decision.citations, tuple(hits),
+                timings, query, decision.checks)}
+            return
+
+        pieces: list[str] = []
         confidence: list[float] = []
         # a generator of one's own (rag.registry) need not report its confidence, nor bar a refusal
         can = inspect.signature(self.generator.stream).parameters
@@ -166,6 +180,14 @@ class Pipeline:
         yield {"type": "answer", "answer": Answer(
             question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
+
+    def _scored(self, question: str, query: str, messages: list[dict]):
+        """A multiple-choice question's options scored by their letters (rag.answer.options),
+        with `choice = "letters"`; None for any other question, or where the generator cannot
+        score them (it then writes an answer, mapped to the option it names)."""
+        if self.config.choice != "letters" or kind_of(question) != "choice":
+            return None
+        return options.score(self.generator, messages, query, offered_options(question))
 
     def _second_look(self, draft: "refusal.Draft", first: "refusal.Decision",
                      stop: threading.Event | None, audit: bool,

@@ -2,7 +2,8 @@
 
 `FakeEmbedder` hashes words and word pairs into a unit vector (texts sharing words come out close),
 `FakeGenerator` answers extractively: it quotes the passage sentence that shares most words with
-the question and cites it, or refuses when none shares enough. Importing this module registers them
+the question and cites it, or refuses when none shares enough, and scores a multiple-choice
+question's lettered options by the share of their words its passages hold. Importing this module registers them
 as "fake-hash" and "fake-extractive", so `RAG_PLUGINS=tests.fakes` makes them available to any
 process (the web server in the UI tests, the CLI in a subprocess). `Scripted` says what a test
 tells it to, to test the checks that come after generation (rag.answer.refusal).
@@ -20,6 +21,7 @@ import numpy as np
 
 from rag import registry
 from rag.answer.judge import JUDGE_SYSTEM
+from rag.answer.options import ASK as LETTER_ASK
 from rag.answer.prompt import REFUSAL
 from rag.text import content_words, sentence_spans
 
@@ -79,10 +81,28 @@ class FakeGenerator:
 
     def word_probabilities(self, messages: list[dict], words: list[str]) -> dict[str, float]:
         """For the judge: graded by the share of the proposed answer's words found in the text,
-        at least 0.5 only when all of them are (the written verdict's rule)."""
+        at least 0.5 only when all of them are (the written verdict's rule). For lettered
+        options (rag.answer.options): each option's letter by the share of its words the
+        passages hold, the last ("none of these") a fixed 0.2, and the first letter favoured,
+        as a small model's is."""
+        user = str(messages[-1]["content"])
+        if user.endswith(LETTER_ASK):
+            return self._letters(user, words)
         share = self._support(messages)
         share = 1.0 if share == 1.0 else share / 2
         return {w: {"yes": share, "no": 1.0 - share}.get(w, 0.0) for w in words}
+
+    @staticmethod
+    def _letters(user: str, words: list[str]) -> dict[str, float]:
+        passages = content_words(user.split("\n\nQuestion:")[0])
+        listed = re.findall(r"^([A-Z])\. (.*)$", user.split("\nOptions:\n", 1)[1], re.M)
+        weight = {}
+        for i, (letter, option) in enumerate(listed):
+            want = content_words(option)
+            share = len(want & passages) / len(want) if want else 0.0
+            weight[letter] = 0.2 if i == len(listed) - 1 else 0.05 + share + (0.3 if i == 0 else 0)
+        total = sum(weight.values())
+        return {w: weight.get(w, 0.0) / total for w in words}
 
     @staticmethod
     def _answers(user: str) -> float:

@@ -39,6 +39,21 @@ def test_ablation_by_hand():
     assert "without judge" in table(list(rows.values()))
 
 
+def test_a_multiple_choice_answer_s_own_bar_is_turned_off_like_a_check():
+    """An option scored by its letters under `min_option` (rag.answer.options) is shown without
+    the "choice" check, and not without the support check alone when both failed."""
+    qs = [EvalQuestion("a", "q?", ("Intel",)), EvalQuestion("b", "q?", ()),
+          EvalQuestion("c", "q?", ("Arm",))]
+    recs = [_rec(["choice"], "Intel [1]"), _rec(["support", "choice"], "AMD"),
+            _rec([], "Arm [2]")]
+    rows = {r["setting"]: r for r in ablation(qs, recs)}
+    assert (rows["all checks"]["right"], rows["all checks"]["refused"]) == (1, 1)
+    off = rows["without choice"]
+    assert (off["right"], off["refused"], off["unanswerable_refused"]) == (2, 0, 1)
+    assert rows["without support"]["unanswerable_answered"] == 0
+    assert rows["only the model's own refusal"]["unanswerable_answered"] == 1
+
+
 def test_the_second_look_is_turned_off_like_a_check():
     """A draft the second look wrote (the model had refused) is not shown without it, nor with
     only the model's own refusal."""

@@ -136,3 +136,13 @@ def test_judge_below_is_replayed_from_the_recorded_certainty():
     assert by[0.7]["answered"] == 1.0 and by[0.7]["wrong"] == 0.5  # q2 answered, wrongly
     assert by[1.0]["answered"] == 0.0  # every answer judged: q1's "no" applies again
     assert "judge_below" in table(t)
+
+
+def test_a_multiple_choice_answer_under_its_own_bar_stays_refused_in_every_policy():
+    """`min_option` (rag.answer.options) stands in for the model's refusal and the judge of a
+    question answered by its options' letters: no policy of optional checks shows it."""
+    questions = [_q(1, ["Intel"]), _q(2, ["Arm"])]
+    records = [_rec(0.6, ["choice"], "Intel [1]"), _rec(0.6, [], "Arm [1]")]
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1})
+    for name, steps in t["steps"].items():
+        assert steps[0]["answered"] == pytest.approx(0.5), name

@@ -207,3 +207,17 @@ def test_a_refusal_of_an_answer_the_passage_states_gets_a_second_look(real_pipel
     finally:
         real_pipeline.config = config
     assert refused.refused and refused.checks["refused_by"] == "model"
+
+
+def test_a_multiple_choice_question_is_answered_by_its_options_letters(real_pipeline):
+    """The option the article names, cited, without a written draft; a question whose options
+    the article does not decide between is refused."""
+    a = real_pipeline.ask("Who confirmed the collaboration on Twitter? "
+                          "(Options: Elon Musk; Jensen Huang; Michael Dell; Sam Altman)")
+    assert not a.refused and a.text.startswith("Michael Dell [")
+    assert a.checks["option_p"] >= real_pipeline.config.min_option
+    passage = a.passages[a.citations[0].n - 1].chunk.text
+    assert "Michael Dell" in passage
+    b = real_pipeline.ask("Which city will host the AI factory? "
+                          "(Options: Austin; Memphis; Seattle; Denver)")
+    assert b.refused and b.checks["refused_by"] in ("support", "choice")

@@ -54,6 +54,11 @@ def offered_options(question: str) -> list[str]:
     return items if len(items) >= 2 else []
 
 
+def without_options(question: str) -> str:
+    """The question with the list of options it offers taken out: "Which country ...?"."""
+    return re.sub(r"\(\s*\)", "", _OPTIONS.sub("", question)).strip()
+
+
 def asking_part(question: str) -> str:
     """The sentence that asks: the last one with a question mark, options left out."""
     q = _OPTIONS.sub("", question).strip(" ()")

@@ -16,6 +16,8 @@ REASONS = {
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
     "option": "The draft answer named none of the question's options, so it was withheld.",
+    "choice": "No option was likely enough by the passages (the likeliest, {option}, had "
+              "{option_p}), so none was given.",
     "unsure": "The model was unsure of its draft answer's words (the least likely had "
               "{certainty}), a sign the passages do not state it, so it was withheld.",
     "judge": "Checked against the passages it cited, the draft answer is not stated there "
@@ -36,4 +38,6 @@ def why_refused(checks: dict | None) -> str:
         return REASONS["judge_score"].format(right=f"{checks['p_right']:.0%}")
     return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
                                confidence="unknown" if p is None else f"{p:.0%}",
-                               certainty="unknown" if c is None else f"{c:.0%}")
+                               certainty="unknown" if c is None else f"{c:.0%}",
+                               option=checks.get("option"),
+                               option_p=f"{checks.get('option_p', 0.0):.0%}")

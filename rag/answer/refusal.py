@@ -10,7 +10,9 @@ P(yes) are weighed with the model's certainty of its answer's words (the lowest 
 them, where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
 "score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
 each have their own threshold. The first check that fails refuses; without `audit` the later ones
-are skipped, with it every check runs (what `rag eval --trade-off` replays).
+are skipped, with it every check runs (what `rag eval --trade-off` replays). A multiple-choice
+question answered by its options' letters (rag.answer.options) has its own, shorter decision
+(`decide_choice`): the support check, then the option's probability.
 
 `checks` records what each check found, `failed` the checks that failed and `refused_by` the
 first. Left out: the wording a person reads (rag.answer.reasons), and the numbers of the
@@ -29,6 +31,7 @@ from rag.answer.citations import (Verified, citations_for, is_refusal, novel_ter
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
                               in_prompt_answers_messages, in_prompt_messages, judge_messages, lean,
                               yes_probability)
+from rag.answer.options import Scored
 from rag.answer.prompt import REFUSAL
 from rag.answer.verdict import LONG_KINDS, WEIGHTS, p_right
 from rag.text import content_words, unmarked
@@ -92,6 +95,32 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
     if failed:
         return Decision(REFUSAL, True, (), checks, judge_ms)
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
+
+
+def decide_choice(scored: Scored, question: str, query: str, hits: list[Hit], strength: float,
+                  weak: bool, config, audit: bool = False) -> Decision:
+    """The decision on a multiple-choice question answered by its options' letters
+    (rag.answer.options): refused where retrieval was weak, where no passage supports the
+    option (the support check, which also finds its citation), or where the option's
+    probability among those offered is under `min_option` ("choice")."""
+    failed = ["retrieval"] if weak else []
+    checks: dict = {"strength": round(strength, 4), "model_refused": False, "kind": "choice",
+                    "option": scored.option, "option_p": round(scored.p, 4),
+                    "options_p": {o: round(p, 4) for o, p in scored.probabilities.items()},
+                    "none_p": round(scored.none, 4)}
+    v = verify(scored.option, hits, config.min_support, query)
+    checks["dropped_sentences"] = len(v.dropped)
+    if not v.cited:
+        failed.append("support")
+    if scored.p < config.min_option:
+        failed.append("choice")
+    checks["failed"] = failed
+    checks["refused_by"] = failed[0] if failed else None
+    if audit:  # what the ablation shows with the failed checks off (rag.evaluate.ablation)
+        checks["draft"] = v.text if v.cited else scored.option
+    if failed:
+        return Decision(REFUSAL, True, (), checks)
+    return Decision(v.text, False, tuple(citations_for(v, hits)), checks)
 
 
 def _refusal_text(text: str) -> str:

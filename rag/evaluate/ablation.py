@@ -8,7 +8,9 @@ only which drafts are shown, so one run gives, without the model again, the outc
 - each check off alone: "retrieval" (the `min_score` gate), "novel" (names or figures no passage
   holds), "support" (sentences no passage supports; off, the draft is shown unverified),
   "echo" (an answer made only of the question's words), "option" (a multiple-choice answer
-  naming none of the options), "unsure" (the model's certainty, with `decision = "thresholds"`)
+  naming none of the options), "choice" (a multiple-choice answer by its options' letters whose
+  probability is under `min_option`, rag.answer.options), "unsure" (the model's certainty, with
+  `decision = "thresholds"`)
   and "judge" (the judge, or with `decision = "score"` the weighed decision of rag.answer.verdict);
 - the second look off (rag.pipeline): its drafts are not shown, the model's refusal stands;
 - every check off but the model's own refusal (the second look off with them).
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from rag.evaluate.metrics import is_right
 
-CHECKS = ("retrieval", "novel", "support", "echo", "option", "unsure", "judge")
+CHECKS = ("retrieval", "novel", "support", "echo", "option", "choice", "unsure", "judge")
 SECOND_LOOK = "second look"
 
 

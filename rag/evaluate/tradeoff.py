@@ -17,7 +17,9 @@ pipeline would have answered under other settings:
 - `judge_below`: answers the model was at least this sure of are not judged, so their judge's
   verdict (recorded all the same in an audited run) does not count.
 The model's own refusal, the support check and the echo check (an answer made only of the
-question's words) always apply: without them an answer carries no checked citation.
+question's words) always apply: without them an answer carries no checked citation; so does a
+multiple-choice answer's own bar, `min_option` (rag.answer.options), which stands in for the model's
+refusal and the judge there.
 
 For each setting: `answered` is the share of all questions answered, `wrong` the share answered
 wrongly (an unanswerable question answered, or an answerable one whose answer holds no accepted
@@ -37,7 +39,7 @@ POLICIES = {
     "+ confidence": ("unsure",),
     "all checks": ("novel", "unsure", "judge"),
 }
-ALWAYS = ("model", "support", "echo")
+ALWAYS = ("model", "support", "echo", "choice")
 
 
 def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> list[dict]:

@@ -1,0 +1,138 @@
+"""Multiple-choice questions answered by their options' letters (rag.answer.options), through the
+pipeline with the fake generator, whose letter probabilities follow the words the passages hold
+and favour the first letter, as a small model's do; and the choice's own refusal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from rag.answer import options
+from rag.answer.prompt import REFUSAL, piece_ends
+from rag.answer.reasons import why_refused
+from rag.config import load_config
+from rag.errors import ConfigError
+from rag.pipeline import Pipeline
+from tests.fakes import FakeGenerator
+
+QUIZ = ("Which company will provide the server racks for the AI factory? "
+        "(Options: Dell Technologies; Intel; AMD; Arm)")
+NOWHERE = ("Which company will provide the server racks for the AI factory? "
+           "(Options: Intel; AMD; Arm; Qualcomm)")
+
+
+class Counting(FakeGenerator):
+    """The fake generator, recording what it is asked: prompts scored, answers written."""
+
+    def __init__(self):
+        super().__init__()
+        self.scored: list[list[dict]] = []
+
+    def word_probabilities(self, messages, words):
+        self.scored.append(messages)
+        return super().word_probabilities(messages, words)
+
+
+class Picks:
+    """A generator sure of one option, whatever the passages say; it never writes."""
+
+    def __init__(self, option: str, p: float = 0.9):
+        self.option, self.p = option, p
+
+    def word_probabilities(self, messages, words):
+        listed = dict(re.findall(r"^([A-Z])\. (.*)$", str(messages[-1]["content"]), re.M))
+        rest = (1.0 - self.p) / (len(listed) - 1)
+        return {w: self.p if listed.get(w) == self.option else rest for w in words}
+
+    def stream(self, *args, **kwargs):
+        raise AssertionError("a multiple-choice question is not written")
+
+
+def _pipe(fake_pipeline, generator, **changes):
+    return Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                    replace(fake_pipeline.config, **changes), generator)
+
+
+def test_a_quiz_question_is_answered_by_its_options_letters_without_writing(fake_pipeline):
+    gen = Counting()
+    a = _pipe(fake_pipeline, gen).ask(QUIZ)
+    assert not a.refused and a.text.startswith("Dell Technologies [")
+    assert gen.calls == 0  # nothing written, nothing judged
+    cited = a.citations[0]
+    assert "Dell Technologies" in a.passages[cited.n - 1].chunk.text
+    # asked twice, the options in both orders, so that the first letter's favour cancels out
+    first, second = (re.findall(r"^[A-Z]\. (.*)$", str(m[-1]["content"]), re.M)
+                     for m in gen.scored)
+    assert first == ["Dell Technologies", "Intel", "AMD", "Arm", options.NONE_OF_THESE]
+    assert second == ["Arm", "AMD", "Intel", "Dell Technologies", options.NONE_OF_THESE]
+    assert a.checks["option"] == "Dell Technologies" and a.checks["refused_by"] is None
+    assert a.checks["option_p"] == pytest.approx(0.8)  # (1.35 + 1.05) / 1.5 / 2
+    assert sum(a.checks["options_p"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert a.timings_ms["first_token"] == a.timings_ms["total"]  # it comes whole
+
+
+def test_the_lettered_prompt_keeps_the_answer_s_passages(fake_pipeline):
+    pipe = _pipe(fake_pipeline, Counting())
+    messages = pipe.messages(QUIZ, pipe.fit(pipe.retrieve(QUIZ)))
+    asked = options.lettered(messages, QUIZ, ["Dell Technologies", "Intel"])
+    assert asked[0] == messages[0]  # the same rules: the prompt cache holds them
+    user, was = str(asked[-1]["content"]), str(messages[-1]["content"])
+    head = was.rsplit("\n\nQuestion:", 1)[0]
+    assert user == (f"{head}\n\nQuestion: Which company will provide the server racks for the AI "
+                    "factory?\nOptions:\nA. Dell Technologies\nB. Intel\n"
+                    f"C. {options.NONE_OF_THESE}\n\n{options.ASK}")
+    assert asked[-1]["content"].piece_ends == tuple(piece_ends(user))  # passages cached alike
+    assert asked[-1]["content"].piece_ends[:-1] == messages[-1]["content"].piece_ends[:-1]
+
+
+def test_an_option_only_the_first_letter_favours_is_refused(fake_pipeline):
+    """No option is in the passages: read in one order the first would have 0.7; both orders
+    give the first and the last 0.4 each, under `min_option`."""
+    a = _pipe(fake_pipeline, Counting()).ask(NOWHERE, audit=True)
+    assert a.refused and a.text == REFUSAL
+    assert a.checks["option_p"] == pytest.approx(0.4)
+    assert "choice" in a.checks["failed"]
+    assert a.checks["draft"] == "Intel"  # for the ablation: what it would have answered
+    low = _pipe(fake_pipeline, Counting(), min_option=0.3).ask(NOWHERE)
+    assert low.refused and low.checks["refused_by"] == "support"  # no passage names Intel
+
+
+def test_the_refusal_says_which_option_was_likeliest(fake_pipeline):
+    # 0.35 of the letters, 0.42 of the offered options' share ("none of these" left out)
+    a = _pipe(fake_pipeline, Picks("Dell Technologies", 0.35)).ask(QUIZ)
+    assert a.refused and a.checks["refused_by"] == "choice"
+    assert why_refused(a.checks) == ("No option was likely enough by the passages (the likeliest, "
+                                     "Dell Technologies, had 42%), so none was given.")
+
+
+def test_an_option_no_passage_names_is_refused_however_likely(fake_pipeline):
+    a = _pipe(fake_pipeline, Picks("Qualcomm", 0.97)).ask(NOWHERE)
+    assert a.refused and a.checks["refused_by"] == "support" and a.checks["option_p"] > 0.9
+    sure = _pipe(fake_pipeline, Picks("Dell Technologies", 0.97)).ask(QUIZ)
+    assert not sure.refused and sure.text.startswith("Dell Technologies [")
+
+
+def test_with_choice_draft_the_answer_is_written_and_mapped_to_its_option(fake_pipeline):
+    gen = Counting()
+    a = _pipe(fake_pipeline, gen, choice="draft").ask(QUIZ)
+    assert gen.calls >= 1 and "option_p" not in a.checks
+    assert not any(str(m[-1]["content"]).endswith(options.ASK) for m in gen.scored)
+
+
+def test_too_many_or_too_few_options_are_not_scored():
+    gen = Picks("b")
+    many = [chr(ord("a") + i) for i in range(options.MAX_OPTIONS + 1)]
+    chat = [{"role": "system", "content": "rules"}, {"role": "user", "content": "P\n\nQuestion: q"}]
+    assert options.score(gen, chat, "q", many) is None
+    assert options.score(gen, chat, "q", ["a"]) is None
+    assert options.score(object(), chat, "q", ["a", "b"]) is None  # no probabilities to read
+    twice = options.score(gen, chat, "q?", ["a", "b", "b"])  # an option listed twice is one
+    assert set(twice.probabilities) == {"a", "b"} and twice.option == "b"
+
+
+@pytest.mark.parametrize("setting", [{"choice": "vote"}, {"min_option": 1.5}])
+def test_bad_choice_settings_are_named(setting):
+    with pytest.raises(ConfigError, match=next(iter(setting))):
+        load_config(**setting)
