@@ -135,6 +135,10 @@ def test_the_pipeline_answers_through_llama_cpp_server(real_config, real_pipelin
         assert not ans.refused and "nvidia" in ans.text.lower() and ans.citations
         off = pipe.ask("What is the capital of Australia?")
         assert off.refused
+        # a multiple-choice question by its options' letters, read from the server's replies
+        quiz = pipe.ask("Who confirmed the collaboration on Twitter? "
+                        "(Options: Elon Musk; Jensen Huang; Michael Dell; Sam Altman)")
+        assert quiz.text.startswith("Michael Dell [") and "option_p" in quiz.checks
     finally:
         proc.terminate()
         proc.wait(20)

@@ -15,8 +15,9 @@ picked the right option as often or more, and their probability told right answe
 ones and from questions the articles do not cover better than the written answer's checks
 (docs/eval.md, "Multiple choice by the options' letters").
 
-Left out: more than MAX_OPTIONS options, and generators that give no probabilities (a server
-runtime): those questions get a written answer, mapped to its option (rag.answer.asking).
+Left out: more than MAX_OPTIONS options, and generators that give no probabilities (a plugin's
+own; the `openai` runtime reads them from the server's `top_logprobs`): those questions get a
+written answer, mapped to its option (rag.answer.asking).
 """
 
 from __future__ import annotations
