@@ -146,8 +146,8 @@ class Pipeline:
         messages = self.messages(query, hits)
         scored = self._scored(question, query, messages)
         if scored is not None:  # a multiple-choice question, answered by its options' letters
-            decision = refusal.decide_choice(scored, question, query, hits, strength, weak,
-                                             self.config, audit)
+            decision = refusal.decide_choice(scored, query, hits, strength, weak, self.config,
+                                             audit)
             timings["first_token"] = timings["total"] = _ms(t0)
             yield {"type": "token", "text": decision.text}
             yield {"type": "answer", "answer": Answer(

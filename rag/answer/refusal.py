@@ -97,8 +97,8 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
 
 
-def decide_choice(scored: Scored, question: str, query: str, hits: list[Hit], strength: float,
-                  weak: bool, config, audit: bool = False) -> Decision:
+def decide_choice(scored: Scored, query: str, hits: list[Hit], strength: float, weak: bool,
+                  config, audit: bool = False) -> Decision:
     """The decision on a multiple-choice question answered by its options' letters
     (rag.answer.options): refused where retrieval was weak, where no passage supports the
     option (the support check, which also finds its citation), or where the option's
