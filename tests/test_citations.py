@@ -118,3 +118,20 @@ def test_novel_names_with_accents_are_found():
     assert novel_terms("He is replaced by Xabi Alonso [1].", sources) == ["Xabi", "Alonso"]
     assert novel_terms("Jurgen Klopp's successor is Zoë Müller [1].", sources) == ["Zoë", "Müller"]
     assert novel_terms("Jürgen Klopp [1].", sources) == []
+
+
+@pytest.mark.parametrize("option,sentence,loose_share", [
+    ("Mexico", "The case prompted an appeal from the Mexican government.", 1.0),
+    ("At a nightclub", "The run-in occurred at a Cornwall night club in the 1980s.", 1.0),
+    ("Israel", "Israeli forces entered the city.", 1.0),
+    ("Intel", "Its artificial intelligence models need chips.", 0.0),
+    ("Skateboarding and handball", "The figure skater was banned for four years.", 0.0),
+    ("France", "The French government said so.", 0.0),  # another word, not another ending
+])
+def test_an_option_may_be_held_in_another_form_only_where_asked(option, sentence, loose_share):
+    """An offered option's words in another form count (`loose`, for multiple-choice answers);
+    an answer's own words are held as written."""
+    assert best_sentence(option, sentence)[1] == 0.0
+    assert best_sentence(option, sentence, loose=True)[1] == loose_share
+    v = verify(option, [hit(1, sentence)], 0.5, loose=True)
+    assert bool(v.cited) == (loose_share >= 0.5)

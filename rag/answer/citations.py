@@ -16,10 +16,11 @@ also means a faithful paraphrase with new words can be judged unsupported (a ref
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
-from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal, terms,
+from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal, stem, terms,
                       sentence_spans, words)
 from rag.types import Citation, Hit
 
@@ -65,24 +66,49 @@ def is_refusal(text: str) -> bool:
                                             and not MARKER.search(text))
 
 
-def best_sentence(claim: str, passage: str) -> tuple[str, float]:
+def best_sentence(claim: str, passage: str, loose: bool = False) -> tuple[str, float]:
     """The passage sentence sharing most of the claim's content words, and the share of the
     claim's words held by that sentence or by it and a neighbour (a claim may join two adjacent
-    sentences, never facts from far apart in the passage)."""
+    sentences, never facts from far apart in the passage). `loose`: see `held`."""
     words = content_words(claim)
     spans = sentence_spans(passage)
     if not words or not spans:
         return (passage[spans[0][0]:spans[0][1]] if spans else ""), 0.0
-    sets = [words & content_words(passage[a:b]) for a, b in spans]
+    sets = [held(claim, passage[a:b], loose) for a, b in spans]
     i = max(range(len(sets)), key=lambda j: len(sets[j]))
     best = max([len(s) for s in sets] + [len(x | y) for x, y in zip(sets, sets[1:])])
     return passage[spans[i][0]:spans[i][1]], best / len(words)
 
 
-def support(answer: str, hits: list[Hit]) -> list[tuple[int, str, float]]:
+def held(claim: str, sentence: str, loose: bool = False) -> set[str]:
+    """The claim's content words (stemmed) the sentence holds. `loose` (for an offered option,
+    whose words a passage may write in another form) also counts a word the sentence writes
+    with another ending ("Mexico" in "the Mexican government": the same first letters, at
+    least five, all but one of the shorter word's and all but three of the longer's) or as two
+    ("nightclub" in "a night club")."""
+    want, found = content_words(claim), content_words(claim) & content_words(sentence)
+    if not loose or found == want:
+        return found
+    have = [w for w in words(sentence) if w not in STOPWORDS]
+    joined = {a + b for a, b in zip(have, have[1:])}
+    for w in {w for w in words(claim) if w not in STOPWORDS}:
+        if w in joined or any(_same_root(w, h) for h in have):
+            found = found | set(stem([w]))
+    return found
+
+
+def _same_root(a: str, b: str) -> bool:
+    """Two words of one root: "mexico" and "mexican", "ukraine" and "ukrainian"; not "intel"
+    and "intelligence", nor "skater" and "skateboarding"."""
+    n = len(os.path.commonprefix([a, b]))
+    return n >= 5 and n >= min(len(a), len(b)) - 1 and max(len(a), len(b)) - n <= 3
+
+
+def support(answer: str, hits: list[Hit], loose: bool = False) -> list[tuple[int, str, float]]:
     """For each passage (1-based), its best supporting sentence for the answer and the share."""
     claim = MARKER.sub("", answer)
-    return [(i, *best_sentence(claim, f"{_heading(h)} {h.chunk.text}")) for i, h in enumerate(hits, 1)]
+    return [(i, *best_sentence(claim, f"{_heading(h)} {h.chunk.text}", loose))
+            for i, h in enumerate(hits, 1)]
 
 
 def _heading(h: Hit) -> str:
@@ -101,15 +127,16 @@ class Verified:
     moved: int  # markers moved to the passage that really supports their sentence
 
 
-def verify(text: str, hits: list[Hit], min_support: float, question: str = "") -> Verified:
+def verify(text: str, hits: list[Hit], min_support: float, question: str = "",
+           loose: bool = False) -> Verified:
     """`question`: among passages that support a claim equally, the one whose supporting sentence
     shares most words with the question is the citation. A short answer ("xAI") is held by many
     passages; the one that says it answers the question ("Grok ... developed by xAI") is its
-    support, and a marker on another passage is moved there."""
+    support, and a marker on another passage is moved there. `loose`: see `held`."""
     kept, cited, sup, dropped, moved = [], [], {}, [], 0
     asked = content_words(question)
     for claim, marks in claims(text):
-        scored = {n: (sent, share) for n, sent, share in support(claim, hits)}
+        scored = {n: (sent, share) for n, sent, share in support(claim, hits, loose)}
         rank = {n: (share, len(asked & content_words(sent))) for n, (sent, share) in scored.items()}
         top = max(rank.values())
         good = [n for n in marks if scored[n][1] >= min_support and rank[n] == top]

@@ -101,14 +101,15 @@ def decide_choice(scored: Scored, query: str, hits: list[Hit], strength: float, 
                   config, audit: bool = False) -> Decision:
     """The decision on a multiple-choice question answered by its options' letters
     (rag.answer.options): refused where retrieval was weak, where no passage supports the
-    option (the support check, which also finds its citation), or where the option's
-    probability among those offered is under `min_option` ("choice")."""
+    option (the support check, which also finds its citation; an option's words may be written
+    there in another form, `citations.held`), or where the option's probability among those
+    offered is under `min_option` ("choice")."""
     failed = ["retrieval"] if weak else []
     checks: dict = {"strength": round(strength, 4), "model_refused": False, "kind": "choice",
                     "option": scored.option, "option_p": round(scored.p, 4),
                     "options_p": {o: round(p, 4) for o, p in scored.probabilities.items()},
                     "none_p": round(scored.none, 4)}
-    v = verify(scored.option, hits, config.min_support, query)
+    v = verify(scored.option, hits, config.min_support, query, loose=True)
     checks["dropped_sentences"] = len(v.dropped)
     if not v.cited:
         failed.append("support")
