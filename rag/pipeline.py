@@ -7,9 +7,10 @@ asked again: what streamed may not be the answer), then `answer` (the checked `A
 batch evaluation all call these; none of them re-implements retrieval, prompting or citations.
 
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
-so that "and who is its CEO?" searches for what it means. A multiple-choice question is answered
-by scoring its options' letters, not by writing (rag.answer.options), where the generator gives
-probabilities: its answer comes whole, as one `token` event. The index's manifest decides which
+so that "and who is its CEO?" searches for what it means. A multiple-choice question's written
+draft streams as any other, and then its options' letters are scored (rag.answer.options), where
+the generator gives probabilities: they pick the option, and the draft only says whether the
+model would name another answer. The index's manifest decides which
 embedder embeds queries. Whether an answer is given is the refusal policy's decision
 (rag.answer.refusal): weak retrieval refuses before generating, and the draft is checked against
 its passages after; where the model itself refused, a second draft with that refusal barred is
@@ -144,17 +145,6 @@ class Pipeline:
             return
 
         messages = self.messages(query, hits)
-        scored = self._scored(question, query, messages)
-        if scored is not None:  # a multiple-choice question, answered by its options' letters
-            decision = refusal.decide_choice(scored, query, hits, strength, weak, self.config,
-                                             audit)
-            timings["first_token"] = timings["total"] = _ms(t0)
-            yield {"type": "token", "text": decision.text}
-            yield {"type": "answer", "answer": Answer(
-                question, decision.text, decision.refused, decision.citations, tuple(hits),
-                timings, query, decision.checks)}
-            return
-
         pieces: list[str] = []
         confidence: list[float] = []
         # a generator of one's own (rag.registry) need not report its confidence, nor bar a refusal
@@ -169,7 +159,11 @@ class Pipeline:
         timings.setdefault("first_token", _ms(t0))
         draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
                               min(confidence) if confidence else None)
-        decision = refusal.decide(draft, self.config, self.generator, audit)
+        scored = self._scored(question, query, messages)
+        if scored is not None:  # a multiple-choice question: its options' letters decide
+            decision = refusal.decide_choice(scored, draft, self.config, audit)
+        else:
+            decision = refusal.decide(draft, self.config, self.generator, audit)
         if (decision.checks.get("refused_by") == "model" and self.config.second_look
                 and "bar_refusal" in can):
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
@@ -184,7 +178,7 @@ class Pipeline:
     def _scored(self, question: str, query: str, messages: list[dict]):
         """A multiple-choice question's options scored by their letters (rag.answer.options),
         with `choice = "letters"`; None for any other question, or where the generator cannot
-        score them (it then writes an answer, mapped to the option it names)."""
+        score them (its written answer is then mapped to the option it names)."""
         if self.config.choice != "letters" or kind_of(question) != "choice":
             return None
         return options.score(self.generator, messages, query, offered_options(question))

@@ -50,21 +50,15 @@ def test_ask_streams_text_then_sources(env, capsys):
     assert "(2024-06-20)" in sources and "000_d2bc7125750b2eac.txt#" in sources
 
 
-def test_a_checked_answer_unlike_the_streamed_text_is_printed(env, capsys, monkeypatch):
-    """A multiple-choice answer written (`choice = "draft"`) streams as the model wrote it and
-    is given as the option; scored by its letters (the default), it comes once, as the option."""
+def test_a_checked_answer_unlike_the_streamed_text_is_printed(env, capsys):
+    """A multiple-choice answer streams as the model wrote it and is given as the option."""
     main(["index", SEEDS, "--index", "ix"])
     capsys.readouterr()
-    quiz = "Who confirmed the collaboration on Twitter? (Options: Tim Cook; Michael Dell; Sam Altman)"
-    monkeypatch.setenv("RAG_CHOICE", "draft")
-    assert main(["ask", quiz, "--index", "ix"]) == 0
+    assert main(["ask", "Who confirmed the collaboration on Twitter? (Options: Tim Cook; "
+                 "Michael Dell; Sam Altman)", "--index", "ix"]) == 0
     streamed, rest = capsys.readouterr().out.split("\n\n", 1)
     assert "Michael Dell" in streamed and streamed.strip() != "Michael Dell [1]"
     assert re.match(r"Answer: Michael Dell \[\d\]\n", rest)
-    monkeypatch.delenv("RAG_CHOICE")
-    assert main(["ask", quiz, "--index", "ix"]) == 0
-    streamed, rest = capsys.readouterr().out.split("\n\n", 1)
-    assert re.fullmatch(r"Michael Dell \[\d\]", streamed.strip()) and "Answer:" not in rest
 
 
 def test_refusal_is_marked(env, capsys):

@@ -1,6 +1,7 @@
 """Multiple-choice questions answered by their options' letters (rag.answer.options), through the
 pipeline with the fake generator, whose letter probabilities follow the words the passages hold
-and favour the first letter, as a small model's do; and the choice's own refusal."""
+and favour the first letter, as a small model's do; the choice's own refusal, and the written
+draft's veto where it names none of the options."""
 
 from __future__ import annotations
 
@@ -36,18 +37,19 @@ class Counting(FakeGenerator):
 
 
 class Picks:
-    """A generator sure of one option, whatever the passages say; it never writes."""
+    """A generator sure of one option, whatever the passages say, that writes `writes`."""
 
-    def __init__(self, option: str, p: float = 0.9):
-        self.option, self.p = option, p
+    def __init__(self, option: str, p: float = 0.9, writes: str | None = None):
+        self.option, self.p, self.writes = option, p, writes or f"{option} [1]"
 
     def word_probabilities(self, messages, words):
         listed = dict(re.findall(r"^([A-Z])\. (.*)$", str(messages[-1]["content"]), re.M))
         rest = (1.0 - self.p) / (len(listed) - 1)
         return {w: self.p if listed.get(w) == self.option else rest for w in words}
 
-    def stream(self, *args, **kwargs):
-        raise AssertionError("a multiple-choice question is not written")
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+        assert "Options:\nA." not in str(messages[-1]["content"])  # the question as asked
+        yield self.writes
 
 
 def _pipe(fake_pipeline, generator, **changes):
@@ -55,11 +57,12 @@ def _pipe(fake_pipeline, generator, **changes):
                     replace(fake_pipeline.config, **changes), generator)
 
 
-def test_a_quiz_question_is_answered_by_its_options_letters_without_writing(fake_pipeline):
+def test_a_quiz_question_is_answered_by_its_options_letters(fake_pipeline):
     gen = Counting()
     a = _pipe(fake_pipeline, gen).ask(QUIZ)
     assert not a.refused and a.text.startswith("Dell Technologies [")
-    assert gen.calls == 0  # nothing written, nothing judged
+    assert gen.calls == 1  # the draft that streams; nothing judged
+    assert a.checks["draft_option"] == "Dell Technologies"
     cited = a.citations[0]
     assert "Dell Technologies" in a.passages[cited.n - 1].chunk.text
     # asked twice, the options in both orders, so that the first letter's favour cancels out
@@ -70,7 +73,22 @@ def test_a_quiz_question_is_answered_by_its_options_letters_without_writing(fake
     assert a.checks["option"] == "Dell Technologies" and a.checks["refused_by"] is None
     assert a.checks["option_p"] == pytest.approx(0.8)  # (1.35 + 1.05) / 1.5 / 2
     assert sum(a.checks["options_p"].values()) == pytest.approx(1.0, abs=1e-3)
-    assert a.timings_ms["first_token"] == a.timings_ms["total"]  # it comes whole
+    assert "judge" not in a.timings_ms
+
+
+def test_a_draft_naming_another_answer_refuses_the_option_however_likely(fake_pipeline):
+    """Asked with the options in view, the model names another answer: none offered is
+    right, which the letters cannot say (they share out what they have among the options)."""
+    a = _pipe(fake_pipeline, Picks("Dell Technologies", 0.97, "Foxconn [1]")).ask(QUIZ)
+    assert a.refused and a.checks["refused_by"] == "option"
+    assert a.checks["draft_option"] is None and a.checks["option_p"] > 0.9
+    assert "named none of the question's options" in why_refused(a.checks)
+    # the model's own refusal is no veto: the letters have their own bar
+    b = _pipe(fake_pipeline, Picks("Dell Technologies", 0.97, REFUSAL)).ask(QUIZ)
+    assert not b.refused and b.text.startswith("Dell Technologies [")
+    # a draft naming another option than the letters' is no veto either
+    c = _pipe(fake_pipeline, Picks("Dell Technologies", 0.97, "Intel [1]")).ask(QUIZ)
+    assert not c.refused and c.checks["draft_option"] == "Intel"
 
 
 def test_the_lettered_prompt_keeps_the_answer_s_passages(fake_pipeline):
@@ -96,7 +114,8 @@ def test_an_option_only_the_first_letter_favours_is_refused(fake_pipeline):
     assert "choice" in a.checks["failed"]
     assert a.checks["draft"] == "Intel"  # for the ablation: what it would have answered
     low = _pipe(fake_pipeline, Counting(), min_option=0.3).ask(NOWHERE)
-    assert low.refused and low.checks["refused_by"] == "support"  # no passage names Intel
+    # the draft names Dell Technologies, no option; and no passage names Intel
+    assert low.refused and low.checks["failed"] == ["option", "support"]
 
 
 def test_the_refusal_says_which_option_was_likeliest(fake_pipeline):
@@ -114,10 +133,10 @@ def test_an_option_no_passage_names_is_refused_however_likely(fake_pipeline):
     assert not sure.refused and sure.text.startswith("Dell Technologies [")
 
 
-def test_with_choice_draft_the_answer_is_written_and_mapped_to_its_option(fake_pipeline):
+def test_with_choice_draft_the_written_answer_is_mapped_to_its_option(fake_pipeline):
     gen = Counting()
     a = _pipe(fake_pipeline, gen, choice="draft").ask(QUIZ)
-    assert gen.calls >= 1 and "option_p" not in a.checks
+    assert gen.calls >= 1 and "option_p" not in a.checks and a.checks["option"]
     assert not any(str(m[-1]["content"]).endswith(options.ASK) for m in gen.scored)
 
 

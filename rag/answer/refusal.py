@@ -12,7 +12,8 @@ them, where the runtime reports it) and the retrieval strength (rag.answer.verdi
 each have their own threshold. The first check that fails refuses; without `audit` the later ones
 are skipped, with it every check runs (what `rag eval --trade-off` replays). A multiple-choice
 question answered by its options' letters (rag.answer.options) has its own, shorter decision
-(`decide_choice`): the support check, then the option's probability.
+(`decide_choice`): the written draft must name an option, then the support check and the
+option's probability.
 
 `checks` records what each check found, `failed` the checks that failed and `refused_by` the
 first. Left out: the wording a person reads (rag.answer.reasons), and the numbers of the
@@ -97,19 +98,28 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
 
 
-def decide_choice(scored: Scored, query: str, hits: list[Hit], strength: float, weak: bool,
-                  config, audit: bool = False) -> Decision:
-    """The decision on a multiple-choice question answered by its options' letters
-    (rag.answer.options): refused where retrieval was weak, where no passage supports the
-    option (the support check, which also finds its citation; an option's words may be written
-    there in another form, `citations.held`), or where the option's probability among those
-    offered is under `min_option` ("choice")."""
-    failed = ["retrieval"] if weak else []
-    checks: dict = {"strength": round(strength, 4), "model_refused": False, "kind": "choice",
-                    "option": scored.option, "option_p": round(scored.p, 4),
+def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> Decision:
+    """The decision on a multiple-choice question by its options' letters (rag.answer.options),
+    which pick the option. Refused where retrieval was weak; where the model's written `draft`
+    names none of the options ("option"): asked with the options in view, it names one for
+    nearly every quiz question, and where it names another answer, none offered is right, which
+    the letters do not tell; where no passage supports the option (the support check, which
+    also finds its citation; an option's words may be written there in another form,
+    `citations.held`); or where the option's probability among those offered is under
+    `min_option` ("choice"). The model's own refusal in the draft is no veto: the letters have
+    their own bar."""
+    failed = ["retrieval"] if draft.weak else []
+    parsed = parse_answer(draft.raw, len(draft.hits))
+    offered = list(scored.probabilities)
+    named = None if parsed.refused else pick_option(unmarked(parsed.text), offered)
+    checks: dict = {"strength": round(draft.strength, 4), "model_refused": parsed.refused,
+                    "kind": "choice", "draft_option": named, "option": scored.option,
+                    "option_p": round(scored.p, 4),
                     "options_p": {o: round(p, 4) for o, p in scored.probabilities.items()},
                     "none_p": round(scored.none, 4)}
-    v = verify(scored.option, hits, config.min_support, query, loose=True)
+    if not parsed.refused and named is None:
+        failed.append("option")
+    v = verify(scored.option, draft.hits, config.min_support, draft.query, loose=True)
     checks["dropped_sentences"] = len(v.dropped)
     if not v.cited:
         failed.append("support")
@@ -121,7 +131,7 @@ def decide_choice(scored: Scored, query: str, hits: list[Hit], strength: float, 
         checks["draft"] = v.text if v.cited else scored.option
     if failed:
         return Decision(REFUSAL, True, (), checks)
-    return Decision(v.text, False, tuple(citations_for(v, hits)), checks)
+    return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks)
 
 
 def _refusal_text(text: str) -> str:
