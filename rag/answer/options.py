@@ -1,4 +1,4 @@
-"""Multiple-choice questions answered by scoring their options instead of writing an answer.
+"""Multiple-choice questions answered by scoring their options, not by mapping a written answer.
 
 A question that lists its options ("... this week? (Options: Sudan; Israel; Egypt; Iran)") is
 asked over the same passages with the options lettered, A to D, and one more, "None of these: the
@@ -6,9 +6,10 @@ passages do not say"; the model's next-token probabilities of the letters say ho
 each option. The same is asked with the options in reverse order and the two are averaged, since
 a small model leans towards the letters it reads first. The answer is the likeliest option, as
 the user wrote it; its probability among the offered options (the last letter's share left out)
-is what the refusal policy weighs (rag.answer.refusal.decide_choice). Nothing is generated and
-no judge is asked: two forward passes, the second reading only the reordered options after the
-passages the first left in the cache.
+is what the refusal policy weighs (rag.answer.refusal.decide_choice), with the written draft
+only as a veto (it names none of the options). No judge is asked: two forward passes after the
+draft, each reading only the question and the options after the passages the draft left in the
+prompt cache.
 
 Why not the written answer mapped to its option: on the quiz's development part the letters
 picked the right option as often or more, and their probability told right answers from wrong
