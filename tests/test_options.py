@@ -155,3 +155,19 @@ def test_too_many_or_too_few_options_are_not_scored():
 def test_bad_choice_settings_are_named(setting):
     with pytest.raises(ConfigError, match=next(iter(setting))):
         load_config(**setting)
+
+
+def test_a_draft_written_without_the_options_in_view_vetoes_nothing(fake_pipeline):
+    """A follow-up's standalone rewrite may leave the options out: its draft then answers the
+    bare question, which names no option however right it is."""
+    from rag.answer import refusal
+
+    pipe = _pipe(fake_pipeline, Picks("Dell Technologies", 0.9))
+    bare = "Which company will provide the server racks for the AI factory?"
+    hits = pipe.fit(pipe.retrieve(bare))
+    scored = options.score(pipe.generator, pipe.messages(bare, hits), bare,
+                           ["Dell Technologies", "Intel", "AMD", "Arm"])
+    draft = refusal.Draft("Foxconn [1]", QUIZ, bare, hits, [], 0.6)
+    assert not refusal.decide_choice(scored, draft, pipe.config).refused
+    asked = refusal.Draft("Foxconn [1]", QUIZ, QUIZ, hits, [], 0.6)
+    assert refusal.decide_choice(scored, asked, pipe.config).checks["refused_by"] == "option"

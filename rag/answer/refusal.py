@@ -117,7 +117,8 @@ def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> 
                     "option_p": round(scored.p, 4),
                     "options_p": {o: round(p, 4) for o, p in scored.probabilities.items()},
                     "none_p": round(scored.none, 4)}
-    if not parsed.refused and named is None:
+    # Only a draft written with the options in view (a follow-up's rewrite may drop them).
+    if not parsed.refused and named is None and offered_options(draft.query):
         failed.append("option")
     v = verify(scored.option, draft.hits, config.min_support, draft.query, loose=True)
     checks["dropped_sentences"] = len(v.dropped)
