@@ -10,12 +10,11 @@ A follow-up question (with `history`) is first rewritten by the generator into a
 so that "and who is its CEO?" searches for what it means. A multiple-choice question's written
 draft streams as any other, and then its options' letters are scored (rag.answer.options), where
 the generator gives probabilities: they pick the option, and the draft only says whether the
-model would name another answer. The index's manifest decides which
-embedder embeds queries. Whether an answer is given is the refusal policy's decision
-(rag.answer.refusal): weak retrieval refuses before generating, and the draft is checked against
-its passages after; where the model itself refused, a second draft with that refusal barred is
-checked the same way (`second_look`). Left out: the wording of a refusal for people
-(rag.answer.reasons).
+model would name another answer. The index's manifest decides which embedder embeds queries.
+Whether an answer is given is the refusal policy's decision (rag.answer.refusal): weak retrieval
+refuses before generating, and the draft is checked against its passages after; where the model
+itself refused, a second draft with that refusal barred is checked the same way (`second_look`).
+Left out: the wording of a refusal for people (rag.answer.reasons).
 """
 
 from __future__ import annotations
@@ -144,8 +143,8 @@ class Pipeline:
                                                       refusal.retrieval_checks(strength))}
             return
 
-        messages = self.messages(query, hits)
         pieces: list[str] = []
+        messages = self.messages(query, hits)
         confidence: list[float] = []
         # a generator of one's own (rag.registry) need not report its confidence, nor bar a refusal
         can = inspect.signature(self.generator.stream).parameters

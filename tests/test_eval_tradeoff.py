@@ -140,9 +140,11 @@ def test_judge_below_is_replayed_from_the_recorded_certainty():
 
 def test_a_multiple_choice_answer_under_its_own_bar_stays_refused_in_every_policy():
     """`min_option` (rag.answer.options) stands in for the model's refusal and the judge of a
-    question answered by its options' letters: no policy of optional checks shows it."""
-    questions = [_q(1, ["Intel"]), _q(2, ["Arm"])]
-    records = [_rec(0.6, ["choice"], "Intel [1]"), _rec(0.6, [], "Arm [1]")]
+    question answered by its options' letters, and a written answer naming no option refuses
+    too: no policy of optional checks shows either."""
+    questions = [_q(1, ["Intel"]), _q(2, ["Arm"]), _q(3, ["AMD"])]
+    records = [_rec(0.6, ["choice"], "Intel [1]"), _rec(0.6, [], "Arm [1]"),
+               _rec(0.6, ["option"], "AMD [1]")]  # the written answer named no option
     t = trade_off(questions, records, {"min_score": 0.15, "judge": 1})
     for name, steps in t["steps"].items():
-        assert steps[0]["answered"] == pytest.approx(0.5), name
+        assert steps[0]["answered"] == pytest.approx(1 / 3), name

@@ -70,31 +70,31 @@ def best_sentence(claim: str, passage: str, loose: bool = False) -> tuple[str, f
     """The passage sentence sharing most of the claim's content words, and the share of the
     claim's words held by that sentence or by it and a neighbour (a claim may join two adjacent
     sentences, never facts from far apart in the passage). `loose`: see `held`."""
-    words = content_words(claim)
+    words_ = content_words(claim)
     spans = sentence_spans(passage)
-    if not words or not spans:
+    if not words_ or not spans:
         return (passage[spans[0][0]:spans[0][1]] if spans else ""), 0.0
-    sets = [held(claim, passage[a:b], loose) for a, b in spans]
+    forms = {w: stem([w])[0] for w in words(claim) if w not in STOPWORDS} if loose else None
+    sets = [held(words_, passage[a:b], forms) for a, b in spans]
     i = max(range(len(sets)), key=lambda j: len(sets[j]))
     best = max([len(s) for s in sets] + [len(x | y) for x, y in zip(sets, sets[1:])])
-    return passage[spans[i][0]:spans[i][1]], best / len(words)
+    return passage[spans[i][0]:spans[i][1]], best / len(words_)
 
 
-def held(claim: str, sentence: str, loose: bool = False) -> set[str]:
-    """The claim's content words (stemmed) the sentence holds. `loose` (for an offered option,
-    whose words a passage may write in another form) also counts a word the sentence writes
-    with another ending ("Mexico" in "the Mexican government": the same first letters, at
-    least five, all but one of the shorter word's and all but three of the longer's) or as two
-    ("nightclub" in "a night club")."""
-    want, found = content_words(claim), content_words(claim) & content_words(sentence)
-    if not loose or found == want:
+def held(want: set[str], sentence: str, forms: dict[str, str] | None = None) -> set[str]:
+    """The content words `want` (stemmed) that the sentence holds. With `forms`, the claim's
+    words as written and their stems (`loose`, for an offered option, whose words a passage may
+    write in another form), a word also counts where the sentence writes it with another ending
+    ("Mexico" in "the Mexican government": the same first letters, at least five, all but one of
+    the shorter word's and all but three of the longer's) or as two ("nightclub" in "a night
+    club")."""
+    found = want & content_words(sentence)
+    if not forms or found == want:
         return found
     have = [w for w in words(sentence) if w not in STOPWORDS]
     joined = {a + b for a, b in zip(have, have[1:])}
-    for w in {w for w in words(claim) if w not in STOPWORDS}:
-        if w in joined or any(_same_root(w, h) for h in have):
-            found = found | set(stem([w]))
-    return found
+    return found | {s for w, s in forms.items() if s not in found
+                    and (w in joined or any(_same_root(w, h) for h in have))}
 
 
 def _same_root(a: str, b: str) -> bool:
