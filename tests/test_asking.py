@@ -153,3 +153,44 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
 ])
 def test_the_options_a_question_offers_are_read(question, options):
     assert offered_options(question) == options
+
+
+def test_a_fact_about_another_name_than_the_question_s_is_told_apart():
+    """`other_subject`: the name a "Yes" draft's fact opens with where the question asks the same
+    act of another name; None wherever the two may be one (a shared word, an alias the fact
+    gives, a possessive, "the"), or the fact is about another act."""
+    from rag.answer.asking import other_subject
+
+    q = "Did Elon Musk confirm the collaboration on Twitter?"
+    dell = "Michael Dell, CEO of Dell Technologies, confirmed the collaboration on Twitter"
+    assert other_subject(q, dell) == "Michael Dell"
+    # a quote naming the question's name does not make the fact about it
+    assert other_subject(q, dell + ', stating, "a Dell AI factory to power Grok for Elon Musk."') \
+        == "Michael Dell"
+    assert other_subject("Will Nvidia provide the server racks for the AI factory?",
+                         "Dell Technologies will be providing server racks [1]") == \
+        "Dell Technologies"
+    assert other_subject("Did Luke Humphries beat Raymond van Barneveld in the final?",
+                         "Littler beat Raymond van Barneveld in the final [2]") == "Littler"
+    assert other_subject("According to the article, did Sam Altman confirm it?",
+                         "Michael Dell confirmed it [1]") == "Michael Dell"
+    # the same name, or part of it
+    assert other_subject("Did Michael Dell confirm the collaboration on Twitter?", dell) is None
+    assert other_subject("Did Prince Harry travel to London?", "Harry arrived in London") is None
+    assert other_subject(q, '"Michael Dell confirmed" it, Elon Musk said') is None
+    # the fact's name is in the question: "X owner Elon Musk" for "Is X helping ...?"
+    assert other_subject("Is X helping to pay for the lawsuit against Disney?",
+                         "X owner Elon Musk shared her post") is None
+    # an alias the fact itself gives, a possessive, "the": maybe the same one
+    assert other_subject("Did the US president sign the bill?", "Biden signed the bill") is None
+    assert other_subject("Did President Biden sign the bill?",
+                         "Joe Biden, the US President, signed the bill") is None
+    assert other_subject("Is Musk's startup developing Grok?", "xAI is developing Grok") is None
+    assert other_subject("Is Nvidia building the factory?", "Musk's xAI is building it") is None
+    assert other_subject("Did the Nevada GOP bar candidates?",
+                         "the Republican Party barred candidates") is None
+    # another act: the fact does not say what the question asks of anyone
+    assert other_subject(q, "Michael Dell posted a photo of the factory") is None
+    # no name on one side
+    assert other_subject(q, "it was confirmed on Twitter") is None
+    assert other_subject("Did the company confirm it?", "Michael Dell confirmed it") is None

@@ -11,9 +11,9 @@ def test_seed_date_marker_is_metadata_not_text():
     arts, skipped = read_sources([SEED.parent])
     # The question sets beside the article are recognised and left out, not read as articles.
     assert sorted((Path(s.source).name, s.reason.split(":")[0]) for s in skipped) == [
-        ("news-dev-open.jsonl", 'a question set (lines have "question", not "text")'),
-        ("questions.jsonl", 'a question set (lines have "question", not "text")'),
-        ("shipped-more.jsonl", 'a question set (lines have "question", not "text")')]
+        (name, 'a question set (lines have "question", not "text")')
+        for name in ("news-dev-open.jsonl", "news-dev-swaps.jsonl", "questions.jsonl",
+                     "shipped-more.jsonl", "shipped-swaps.jsonl")]
     (a,) = [a for a in arts if a.id == SEED.name]
     assert a.date == "2024-06-20"
     assert "date 2024" not in a.text

@@ -456,20 +456,29 @@ def test_a_yes_its_own_fact_does_not_bear_out_becomes_no(fake_pipeline):
                 return {w: 0.8 if w == self.fact_says else 0.2 for w in words}
             return {"yes": 0.95, "no": 0.05, "Yes": 0.9, "No": 0.1}
 
-    def ask(draft, fact_says):
+    def ask(draft, fact_says, question="Did Michael Dell confirm the collaboration on X?"):
         gen = FactReader(draft, fact_says)
         pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config, gen)
-        return gen, pipe.ask("Did Jensen Huang confirm the collaboration on Twitter?")
+        return gen, pipe.ask(question)
 
     gen, a = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "No")
     assert not a.refused and a.text.startswith("No, Michael Dell confirmed the collaboration")
     assert a.checks["fact_verdict"] == "No" and a.citations
     asked = gen.facts[0]
     assert asked.startswith("Fact: Michael Dell confirmed the collaboration on Twitter.")
-    assert "[1]" not in asked and "Question: Did Jensen Huang confirm" in asked
+    assert "[1]" not in asked and "Question: Did Michael Dell confirm" in asked
     assert "CEO of Dell Technologies" not in asked  # the fact alone, not the passages
     gen, b = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
     assert b.text.startswith("Yes, Michael Dell") and b.checks["fact_verdict"] == "Yes"
     gen, c = ask("No, Michael Dell confirmed the collaboration on Twitter [1].", "Yes")
     assert c.text.startswith("No, Michael Dell") and not gen.facts
     assert "fact_verdict" not in c.checks
+    assert "other_subject" not in a.checks and "other_subject" not in b.checks
+
+    # a fact about another name than the question's is a "No" without asking the model, which
+    # still says "Yes" to it
+    swapped = "Did Jensen Huang confirm the collaboration on Twitter?"
+    gen, d = ask("Yes, Michael Dell confirmed the collaboration on Twitter [1].", "Yes", swapped)
+    assert not d.refused and d.text.startswith("No, Michael Dell confirmed the collaboration")
+    assert d.checks["other_subject"] == "Michael Dell" and d.checks["fact_verdict"] == "No"
+    assert not gen.facts and d.citations

@@ -23,7 +23,7 @@ import re
 from typing import Callable
 
 from rag.errors import QuestionError
-from rag.text import words
+from rag.text import STOPWORDS, stem, words
 
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
 
@@ -188,6 +188,49 @@ def yes_no_sentence(text: str, lean: Callable[[], str | None],
     if word == "Yes" and text and recheck is not None:
         word = recheck(text) or word
     return f"{word}, {text}" if text else word
+
+
+# A name as a question or an answer writes it: capitalised words (or figures), with the small
+# words a name may hold between them ("Bank of America", "Ludwig van Beethoven").
+_NAME = (r"(?:[A-Z][\w&.\-]*|\d[\w\-]*)(?:\s+(?:[A-Z][\w&.\-]*|\d[\w\-]*|(?:of|and|de|van|von|"
+         r"der|la|le)\b(?=\s+[A-Z])))*")
+_ASKED_NAME = re.compile(rf"(?:[^,]*,\s*)?(?i:{'|'.join(_AUX)})\s+({_NAME})(?!'s)"
+                         r"\s+(.*)")
+_FACT_NAME = re.compile(rf"[\"“]?({_NAME})(?![\w'])")
+_NAME_GLUE = frozenset("the of and de van von der la le".split())
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def other_subject(question: str, fact: str) -> str | None:
+    """The name a "Yes" draft's fact opens with where the question asks the same thing of another
+    name: "Did Elon Musk confirm the collaboration on Twitter?" drafted "Yes, Michael Dell ...
+    confirmed the collaboration" gives "Michael Dell", and the answer is "No" (a swapped name is
+    the commonest near-miss a yes-or-no question makes, and the drafts say "Yes" to it).
+
+    Only where nothing suggests the two are one: the names share no word, the fact's name is not
+    in the question, the question's name is nowhere in the fact outside its quotes ("Biden, the
+    US president, signed" answers "Did the US president sign?"), and the question's next word,
+    its verb or noun, is in the fact ("confirm" in "confirmed"), so that the fact is about the
+    same act. None otherwise, for a name written with "'s" ("Musk's startup"), and for one
+    after "the", which an institution's other names take too ("the GOP", "the Republican
+    Party")."""
+    asked = _ASKED_NAME.match(asking_part(question).replace("’", "'"))
+    said = _FACT_NAME.match(fact.replace("’", "'"))
+    if not asked or not said or said.group(1).split()[0] in _PLAIN_OPENERS:
+        return None
+    name, rest = asked.group(1), asked.group(2)
+    theirs, ours = _name_words(said.group(1)), _name_words(name)
+    outside = set(words(_QUOTED.sub(" ", fact)))
+    if not theirs or theirs & ours or theirs & set(words(question)) or ours & outside:
+        return None
+    act = next((w for w in words(rest) if w not in STOPWORDS), None)
+    if act is None or not set(stem([act])) & set(stem(words(fact))):
+        return None
+    return said.group(1)
+
+
+def _name_words(name: str) -> set[str]:
+    return set(words(name)) - _NAME_GLUE
 
 
 MAX_QUESTION_CHARS = 2000

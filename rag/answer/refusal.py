@@ -26,7 +26,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import kind_of, offered_options, pick_option, yes_no_sentence
+from rag.answer.asking import (kind_of, offered_options, other_subject, pick_option,
+                               yes_no_sentence)
 from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms, parse_answer,
                                   verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
@@ -166,7 +167,14 @@ def _fact_verdict(question: str, fact: str, checks: dict, generator) -> str | No
     with "Yes" whatever the passages say, while the fact they give is mostly the passages' ("Did
     Drake bet on the 49ers?" drafted "Yes, Drake bet on the Chiefs"); read alone, the fact gives
     the verdict more often than the draft does (docs/eval.md). A "No" is not asked again: the
-    drafts give it against their lean, and the fact's verdict leans to "Yes" too."""
+    drafts give it against their lean, and the fact's verdict leans to "Yes" too. A fact about
+    another name than the question's is a "No" without asking (`other_subject`): read alone, the
+    model still says "Yes" to it where a quote in it names the question's name too."""
+    other = other_subject(question, unmarked(fact))
+    if other is not None:
+        checks["other_subject"] = other
+        checks["fact_verdict"] = "No"
+        return "No"
     implied = lean(generator, fact_messages(question, fact))
     if implied is not None:
         checks["fact_verdict"] = implied
