@@ -58,6 +58,31 @@ def test_verify_moves_a_wrong_marker_and_drops_unsupported_sentences():
     assert v.dropped == ["Dell sells pizza in Rome."]
 
 
+def test_a_name_only_inside_a_quote_supports_nothing_it_did():
+    """A sentence that names someone only inside another's quote does not say what they did:
+    "Elon Musk tweeted ..." is not supported by Michael Dell's post that ends "for xAI Elon
+    Musk.", while the same sentence supports what Michael Dell did."""
+    post = hit(0, "Michael Dell confirmed the collaboration on Twitter, stating, “We’re building "
+                  "an AI factory to power Grok for xAI Elon Musk.”")
+    said = "Elon Musk tweeted that they are building an AI factory to power Grok [1]."
+    v = verify(said, [post], 0.5)
+    assert v.text == "" and v.dropped == [said.replace(" [1]", "")]
+    assert verify("Yes, Elon Musk confirmed the collaboration on Twitter [1].", [post], 0.5).dropped
+    kept = verify("Michael Dell confirmed the collaboration on Twitter [1].", [post], 0.5)
+    assert kept.cited == [1] and not kept.dropped
+    # named outside the quote too: supported
+    both = hit(1, "Elon Musk wrote, “Thanks, Elon Musk is grateful,” about the AI factory.")
+    assert verify("Elon Musk wrote about the AI factory [1].", [both], 0.5).cited == [1]
+    # another passage that says it outright is the support
+    v = verify(said, [post, hit(2, "Elon Musk tweeted that they are building an AI factory to "
+                                   "power Grok.")], 0.5)
+    assert v.cited == [2] and not v.dropped
+    # not a name at all: a sentence's first word, or a noun phrase without a verb
+    lower = hit(3, "The system limited the price of “old oil” and “Bricks for Warsaw” began.")
+    assert verify("Old oil was limited in price [1].", [lower], 0.5).cited == [1]
+    assert verify("Bricks for Warsaw [1].", [lower], 0.5).cited == [1]
+
+
 def test_a_short_answer_is_cited_to_the_passage_that_answers_the_question():
     passages = [hit(0, "Elon Musk founded xAI in 2023. It is based in California."),
                 hit(1, "Grok is the AI model being developed by the xAI startup.")]

@@ -136,7 +136,9 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "",
     kept, cited, sup, dropped, moved = [], [], {}, [], 0
     asked = content_words(question)
     for claim, marks in claims(text):
-        scored = {n: (sent, share) for n, sent, share in support(claim, hits, loose)}
+        speaker = _subject(claim)
+        scored = {n: (sent, 0.0 if speaker and _quoted_only(speaker, sent) else share)
+                  for n, sent, share in support(claim, hits, loose)}
         rank = {n: (share, len(asked & content_words(sent))) for n, (sent, share) in scored.items()}
         top = max(rank.values())
         good = [n for n in marks if scored[n][1] >= min_support and rank[n] == top]
@@ -156,6 +158,32 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "",
             body, end = body[:-1].rstrip(), body[-1]
         kept.append(body + " " + "".join(f"[{n}]" for n in good) + end)
     return Verified(" ".join(kept), cited, sup, dropped, moved)
+
+
+# A claim that opens with a name and goes on with a verb: "Elon Musk tweeted that ...".
+_SUBJECT = re.compile(r"\W*((?:[A-Z][\w&.'’\-]*)(?:\s+[A-Z][\w&.'’\-]*)*)\s+([a-z]+)")
+_QUOTE = re.compile(r"[\"“][^\"”]*[\"”]")
+# Words that open a sentence without being a name ("The AI factory will ..."), and words after
+# a name that show it is no subject ("Bricks for Warsaw").
+_NOT_NAMES = frozenset("the a an it its this that these those there they he she we in on at by "
+                       "as according".split())
+_NOT_VERBS = frozenset("for of in on at by with from to and or as than".split())
+
+
+def _subject(claim: str) -> str | None:
+    """The name a claim opens with, as written, where a verb follows it; None otherwise."""
+    m = _SUBJECT.match(re.sub(r"^\W*(?:yes|no)\b[\s,.:;]*", "", claim, flags=re.IGNORECASE))
+    if not m or m.group(1).split()[0].lower() in _NOT_NAMES or m.group(2) in _NOT_VERBS:
+        return None
+    return m.group(1)
+
+
+def _quoted_only(name: str, sentence: str) -> bool:
+    """Whether the sentence names `name` (as written) only inside a quotation: "Michael Dell ...
+    stating, “... for xAI Elon Musk.”" does not say what Elon Musk did, so it supports no claim
+    that Elon Musk did something."""
+    named = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    return bool(named.search(sentence)) and not named.search(_QUOTE.sub(" ", sentence))
 
 
 def claims(text: str) -> list[tuple[str, list[int]]]:
