@@ -194,3 +194,25 @@ def test_a_fact_about_another_name_than_the_question_s_is_told_apart():
     # no name on one side
     assert other_subject(q, "it was confirmed on Twitter") is None
     assert other_subject("Did the company confirm it?", "Michael Dell confirmed it") is None
+
+
+def test_a_whose_question_s_answer_gets_its_owner():
+    """`possessor`: where a passage writes the short answer right after a name's "'s", the
+    owner leads the answer; not where the answer is long, owned already, or owned by more than
+    one name, or by none."""
+    from rag.answer.asking import asks_whose, possessor
+
+    assert asks_whose("Whose startup is developing Grok?")
+    assert asks_whose("According to the article, whose startup is it?")
+    assert not asks_whose("Who owns the startup?") and not asks_whose("What is whose?")
+    text = ["“Grok,” the AI model being developed by Elon Musk’s xAI startup.",
+            "Nvidia's GPUs power it. The Queen's Gambit aired. Dell's GPUs too."]
+    assert possessor("xAI", text) == "Elon Musk (xAI)"
+    assert possessor("xAI startup.", text) == "Elon Musk (xAI startup)"
+    assert possessor("Elon Musk", text) is None  # the owner already
+    assert possessor("Elon Musk's xAI", text) is None
+    assert possessor("GPUs", text) is None  # two owners: Nvidia and Dell
+    assert possessor("Gambit", text) is None  # "The Queen": no name opens with "The"
+    assert possessor("Grok", text) is None
+    assert possessor("x", ["Tim's xAI"]) is None  # a whole word only
+    assert possessor("a model being developed by a startup in the AI race", text) is None

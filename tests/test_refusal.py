@@ -3,6 +3,8 @@ check in its order, the judge's two questions and its threshold, the model's cer
 retrieval strength, an audit that runs every check, and the reason a person reads
 (rag.answer.reasons)."""
 
+from dataclasses import replace
+
 from rag.answer.judge import JUDGE_SYSTEM
 from rag.answer.prompt import REFUSAL
 from rag.answer.reasons import why_refused
@@ -482,3 +484,17 @@ def test_a_yes_its_own_fact_does_not_bear_out_becomes_no(fake_pipeline):
     assert not d.refused and d.text.startswith("No, Michael Dell confirmed the collaboration")
     assert d.checks["other_subject"] == "Michael Dell" and d.checks["fact_verdict"] == "No"
     assert not gen.facts and d.citations
+
+
+def test_a_whose_answer_is_its_owner_with_what_it_owns(fake_pipeline):
+    """"Whose startup ...?" drafted with the startup ("xAI") is answered with its owner, from
+    the passage that writes "Elon Musk’s xAI startup", and still cited and checked."""
+    pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder,
+                    replace(fake_pipeline.config, min_score=0.0), Scripted("xAI [1]."))
+    a = pipe.ask("Whose startup is developing Grok?")
+    assert not a.refused and a.text.startswith("Elon Musk (xAI)")
+    assert a.checks["possessor"] == "Elon Musk (xAI)" and a.citations
+    assert "Elon Musk’s xAI" in a.citations[0].support
+    # another kind of question keeps its answer as drafted
+    b = pipe.ask("Which startup is developing Grok?")
+    assert b.text.startswith("xAI") and "possessor" not in b.checks

@@ -233,6 +233,29 @@ def _name_words(name: str) -> set[str]:
     return set(words(name)) - _NAME_GLUE
 
 
+def asks_whose(question: str) -> bool:
+    """Whether the question asks whose something is: "Whose startup is developing Grok?"."""
+    return bool(re.match(r"(?:[^,]*,\s*)?whose\b", asking_part(question), re.IGNORECASE))
+
+
+_POSSESSOR = r"((?:[A-Z][\w&.\-]*\s+){0,3}[A-Z][\w&.\-]*)['’]s\s+"
+
+
+def possessor(answer: str, passages: list[str]) -> str | None:
+    """A "whose" question's short answer with its owner, where a passage writes the answer right
+    after a name's "'s": "xAI" becomes "Elon Musk (xAI)" ("Elon Musk’s xAI startup"). The drafts
+    answer "Whose startup ...?" with the startup; the owner is the answer, and the thing owned,
+    after it, shows the passage it comes from. None where the answer is no short span, already has an
+    owner, or no passage, or more than one owner, is found."""
+    span = answer.strip().rstrip(".")
+    if not span or len(span.split()) > 6 or re.search(r"['’]s\b", span):
+        return None
+    owners = {m.group(1) for text in passages
+              for m in re.finditer(_POSSESSOR + re.escape(span) + r"(?!\w)", text)}
+    owners = {o for o in owners if o.split()[0] not in _PLAIN_OPENERS}
+    return f"{owners.pop()} ({span})" if len(owners) == 1 else None
+
+
 MAX_QUESTION_CHARS = 2000
 
 

@@ -26,8 +26,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import (kind_of, offered_options, other_subject, pick_option,
-                               yes_no_sentence)
+from rag.answer.asking import (asks_whose, kind_of, offered_options, other_subject, pick_option,
+                               possessor, yes_no_sentence)
 from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms, parse_answer,
                                   verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
@@ -146,12 +146,17 @@ def _refusal_text(text: str) -> str:
 
 def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, generator) -> str:
     """The draft in the shape its kind asks for: a yes-or-no answer opening with its verdict,
-    a multiple-choice answer as the option it names (which, naming none, answers another
-    question)."""
+    a "whose" question's answer with its owner (`possessor`), a multiple-choice answer as the
+    option it names (which, naming none, answers another question)."""
     text = parsed.text
     if kind == "yes-no":
         text = yes_no_sentence(text, lambda: lean(generator, draft.messages),
                                lambda fact: _fact_verdict(draft.question, fact, checks, generator))
+    if kind == "fact" and asks_whose(draft.question):
+        owned = possessor(unmarked(text), [h.chunk.text for h in draft.hits])
+        if owned is not None:
+            checks["possessor"] = owned
+            text = owned + " " + "".join(f"[{n}]" for n in parsed.cited)
     if kind == "choice":
         chosen = pick_option(unmarked(text), offered_options(draft.question))
         checks["option"] = chosen
