@@ -28,8 +28,8 @@ from typing import Iterator
 
 from rag import registry, retrieval
 from rag.answer import options, refusal
-from rag.answer.asking import (MAX_QUESTION_CHARS, kind_of, offered_options, valid_k,
-                               validate_question)
+from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, offered_options,
+                               valid_k, validate_question)
 from rag.answer.prompt import REFUSAL, build_messages, passage_sentences, rewrite_messages
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
@@ -127,7 +127,8 @@ class Pipeline:
             query = self.rewrite(question, history)
             timings["rewrite"] = _ms(t0)
         t1 = time.perf_counter()
-        hits = self.retrieve(query, k)
+        hits = self._the_article(query, k)
+        hits = self.retrieve(query, k) if hits is None else hits
         strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
         hits = self.fit(hits)
         timings["retrieve"] = _ms(t1)
@@ -138,9 +139,11 @@ class Pipeline:
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)
+            checks = refusal.retrieval_checks(strength)
+            if about_the_article(query) is not None:  # which article, of several, is not known
+                checks["articles"] = len(self.index.articles)
             yield {"type": "answer", "answer": Answer(question, REFUSAL, True, (), tuple(hits),
-                                                      timings, query,
-                                                      refusal.retrieval_checks(strength))}
+                                                      timings, query, checks)}
             return
 
         pieces: list[str] = []
@@ -173,6 +176,19 @@ class Pipeline:
         yield {"type": "answer", "answer": Answer(
             question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
+
+    def _the_article(self, query: str, k: int) -> list[Hit] | None:
+        """A question about the article as a whole ("What is this article about?", "When was
+        the article published?", rag.answer.asking.about_the_article): the opening passages of
+        the index's articles, where it holds no more than `k`; none where it holds more, as
+        which one is meant is not known (a search would answer about whichever article its
+        words match, "NATO's Article 5"), and the refusal's reason says to name the article
+        or its topic. None for any other question: it is searched."""
+        if about_the_article(query) is None:
+            return None
+        if len(self.index.articles) > k:
+            return retrieval.Hits()
+        return retrieval.openings(self.index, k)
 
     def _scored(self, question: str, query: str, messages: list[dict]):
         """A multiple-choice question's options scored by their letters (rag.answer.options),

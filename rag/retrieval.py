@@ -76,5 +76,22 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
     return hits
 
 
+def openings(index: Index, k: int) -> Hits:
+    """The opening passages of the index's articles, `k` in all, taken in turn (the first of
+    each, then the second ...), each article's in its order: what a question about the article
+    as a whole ("What is this article about?") is answered from, where no search can find it.
+    Their strength is a perfect match's, 1.0: the question named the articles, nothing was
+    guessed."""
+    queues = [sorted((index.chunks[fid] for fid in index.article_chunks(aid)),
+                     key=lambda c: c.start) for aid in index.articles]
+    picked = [q[i] for i in range(k) for q in queues if i < len(q)][:k]
+    hits = Hits()
+    for c in picked:
+        art = index.articles[c.article_id]
+        hits.append(Hit(c, 1.0, art.title, art.date, art.url, art.source, {"opening": 1.0}))
+    hits.strength = 1.0 if hits else 0.0
+    return hits
+
+
 def _ranked(found: dict) -> list[str]:
     return [cid for cid, _ in sorted(found.items(), key=lambda kv: -kv[1][1])]

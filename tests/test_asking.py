@@ -216,3 +216,20 @@ def test_a_whose_question_s_answer_gets_its_owner():
     assert possessor("Grok", text) is None
     assert possessor("x", ["Tim's xAI"]) is None  # a whole word only
     assert possessor("a model being developed by a startup in the AI race", text) is None
+
+
+@pytest.mark.parametrize("question, about", [
+    ("What is this article about?", "summary"), ("Summarize the article.", "summary"),
+    ("Can you give me the key points?", "summary"), ("TL;DR?", "summary"),
+    ("What do these articles say?", "summary"), ("When was the article published?", "whole"),
+    ("Who wrote this article?", "whole"), ("Summarize the article about Grok.", None),
+    ("What is Grok?", None), ("Why did the article mention Tesla?", None),
+    ("What is the principle about relating spin and space variables?", None)])
+def test_a_question_about_the_article_as_a_whole(question, about):
+    """`about_the_article`: a summary, or something else asked of "the article" itself, with no
+    topic of its own to search; a summary is answered in a few sentences ("explain")."""
+    from rag.answer.asking import about_the_article
+
+    assert about_the_article(question) == about
+    summary = about == "summary" or question.startswith(("Why", "Summarize"))
+    assert (kind_of(question) == "explain") == summary

@@ -123,3 +123,46 @@ def test_the_pipeline_prompt_is_trimmed_when_asked(fake_pipeline):
                and m[1]["content"].rstrip().endswith("?")]
     assert len(prompts) == 2 and len(prompts[1]) < len(prompts[0])
     assert "Michael Dell" in prompts[1]
+
+
+def test_a_question_about_the_article_as_a_whole_reads_its_opening(fake_pipeline):
+    """"What is this article about?" shares no words with any passage; asked of an index that
+    holds one article, it is answered from that article's opening passages, in order, and the
+    answer is checked and cited as any other."""
+    recorder = Scripted("Dell Technologies and Nvidia have announced a collaboration to "
+                        "construct a specialized AI factory [1].")
+    pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config, recorder)
+    a = pipe.ask("What is this article about?")
+    (article,) = fake_pipeline.index.articles
+    assert [h.chunk.article_id for h in a.passages] == [article] * len(a.passages)
+    starts = [h.chunk.start for h in a.passages]
+    assert starts == sorted(starts) and starts[0] == 0 and len(a.passages) == 3
+    assert a.checks["strength"] == 1.0 and a.checks["kind"] == "explain"
+    assert not a.refused and a.citations[0].hit.chunk.start == 0
+    # a topic in the question is searched as usual
+    b = pipe.ask("Summarize what the article says about Nvidia's market value")
+    assert b.passages[0].chunk.start != 0 and "opening" not in b.passages[0].scores
+
+
+def test_a_question_about_one_of_many_articles_says_to_name_it(fake_config, tmp_path):
+    """With more articles than passages, which one "the article" is cannot be known: no search
+    (it would answer about whichever article the words "article" or "summary" match), and the
+    reason says to name the article or its topic. With a few, each one's opening is read."""
+    from rag import registry
+    from rag.answer.reasons import why_refused
+    from rag.index.chunking import ChunkParams
+    from rag.index.indexing import sync
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, topic in enumerate(["rowing", "chess", "tides", "bees"]):
+        (docs / f"{topic}.txt").write_text(f"An article about {topic}. It has facts {i}.\n")
+    cfg = Config(**{**fake_config.__dict__, "index": str(tmp_path / "ix")})
+    sync([docs], cfg.index, registry.embedder("fake-hash"), ChunkParams(60, 1))
+    pipe = Pipeline.open(cfg)
+    a = pipe.ask("Summarize the article.")
+    assert a.refused and a.passages == () and a.checks["articles"] == 4
+    assert "holds 4 articles" in why_refused(a.checks)
+    assert pipe.ask("Summarize the article about chess.").passages  # named: searched
+    few = pipe.ask("What are these articles about?", k=5)
+    assert sorted(h.chunk.article_id for h in few.passages) == sorted(pipe.index.articles)

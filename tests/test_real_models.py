@@ -221,3 +221,19 @@ def test_a_multiple_choice_question_is_answered_by_its_options_letters(real_pipe
     b = real_pipeline.ask("Which city will host the AI factory? "
                           "(Options: Austin; Memphis; Seattle; Denver)")
     assert b.refused and b.checks["refused_by"] in ("support", "choice")
+
+
+def test_a_summary_and_a_swapped_name_and_a_quoted_name_with_the_real_model(real_pipeline):
+    """Questions people ask that no search finds, or that the drafts get wrong with the right
+    fact: "What is this article about?" is answered from the article's opening, cited; "Did
+    Elon Musk confirm ...?" (Michael Dell did) gets "No" with that fact; "What did Elon Musk
+    tweet ...?" (he is only quoted) is refused; "Whose startup ...?" names its owner."""
+    a = real_pipeline.ask("What is this article about?")
+    assert not a.refused and a.citations and a.checks["strength"] == 1.0
+    assert "Dell" in a.text and "Nvidia" in a.text
+    b = real_pipeline.ask("Did Elon Musk confirm the collaboration on Twitter?")
+    assert b.text.startswith("No") and "Michael Dell" in b.text
+    c = real_pipeline.ask("What did Elon Musk tweet about the collaboration?")
+    assert c.refused
+    d = real_pipeline.ask("Whose startup is developing Grok?")
+    assert d.text.startswith("Elon Musk") and not d.refused

@@ -71,6 +71,8 @@ def kind_of(question: str) -> str:
     """One of KINDS (see the module docstring)."""
     if offered_options(question):
         return "choice"
+    if _SUMMARY.search(asking_part(question).replace("’", "'")):
+        return "explain"  # a summary: a few sentences
     q = asking_part(question).lower().replace("’", "'").rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
     # leading phrase.
@@ -231,6 +233,40 @@ def other_subject(question: str, fact: str) -> str | None:
 
 def _name_words(name: str) -> set[str]:
     return set(words(name)) - _NAME_GLUE
+
+
+# A question about an article as a whole: its summary, or what it is about.
+_WRITING = r"(?:article|story|text|document|piece|post|report|page|file)s?"
+_SUMMARY = re.compile(rf"\b(?:summari[sz]e|summary|overview|tl;?dr|gist|(?:main|key) (?:points?|"
+                      rf"ideas?|takeaways?|facts?)|what(?:'s| is) (?:it|this|that) about|what "
+                      rf"(?:is|are) (?:this|these|the) {_WRITING} about|what do(?:es)? "
+                      rf"(?:this|these|the) {_WRITING} (?:say|cover|discuss))\b", re.IGNORECASE)
+_THE_ARTICLE = re.compile(rf"\b(?:this|these|the|that) {_WRITING}\b", re.IGNORECASE)
+# Words a question about the article as a whole asks with, which name no topic in it.
+_ABOUT_ARTICLE = frozenset("""article story text document piece post report page file articles
+    stories texts documents pieces posts reports pages files
+    summarize summarise summary overview tldr tl dr gist main key point points idea ideas
+    takeaway takeaways fact facts say says cover covers discuss discusses published publish
+    written write wrote date dated author title called named give tell please briefly short
+    sentence sentences few two three brief quick what when who which whom me us can could
+    would you""".split())
+
+
+def about_the_article(question: str) -> str | None:
+    """"summary" where the question asks for an article's summary or what it is about ("What is
+    this article about?", "Summarize the article."), "whole" where it asks something else of
+    "the article" itself ("When was the article published?"), None otherwise: where it also
+    names a topic ("Summarize what the article says about Grok") the topic is searched as
+    usual. Such a question shares no words with any passage, so a search finds nothing close
+    enough; the pipeline answers it from the article itself where the index holds one."""
+    asked = asking_part(question).replace("’", "'")
+    summary = bool(_SUMMARY.search(asked))
+    if not (summary or _THE_ARTICLE.search(asked)):
+        return None
+    topic = [w for w in words(asked) if w not in STOPWORDS and w not in _ABOUT_ARTICLE]
+    if topic:
+        return None
+    return "summary" if summary else "whole"
 
 
 def asks_whose(question: str) -> bool:

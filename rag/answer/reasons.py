@@ -11,6 +11,9 @@ from __future__ import annotations
 # Why an answer was refused, by the check that refused it (Answer.checks["refused_by"]).
 REASONS = {
     "retrieval": "No passage is close enough to the question to answer it from.",
+    "which_article": "The question asks about an article as a whole, and the index holds "
+                     "{articles} articles: name the article or its topic (\"Summarize the "
+                     "article about ...\").",
     "model": "The model found no answer in these passages.",
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
@@ -34,6 +37,8 @@ def why_refused(checks: dict | None) -> str:
         return "Nothing retrieved answers this."
     p = checks.get("judge_p_yes")
     c = checks.get("confidence")
+    if why == "retrieval" and checks.get("articles", 0) > 1:
+        return REASONS["which_article"].format(articles=f"{checks['articles']:,}")
     if why == "judge" and checks.get("p_right") is not None:
         return REASONS["judge_score"].format(right=f"{checks['p_right']:.0%}")
     return REASONS[why].format(terms=", ".join((checks.get("novel_terms") or [])[:5]),
