@@ -222,7 +222,8 @@ def test_a_whose_question_s_answer_gets_its_owner():
     ("What is this article about?", "summary"), ("Summarize the article.", "summary"),
     ("Can you give me the key points?", "summary"), ("TL;DR?", "summary"),
     ("What do these articles say?", "summary"), ("When was the article published?", "whole"),
-    ("Who wrote this article?", "whole"), ("Summarize the article about Grok.", None),
+    ("What is the title of the article?", "whole"), ("Who wrote this article?", None),
+    ("Summarize the article about Grok.", None),
     ("What is Grok?", None), ("Why did the article mention Tesla?", None),
     ("What is the principle about relating spin and space variables?", None)])
 def test_a_question_about_the_article_as_a_whole(question, about):

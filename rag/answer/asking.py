@@ -242,14 +242,15 @@ _SUMMARY = re.compile(rf"\b(?:summari[sz]e|summary|overview|tl;?dr|gist|(?:main|
                       rf"(?:is|are) (?:this|these|the) {_WRITING} about|what do(?:es)? "
                       rf"(?:this|these|the) {_WRITING} (?:say|cover|discuss))\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(rf"\b(?:this|these|the|that) {_WRITING}\b", re.IGNORECASE)
-# Words a question about the article as a whole asks with, which name no topic in it.
+# Words a question about the article as a whole asks with, which name no topic in it. Its
+# summary, or what the index knows of it (its date, title, source); not its author, which the
+# index does not hold and a model would guess from the names in it.
 _ABOUT_ARTICLE = frozenset("""article story text document piece post report page file articles
     stories texts documents pieces posts reports pages files
     summarize summarise summary overview tldr tl dr gist main key point points idea ideas
     takeaway takeaways fact facts say says cover covers discuss discusses published publish
-    written write wrote date dated author title called named give tell please briefly short
-    sentence sentences few two three brief quick what when who which whom me us can could
-    would you""".split())
+    date dated title called named source give tell please briefly short sentence sentences few
+    two three brief quick what when which me us can could would you""".split())
 
 
 def about_the_article(question: str) -> str | None:
