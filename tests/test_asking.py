@@ -26,6 +26,10 @@ from rag.evaluate.questions import EvalQuestion
     ("What are the main risks of the plan?", "list"),
     ("Who founded xAI?", "fact"),
     ("When will the factory open?", "fact"),
+    # who or what a bare name is: a sentence, not the name again
+    ("Who is Michael Dell?", "explain"), ("What is xAI?", "explain"),
+    ("Who is the CEO of Dell?", "fact"), ("What is the CJEU's duty?", "fact"),
+    ("Who is he?", "fact"),
     ("Which startup is developing Grok?", "fact"),
     ("What news outlet broke the story?", "fact"),
     # a word in "-s" that takes an object is a verb, not a plural noun
@@ -232,5 +236,5 @@ def test_a_question_about_the_article_as_a_whole(question, about):
     from rag.answer.asking import about_the_article
 
     assert about_the_article(question) == about
-    summary = about == "summary" or question.startswith(("Why", "Summarize"))
+    summary = about == "summary" or question.startswith(("Why", "Summarize", "What is Grok"))
     assert (kind_of(question) == "explain") == summary

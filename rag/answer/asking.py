@@ -71,8 +71,9 @@ def kind_of(question: str) -> str:
     """One of KINDS (see the module docstring)."""
     if offered_options(question):
         return "choice"
-    if _SUMMARY.search(asking_part(question).replace("’", "'")):
-        return "explain"  # a summary: a few sentences
+    asked = asking_part(question).replace("’", "'")
+    if _SUMMARY.search(asked) or _DEFINE.match(asked):
+        return "explain"  # a summary, or who or what a name is: a sentence or a few
     q = asking_part(question).lower().replace("’", "'").rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
     # leading phrase.
@@ -98,6 +99,12 @@ def kind_of(question: str) -> str:
                               and _plural_head(words[wh + 1:], names)):
         return "list"
     return "fact"
+
+
+# "Who is Michael Dell?", "What is xAI?": who or what a bare name is. The short answer rules
+# answer it with the name itself ("Michael Dell [1]"), which the echo check refuses.
+_DEFINE = re.compile(r"(?i:who|what) (?i:is|are|was|were) (?:[A-Z]|[a-z]+[A-Z])[\w&.'\-]*"
+                     r"(?:\s+(?:[A-Z][\w&.'\-]*|of|and|de))*\s*\??$")
 
 
 def _cased_after(question: str) -> set[str]:
