@@ -141,7 +141,7 @@ class Pipeline:
             timings["total"] = _ms(t0)
             checks = refusal.retrieval_checks(strength)
             if about_the_article(query) is not None:  # which article, of several, is not known
-                checks["articles"] = len(self.index.articles)
+                checks["articles"] = self.index.article_count
             yield {"type": "answer", "answer": Answer(question, REFUSAL, True, (), tuple(hits),
                                                       timings, query, checks)}
             return
@@ -186,7 +186,7 @@ class Pipeline:
         or its topic. None for any other question: it is searched."""
         if about_the_article(query) is None:
             return None
-        if len(self.index.articles) > k:
+        if self.index.article_count > k:
             return retrieval.Hits()
         return retrieval.openings(self.index, k)
 

@@ -83,7 +83,7 @@ def openings(index: Index, k: int) -> Hits:
     Their strength is a perfect match's, 1.0: the question named the articles, nothing was
     guessed."""
     queues = [sorted((index.chunks[fid] for fid in index.article_chunks(aid)),
-                     key=lambda c: c.start) for aid in index.articles]
+                     key=lambda c: c.start) for aid in index.article_ids()]
     picked = [q[i] for i in range(k) for q in queues if i < len(q)][:k]
     hits = Hits()
     for c in picked:

@@ -228,3 +228,20 @@ def test_the_milvus_manifest_record_describes_and_guards_the_index(tmp_path):
     idx._c.upsert("rag_meta", [{"key": "manifest", "value": record, "vector": [0.0, 0.0]}])
     with pytest.raises(IndexCorrupt, match="format 99"):
         Index.open(tmp_path / "ix")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_openings_read_the_same_on_each_engine(engine, tmp_path):
+    """`retrieval.openings` (a question about the articles as a whole): each article's first
+    passage, then the second ..., `k` in all, on either engine."""
+    from rag.retrieval import openings
+
+    docs = write_corpus(tmp_path / "docs", n=2)
+    (docs / "doc0.txt").write_text(" ".join(f"Sentence {i} of a long first article about apples "
+                                            f"and orchards." for i in range(30)))
+    sync([docs], tmp_path / "ix", FakeEmbedder(), P, vectors=engine)
+    idx = Index.open(tmp_path / "ix")
+    hits = openings(idx, 3)
+    assert [h.chunk.article_id for h in hits] == ["doc0.txt", "doc1.txt", "doc0.txt"]
+    assert hits[0].chunk.start == 0 and hits[2].chunk.start > 0 and hits.strength == 1.0
+    assert hits[1].title and all(h.score == 1.0 for h in hits)

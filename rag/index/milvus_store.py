@@ -160,6 +160,12 @@ class MilvusIndex(Described):
         return Chunk.from_dict({"id": e["cid"], "article_id": e["aid"], "text": e["text"],
                                 "start": e["start"], "end": e["end"], **(e.get("marks") or {})})
 
+    def article_ids(self) -> list[str]:
+        """Every article's id (one row each: its first part)."""
+        rows = self._c.query(self.manifest["articles_collection"], output_fields=["aid"],
+                             filter=f"part == 0 and {self._visible}")
+        return sorted(r["aid"] for r in rows)
+
     def article_chunks(self, article_id: str) -> list[int]:
         rows = self._c.query(self.manifest["chunks"], output_fields=["fid"],
                              filter=f"aid == {quote(article_id)} and {self._visible}")

@@ -164,6 +164,9 @@ class Index(Described):
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         return [float(s) for s in self.vectors.vectors([self._fid_of[c] for c in chunk_ids]) @ q]
 
+    def article_ids(self) -> list[str]:
+        return sorted(self.articles)
+
     def article_chunks(self, article_id: str) -> list[int]:
         if self._fids_of is None:
             self._fids_of = {}
