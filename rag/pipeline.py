@@ -123,7 +123,10 @@ class Pipeline:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         query = question
-        if history:
+        # "Summarize it." of the few articles the index holds needs no rewrite (which makes it a
+        # statement); of many, the rewrite says which one ("... the article about Grok").
+        whole = about_the_article(question) is not None and self.index.article_count <= k
+        if history and not whole:
             query = self.rewrite(question, history)
             timings["rewrite"] = _ms(t0)
         t1 = time.perf_counter()
@@ -267,7 +270,10 @@ class Pipeline:
         messages = rewrite_messages(question, history)
         text = "".join(self.generator.stream(messages, 60)).strip().strip('"').splitlines()
         rewritten = text[0].strip() if text else ""
-        return rewritten if 3 <= len(rewritten) <= MAX_QUESTION_CHARS else question
+        # "The article was published on [insert date].": a template, not the question
+        if "[" in rewritten or not 3 <= len(rewritten) <= MAX_QUESTION_CHARS:
+            return question
+        return rewritten
 
     def facts(self) -> dict:
         self.refresh()

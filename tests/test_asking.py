@@ -227,6 +227,7 @@ def test_a_whose_question_s_answer_gets_its_owner():
     ("Can you give me the key points?", "summary"), ("TL;DR?", "summary"),
     ("What do these articles say?", "summary"), ("When was the article published?", "whole"),
     ("What is the title of the article?", "whole"), ("Who wrote this article?", None),
+    ("And when was it published?", "whole"), ("Summarize it in one sentence.", "summary"),
     ("Summarize the article about Grok.", None),
     ("What is Grok?", None), ("Why did the article mention Tesla?", None),
     ("What is the principle about relating spin and space variables?", None)])

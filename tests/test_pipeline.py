@@ -166,3 +166,32 @@ def test_a_question_about_one_of_many_articles_says_to_name_it(fake_config, tmp_
     assert pipe.ask("Summarize the article about chess.").passages  # named: searched
     few = pipe.ask("What are these articles about?", k=5)
     assert sorted(h.chunk.article_id for h in few.passages) == sorted(pipe.index.articles)
+
+
+def test_a_follow_up_about_the_article_itself_is_not_rewritten(fake_pipeline):
+    """"Summarize it." after a question, of an index that holds one article, reads the
+    article's opening as asked (a rewrite made such follow-ups statements); a rewrite that is a
+    template ("... published on [insert date].") is not searched: the question is."""
+    from rag.answer.prompt import rewrite_messages
+
+    rewrite_system = rewrite_messages("x", [])[0]["content"]
+
+    class Rewriter(Scripted):
+        rewrites = 0
+
+        def stream(self, messages, *args, **kwargs):
+            if messages[0]["content"] == rewrite_system:
+                self.rewrites += 1
+                yield "The article was published on [insert date]."
+                return
+            yield from super().stream(messages, *args, **kwargs)
+
+    gen = Rewriter("Dell and Nvidia are building an AI factory [1].")
+    pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config, gen)
+    history = [{"role": "user", "content": "Who is building the AI factory?"},
+               {"role": "assistant", "content": "Dell and Nvidia [1]."}]
+    a = pipe.ask("Summarize it.", history=history)
+    assert gen.rewrites == 0 and a.search_query == "Summarize it."
+    assert a.passages[0].chunk.start == 0 and a.checks["strength"] == 1.0
+    b = pipe.ask("Who is its CEO?", history=history)
+    assert gen.rewrites == 1 and b.search_query == "Who is its CEO?"

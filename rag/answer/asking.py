@@ -249,6 +249,7 @@ _SUMMARY = re.compile(rf"\b(?:summari[sz]e|summary|overview|tl;?dr|gist|(?:main|
                       rf"(?:is|are) (?:this|these|the) {_WRITING} about|what do(?:es)? "
                       rf"(?:this|these|the) {_WRITING} (?:say|cover|discuss))\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(rf"\b(?:this|these|the|that) {_WRITING}\b", re.IGNORECASE)
+_PUBLISHED = re.compile(r"\bwhen was (?:it|this|that) (?:published|written)\b", re.IGNORECASE)
 # Words a question about the article as a whole asks with, which name no topic in it. Its
 # summary, or what the index knows of it (its date, title, source); not its author, which the
 # index does not hold and a model would guess from the names in it.
@@ -257,7 +258,7 @@ _ABOUT_ARTICLE = frozenset("""article story text document piece post report page
     summarize summarise summary overview tldr tl dr gist main key point points idea ideas
     takeaway takeaways fact facts say says cover covers discuss discusses published publish
     date dated title called named source give tell please briefly short sentence sentences few
-    two three brief quick what when which me us can could would you""".split())
+    two three brief quick what when which me us can could would you it one""".split())
 
 
 def about_the_article(question: str) -> str | None:
@@ -269,7 +270,7 @@ def about_the_article(question: str) -> str | None:
     enough; the pipeline answers it from the article itself where the index holds one."""
     asked = asking_part(question).replace("’", "'")
     summary = bool(_SUMMARY.search(asked))
-    if not (summary or _THE_ARTICLE.search(asked)):
+    if not (summary or _THE_ARTICLE.search(asked) or _PUBLISHED.search(asked)):
         return None
     topic = [w for w in words(asked) if w not in STOPWORDS and w not in _ABOUT_ARTICLE]
     if topic:
