@@ -137,7 +137,7 @@ class Pipeline:
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        weak = refusal.weak(hits, strength, self.config.min_score)
+        weak = refusal.weak(hits, strength, self.config.min_score, query)
         if weak and not (audit and hits):
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
@@ -173,6 +173,8 @@ class Pipeline:
                 and "bar_refusal" in can):
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
             decision = self._second_look(draft, decision, stop, audit, "confidence" in can)
+        # what `rag eval --trade-off` needs to replay the retrieval gate (rag.answer.refusal.weak)
+        decision.checks["lexical"] = refusal.lexical(hits, query)
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
         timings["total"] = _ms(t0)

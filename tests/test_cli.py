@@ -65,7 +65,7 @@ def test_a_checked_answer_unlike_the_streamed_text_is_printed(env, capsys):
 def test_refusal_is_marked(env, capsys):
     main(["index", SEEDS, "--index", "ix"])
     capsys.readouterr()
-    main(["ask", "When did xAI last raise money?", "--index", "ix"])
+    main(["ask", "How tall is Mount Everest in feet?", "--index", "ix"])
     out = capsys.readouterr().out
     assert out.startswith("The articles don't say.") and "refused" in out
     # with the reason in words: nothing in the article is near this question

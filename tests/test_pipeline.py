@@ -32,11 +32,16 @@ def test_pipeline_refuses_what_the_articles_do_not_say(fake_pipeline):
 
 
 def test_weak_retrieval_refuses_without_generating(fake_config, fake_index):
+    """Nothing close in meaning and none of the question's words in any passage: refused before
+    generating. A word of the question found word for word is evidence enough to ask."""
     pipe = Pipeline.open(Config(**{**fake_config.__dict__, "min_score": 0.99}))
     calls = pipe.generator.calls
-    a = pipe.ask("Who is the CEO of Dell Technologies?")
-    assert a.refused and a.text == REFUSAL
+    a = pipe.ask("Tell me a joke, please")
+    assert a.refused and a.text == REFUSAL and a.checks["refused_by"] == "retrieval"
     assert pipe.generator.calls == calls
+    b = pipe.ask("Who is the CEO of Dell Technologies?")
+    assert b.checks["strength"] < 0.99 and b.checks.get("refused_by") != "retrieval"
+    assert pipe.generator.calls > calls
 
 
 def test_stream_emits_passages_tokens_then_answer(fake_pipeline):

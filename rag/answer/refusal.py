@@ -63,14 +63,27 @@ class Decision:
     judge_ms: float | None = None  # the judge's time, where it was asked
 
 
-def weak(hits: list[Hit], strength: float, min_score: float) -> bool:
-    """Whether retrieval is too weak to answer from: nothing found, or nothing close enough."""
-    return not hits or strength < min_score
+def weak(hits: list[Hit], strength: float, min_score: float, question: str = "") -> bool:
+    """Whether retrieval is too weak to answer from: nothing found, or nothing close enough in
+    meaning (`strength`, the best cosine, under `min_score`) while no passage holds any of the
+    question's content words either (`lexical`). A short question's rare word, found word for
+    word, is evidence the cosine misses: "Which company makes ChatGPT?" has a cosine of 0.14
+    with the one passage that names ChatGPT; "Tell me a joke" has 0.13 and no word in any
+    passage."""
+    return not hits or (strength < min_score and not lexical(hits, question))
+
+
+def lexical(hits: list[Hit], question: str) -> bool:
+    """Whether a passage holds one of the question's content words (stemmed, not a stop word:
+    "what" and "how" are in every text)."""
+    asked = content_words(question)
+    return bool(asked) and any(asked & content_words(h.chunk.text) for h in hits)
 
 
 def retrieval_checks(strength: float) -> dict:
     """The checks of an answer refused for weak retrieval, before anything was generated."""
-    return {"strength": round(strength, 4), "refused_by": "retrieval", "failed": ["retrieval"]}
+    return {"strength": round(strength, 4), "lexical": False, "refused_by": "retrieval",
+            "failed": ["retrieval"]}
 
 
 def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:

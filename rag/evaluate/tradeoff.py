@@ -5,7 +5,8 @@ question and runs every check on it, recording in `checks` the retrieval strengt
 failed and the checked draft. From that one run this module replays, without the model, what the
 pipeline would have answered under other settings:
 - the retrieval threshold `min_score`, swept over every strength seen (the first check, so a
-  replay is exact: above it the same draft is generated and checked);
+  replay is exact: above it the same draft is generated and checked; a question one of whose
+  words a passage holds is asked whatever its strength, rag.answer.refusal.weak);
 - the optional checks switched on or off: the names/numbers check ("novel"), the model's
   certainty of its answer's words ("unsure") and the judge;
 - the judge's threshold `min_judge` (its recorded P(yes) against each threshold), and the
@@ -53,6 +54,8 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
         draft = c.get("draft")
         p_yes, sure, p_right = c.get("judge_p_yes"), c.get("confidence"), c.get("p_right")
         out.append({"strength": float(c.get("strength", 0.0)),
+                    # a passage holds a question's word: asked whatever the strength
+                    "lexical": bool(c.get("lexical", False)),
                     "failed": set(c.get("failed") or []) - {"retrieval"},
                     "p_yes": None if p_yes is None else float(p_yes),
                     "p_right": None if p_right is None else float(p_right),
@@ -75,7 +78,8 @@ def curve(rows: list[dict], optional: tuple[str, ...], thresholds: list[float],
     n = len(rows) or 1
     points = []
     for t in thresholds:
-        answered = [r for r in rows if not r["error"] and r["draft"] and r["strength"] >= t
+        answered = [r for r in rows if not r["error"] and r["draft"]
+                    and (r["strength"] >= t or r["lexical"])
                     and not (_failed(r, min_judge, min_confidence, min_right) & active)]
         right = sum(r["right"] for r in answered)
         points.append({"min_score": round(t, 4), "answered": len(answered) / n,
