@@ -7,7 +7,9 @@ asked again: what streamed may not be the answer), then `answer` (the checked `A
 batch evaluation all call these; none of them re-implements retrieval, prompting or citations.
 
 A follow-up question (with `history`) is first rewritten by the generator into a standalone one,
-so that "and who is its CEO?" searches for what it means. A multiple-choice question's written
+so that "and who is its CEO?" searches for what it means. A question about the article as a
+whole ("What is this article about?") is not searched: it reads the articles' opening passages,
+where the index holds few. A multiple-choice question's written
 draft streams as any other, and then its options' letters are scored (rag.answer.options), where
 the generator gives probabilities: they pick the option, and the draft only says whether the
 model would name another answer. The index's manifest decides which embedder embeds queries.

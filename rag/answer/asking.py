@@ -1,13 +1,14 @@
 """Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
 for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
-(`pick_option`, `yes_no_sentence`).
+(`pick_option`, `yes_no_sentence`, with `other_subject`; `possessor`), and whether it asks about
+the article as a whole (`about_the_article`).
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
   answer is one of them, as the user wrote it (`pick_option`).
 - "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or": the answer is yes
   or no with the fact that decides it.
-- "explain": why, how (not how many, how much ...), explain, describe, what caused: one to three
-  sentences.
+- "explain": why, how (not how many, how much ...), explain, describe, what caused, a summary,
+  who or what a bare name is ("Who is Michael Dell?"): one to three sentences.
 - "list": "which companies", "name three", "list": every item the passages give.
 - "fact": everything else (who, when, where, how many, what): a name, date, number or a few words.
 

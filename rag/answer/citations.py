@@ -5,7 +5,8 @@ Small models cite loosely and sometimes answer from memory, so nothing is taken 
 - `verify` checks the answer sentence by sentence: a sentence is supported by a passage when the
   passage holds most of its content words (stemmed); markers pointing at a passage that does not
   support their sentence are moved to one that does, or dropped; sentences that no passage
-  supports are removed. An answer left with nothing supported is a refusal;
+  supports are removed. An answer left with nothing supported is a refusal. A sentence that
+  names someone only inside a quotation supports nothing that person did;
 - `novel_terms` finds names and numbers that appear in no passage: the tell-tale of an answer
   from the model's own memory.
 The supporting sentence of each cited passage is kept, so a citation can highlight it.
