@@ -132,20 +132,21 @@ class Pipeline:
             query = self.rewrite(question, history)
             timings["rewrite"] = _ms(t0)
         t1 = time.perf_counter()
-        hits = self._the_article(query, k)
-        hits = self.retrieve(query, k) if hits is None else hits
+        about = about_the_article(query) is not None
+        hits = self._the_article(k) if about else self.retrieve(query, k)
         strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
         hits = self.fit(hits)
         timings["retrieve"] = _ms(t1)
         yield {"type": "passages", "hits": hits, "search_query": query}
 
-        weak = refusal.weak(hits, strength, self.config.min_score, query)
+        lexical = refusal.lexical(hits, query)
+        weak = refusal.weak(hits, strength, self.config.min_score, lexical)
         if weak and not (audit and hits):
             timings["first_token"] = _ms(t0)
             yield {"type": "token", "text": REFUSAL}
             timings["total"] = _ms(t0)
             checks = refusal.retrieval_checks(strength)
-            if about_the_article(query) is not None:  # which article, of several, is not known
+            if about:  # which article, of several, is not known
                 checks["articles"] = self.index.article_count
             yield {"type": "answer", "answer": Answer(question, REFUSAL, True, (), tuple(hits),
                                                       timings, query, checks)}
@@ -176,7 +177,7 @@ class Pipeline:
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
             decision = self._second_look(draft, decision, stop, audit, "confidence" in can)
         # what `rag eval --trade-off` needs to replay the retrieval gate (rag.answer.refusal.weak)
-        decision.checks["lexical"] = refusal.lexical(hits, query)
+        decision.checks["lexical"] = lexical
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
         timings["total"] = _ms(t0)
@@ -184,15 +185,13 @@ class Pipeline:
             question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
 
-    def _the_article(self, query: str, k: int) -> list[Hit] | None:
-        """A question about the article as a whole ("What is this article about?", "When was
-        the article published?", rag.answer.asking.about_the_article): the opening passages of
-        the index's articles, where it holds no more than `k`; none where it holds more, as
+    def _the_article(self, k: int) -> list[Hit]:
+        """For a question about the article as a whole ("What is this article about?", "When
+        was the article published?", rag.answer.asking.about_the_article): the opening passages
+        of the index's articles, where it holds no more than `k`; none where it holds more, as
         which one is meant is not known (a search would answer about whichever article its
-        words match, "NATO's Article 5"), and the refusal's reason says to name the article
-        or its topic. None for any other question: it is searched."""
-        if about_the_article(query) is None:
-            return None
+        words match, "NATO's Article 5"), and the refusal's reason says to name the article or
+        its topic."""
         if self.index.article_count > k:
             return retrieval.Hits()
         return retrieval.openings(self.index, k)

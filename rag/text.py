@@ -85,6 +85,9 @@ def terms(text: str) -> list[re.Match]:
     return [m for m in TERM.finditer(text) if not m.group(0)[0].islower()]
 
 
+# A quotation in straight or curly double quotes.
+QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
 def words(text: str) -> list[str]:
     """The words of `text` (`WORD`), each `normal`."""
     return [normal(w) for w in WORD.findall(text)]

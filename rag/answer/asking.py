@@ -24,7 +24,7 @@ import re
 from typing import Callable
 
 from rag.errors import QuestionError
-from rag.text import STOPWORDS, stem, words
+from rag.text import QUOTED, STOPWORDS, stem, words
 
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
 
@@ -75,7 +75,7 @@ def kind_of(question: str) -> str:
     asked = asking_part(question).replace("’", "'")
     if _SUMMARY.search(asked) or _DEFINE.match(asked):
         return "explain"  # a summary, or who or what a name is: a sentence or a few
-    q = asking_part(question).lower().replace("’", "'").rstrip("?")
+    q = asked.lower().rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
     # leading phrase.
     starts = [q] + [q.split(",", 1)[1].strip()] if "," in q else [q]
@@ -208,7 +208,6 @@ _ASKED_NAME = re.compile(rf"(?:[^,]*,\s*)?(?i:{'|'.join(_AUX)})\s+({_NAME})(?!'s
                          r"\s+(.*)")
 _FACT_NAME = re.compile(rf"[\"“]?({_NAME})(?![\w'])")
 _NAME_GLUE = frozenset("the of and de van von der la le".split())
-_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 
 
 def other_subject(question: str, fact: str) -> str | None:
@@ -230,7 +229,7 @@ def other_subject(question: str, fact: str) -> str | None:
         return None
     name, rest = asked.group(1), asked.group(2)
     theirs, ours = _name_words(said.group(1)), _name_words(name)
-    outside = set(words(_QUOTED.sub(" ", fact)))
+    outside = set(words(QUOTED.sub(" ", fact)))
     if not theirs or theirs & ours or theirs & set(words(question)) or ours & outside:
         return None
     act = next((w for w in words(rest) if w not in STOPWORDS), None)
@@ -291,8 +290,8 @@ def possessor(answer: str, passages: list[str]) -> str | None:
     """A "whose" question's short answer with its owner, where a passage writes the answer right
     after a name's "'s": "xAI" becomes "Elon Musk (xAI)" ("Elon Musk’s xAI startup"). The drafts
     answer "Whose startup ...?" with the startup; the owner is the answer, and the thing owned,
-    after it, shows the passage it comes from. None where the answer is no short span, already has an
-    owner, or no passage, or more than one owner, is found."""
+    after it, shows the passage it comes from. None where the answer is no short span, already
+    has an owner, or no passage, or more than one owner, is found."""
     span = answer.strip().rstrip(".")
     if not span or len(span.split()) > 6 or re.search(r"['’]s\b", span):
         return None

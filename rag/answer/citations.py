@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.text import (MARKER, STOPWORDS, TERM, content_words, marker_numbers, normal, stem, terms,
+from rag.text import (MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem, terms,
                       sentence_spans, words)
 from rag.types import Citation, Hit
 
@@ -163,7 +163,6 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "",
 
 # A claim that opens with a name and goes on with a verb: "Elon Musk tweeted that ...".
 _SUBJECT = re.compile(r"\W*((?:[A-Z][\w&.'’\-]*)(?:\s+[A-Z][\w&.'’\-]*)*)\s+([a-z]+)")
-_QUOTE = re.compile(r"[\"“][^\"”]*[\"”]")
 # Words that open a sentence without being a name ("The AI factory will ..."), and words after
 # a name that show it is no subject ("Bricks for Warsaw").
 _NOT_NAMES = frozenset("the a an it its this that these those there they he she we in on at by "
@@ -184,7 +183,7 @@ def _quoted_only(name: str, sentence: str) -> bool:
     stating, “... for xAI Elon Musk.”" does not say what Elon Musk did, so it supports no claim
     that Elon Musk did something."""
     named = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-    return bool(named.search(sentence)) and not named.search(_QUOTE.sub(" ", sentence))
+    return bool(named.search(sentence)) and not named.search(QUOTED.sub(" ", sentence))
 
 
 def claims(text: str) -> list[tuple[str, list[int]]]:
