@@ -135,6 +135,10 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
     assert shaped("Yes, the articles say that Musk visited it [1].") == "Yes, Musk visited it [1]."
     assert shaped("Yes, the article [2] states that Musk visited it.") == "Yes, Musk visited it."
     assert shaped("Yes, the articles say: Musk visited it [1].") == "Yes, Musk visited it [1]."
+    assert shaped("Yes, the passage confirms that Dell will [1].") == "Yes, Dell will [1]."
+    # "confirm" with an object and no clause: the words after it are no sentence of their own
+    assert shaped("Yes The articles confirm the collaboration on Twitter [1].") == \
+        "Yes, the articles confirm the collaboration on Twitter [1]."
     assert shaped("No.\n\nThe article names xAI [1].") == \
         "No, the article names xAI [1]."  # one sentence, so that the verdict is kept
     assert _shaped_by(_Leaning("Yes"))("Denmark's queen did [1].") == \

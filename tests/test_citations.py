@@ -116,6 +116,24 @@ def test_novel_names_and_numbers_are_found():
     assert novel_terms("Michael Dell’s company, Dell [1]. It was on 2024-06-20.", sources) == []
 
 
+def test_a_number_a_passage_spells_out_is_held_by_its_figure():
+    sources = ["How many seats did the SNP take?", "The SNP took eight seats and twenty-one votes."]
+    assert novel_terms("The SNP took 8 seats [1].", sources) == []
+    assert novel_terms("It got 21 [1].", sources) == []
+    assert novel_terms("The SNP took 9 seats [1].", sources) == ["9"]
+
+
+def test_a_bare_figure_is_shown_as_its_passage_writes_it():
+    from rag.answer.citations import number_as_written
+
+    spelled = ["The SNP took eight seats from the Liberal Democrats."]
+    assert number_as_written("8", spelled) == "eight"
+    assert number_as_written("9", spelled) is None  # not what the passage says
+    assert number_as_written("8", ["It took 8 seats, eight in all."]) is None  # the figure is there
+    assert number_as_written("8 seats", spelled) is None  # only a bare figure
+    assert number_as_written("25", ["twenty-five people came"]) == "twenty-five"
+
+
 def test_an_initial_does_not_end_a_listed_name():
     assert claims("George Washington, Dwight D. Eisenhower, John F. Kennedy [1].") == [
         ("George Washington, Dwight D. Eisenhower, John F. Kennedy.", [1])]

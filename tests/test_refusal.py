@@ -500,3 +500,19 @@ def test_a_whose_answer_is_its_owner_with_what_it_owns(fake_pipeline):
     # another kind of question keeps its answer as drafted
     b = pipe.ask("Which startup is developing Grok?")
     assert b.text.startswith("xAI") and "possessor" not in b.checks
+
+
+def test_a_figure_its_passage_spells_out_is_answered_in_the_passage_s_words(fake_config):
+    """"8 [1]" over a passage that says "eight seats": not a number from memory (the names and
+    numbers check), and shown as the passage writes it."""
+    from rag.answer import refusal
+    from tests.conftest import hit
+
+    passage = hit(1, "The SNP took eight seats from the Liberal Democrats in the election.")
+    q = "How many seats did the SNP take from the Liberal Democrats?"
+    d = refusal.decide(refusal.Draft("8 [1]", q, q, [passage], [], 0.7, confidence=0.9),
+                       fake_config, Scripted("", "yes"))
+    assert not d.refused and d.text == "eight [1]" and d.checks["as_written"] == "eight"
+    wrong = refusal.decide(refusal.Draft("9 [1]", q, q, [passage], [], 0.7, confidence=0.9),
+                           fake_config, Scripted("", "yes"))
+    assert wrong.refused and wrong.checks["novel_terms"] == ["9"]

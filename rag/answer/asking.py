@@ -172,9 +172,12 @@ _PLAIN_OPENERS = frozenset("The It Its This That These There They He She Accordi
                            "On At By".split())
 # "the article [1] states that": the marker goes with the words (the citation check cites the
 # sentence again from the passage that supports it, rag.answer.citations.verify).
+# "The articles say X", "According to the articles, X", "The passage confirms that X": the
+# clause X is the fact. "The articles confirm the collaboration ..." names no clause: the words
+# after such a verb are its object, and they stay with it.
 _SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:\s*\[\d+\])*"
-                   r"(?:,\s*|\s+(?:says?|states?|mentions?|shows?|reports?|confirms?):?\s+"
-                   r"(?:that\s+)?)", re.IGNORECASE)
+                   r"(?:,\s*|\s+(?:says?|states?):?\s+(?:that\s+)?|\s+(?:mentions?|shows?|"
+                   r"reports?|confirms?|indicates?|suggests?)\s+that\s+)", re.IGNORECASE)
 
 
 def yes_no_sentence(text: str, lean: Callable[[], str | None],

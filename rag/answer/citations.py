@@ -232,12 +232,14 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     """Names and numbers in the answer that appear in none of the sources (passages, question).
 
     A small model that answers from its own memory brings in names and figures the passages do
-    do not hold; those are the claims that must not pass as cited. Capitalised words that only
-    start a sentence are not names and are skipped.
+    not hold; those are the claims that must not pass as cited. Capitalised words that only
+    start a sentence are not names and are skipped. A number a passage writes in words ("eight")
+    is held by its figure ("8").
     """
     vocab = {w for s in sources for w in words(s)}
     vocab |= {normal(t) for s in sources for t in TERM.findall(s)}
     vocab |= {w for s in sources for w in _date_words(s)}
+    vocab |= {str(NUMBER_WORDS[w]) for w in list(vocab) if w in NUMBER_WORDS}
     text = MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
@@ -249,6 +251,29 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
         if key not in vocab and key.replace(",", "") not in vocab and key not in STOPWORDS:
             novel.append(term)
     return novel
+
+
+# A number a passage writes in words: "eight seats" holds the "8" an answer gives for it. Tens
+# and units joined ("twenty-five") are one word to `words`.
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+          "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)}
+NUMBER_WORDS |= {t: 20 + 10 * i for i, t in enumerate(_TENS)}
+NUMBER_WORDS |= {f"{t}-{u}": 20 + 10 * i + j for i, t in enumerate(_TENS)
+                 for j, u in enumerate(_UNITS[1:10], 1)}
+
+def number_as_written(answer: str, passages: list[str]) -> str | None:
+    """A bare number for an answer ("8") as the passages write it ("eight"), where they hold the
+    word and not the figure: the short answer is to be copied from the passage, and a figure its
+    passage spells out matches neither the passage nor an answer quoted from it. None otherwise."""
+    figure = answer.strip().rstrip(".")
+    if not figure.isdigit():
+        return None
+    said = {w for p in passages for w in words(p)}
+    if figure in said:
+        return None
+    return next((w for w, n in NUMBER_WORDS.items() if n == int(figure) and w in said), None)
 
 
 _MONTHS = ("january february march april may june july august september october november "

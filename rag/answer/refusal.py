@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from rag.answer.asking import (asks_whose, kind_of, offered_options, other_subject, pick_option,
                                possessor, yes_no_sentence)
-from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms, parse_answer,
-                                  verify)
+from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms,
+                                  number_as_written, parse_answer, verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
                               in_prompt_answers_messages, in_prompt_messages, judge_messages, lean,
                               yes_probability)
@@ -157,12 +157,18 @@ def _refusal_text(text: str) -> str:
 
 def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, generator) -> str:
     """The draft in the shape its kind asks for: a yes-or-no answer opening with its verdict,
-    a "whose" question's answer with its owner (`possessor`), a multiple-choice answer as the
-    option it names (which, naming none, answers another question)."""
+    a bare figure as its passage spells it ("eight", `number_as_written`), a "whose" question's
+    answer with its owner (`possessor`), a multiple-choice answer as the option it names
+    (which, naming none, answers another question)."""
     text = parsed.text
     if kind == "yes-no":
         text = yes_no_sentence(text, lambda: lean(generator, draft.messages),
                                lambda fact: _fact_verdict(draft.question, fact, checks, generator))
+    if kind == "fact":
+        written = number_as_written(unmarked(text), [h.chunk.text for h in draft.hits])
+        if written is not None:
+            checks["as_written"] = written
+            text = written + " " + "".join(f"[{n}]" for n in parsed.cited)
     if kind == "fact" and asks_whose(draft.question):
         owned = possessor(unmarked(text), [h.chunk.text for h in draft.hits])
         if owned is not None:
