@@ -263,8 +263,8 @@ def fit(rows: list[dict]) -> None:
     x = np.array([features(*(r[k] for k in keys[:4]), r["long"]) for r in cands])
     # Each question set weighs the same, however many drafts it has (two development parts of
     # one set count as one): a mix, not the largest set.
-    per_set = {q: sum(1 for r in cands if r["set"] == q) for q in {r["set"] for r in cands}}
-    weight = [len(cands) / (len(per_set) * per_set[r["set"]]) for r in cands]
+    sizes = {q: sum(1 for r in cands if r["set"] == q) for q in {r["set"] for r in cands}}
+    weight = [len(cands) / (len(sizes) * sizes[r["set"]]) for r in cands]
     model = LogisticRegression(max_iter=1000).fit(x, [r["right"] for r in cands],
                                                   sample_weight=weight)
     p = dict(zip(map(id, cands), model.predict_proba(x)[:, 1]))

@@ -45,6 +45,19 @@ from rag.evaluate.questions import EvalQuestion
     # the asking sentence decides, not the context before it
     ("A massive temple opened this week. Where is the temple?", "fact"),
     ("The court ruled on Friday. Why did it rule against the company?", "explain"),
+    # a question asked as a request is the question inside it, not a yes-or-no one
+    ("Can you tell me who founded xAI?", "fact"), ("Do you know when it opened?", "fact"),
+    ("Could you explain why Nvidia's value surged?", "explain"),
+    ("Can you list the industries it could transform?", "list"),
+    ("Does the article say how much the factory costs?", "fact"),
+    ("I'd like to know where Michael Dell confirmed it.", "fact"),
+    ("Tell me about Grok.", "explain"), ("Can you tell me more about xAI?", "explain"),
+    ("Please tell me what Grok is.", "explain"), ("Do you know who Michael Dell is?", "explain"),
+    ("Describe the collaboration.", "explain"),
+    # ... while a request whose question is yes or no stays one
+    ("Do you know if Dell is involved?", "yes-no"), ("Can Grok generate images?", "yes-no"),
+    ("Does the article say that Dell is involved?", "yes-no"),
+    ("Is it true that Dell will supply server racks?", "yes-no"),
 ])
 def test_kind_of(question, kind):
     assert kind_of(question) == kind
@@ -234,7 +247,8 @@ def test_a_whose_question_s_answer_gets_its_owner():
     ("And when was it published?", "whole"), ("Summarize it in one sentence.", "summary"),
     ("Summarize the article about Grok.", None),
     ("What is Grok?", None), ("Why did the article mention Tesla?", None),
-    ("What is the principle about relating spin and space variables?", None)])
+    ("What is the principle about relating spin and space variables?", None),
+    ("Do you know when the article was published?", "whole")])
 def test_a_question_about_the_article_as_a_whole(question, about):
     """`about_the_article`: a summary, or something else asked of "the article" itself, with no
     topic of its own to search; a summary is answered in a few sentences ("explain")."""

@@ -237,3 +237,12 @@ def test_a_summary_and_a_swapped_name_and_a_quoted_name_with_the_real_model(real
     assert c.refused
     d = real_pipeline.ask("Whose startup is developing Grok?")
     assert d.text.startswith("Elon Musk") and not d.refused
+
+
+def test_a_question_asked_as_a_request_is_answered_with_the_real_model(real_pipeline):
+    """"Can you tell me who founded xAI?" opens like a yes-or-no question; under those rules
+    the model refused it. The question inside is answered, with no "Yes" before it."""
+    a = real_pipeline.ask("Can you tell me who founded xAI?")
+    assert not a.refused and "Elon Musk" in a.text and not a.text.startswith("Yes")
+    b = real_pipeline.ask("Could you explain why Nvidia's market value surged?")
+    assert not b.refused and "demand" in b.text and b.citations

@@ -8,12 +8,15 @@ the article as a whole (`about_the_article`).
 - "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or": the answer is yes
   or no with the fact that decides it.
 - "explain": why, how (not how many, how much ...), explain, describe, what caused, a summary,
-  who or what a bare name is ("Who is Michael Dell?"): one to three sentences.
+  who or what a bare name is ("Who is Michael Dell?"), "tell me about ...": one to three
+  sentences.
 - "list": "which companies", "name three", "list": every item the passages give.
 - "fact": everything else (who, when, where, how many, what): a name, date, number or a few words.
 
 The rule looks at the question's last sentence, the one that asks: a quiz question often opens
-with a sentence of context ("A temple opened this week. Where is it?"). A yes-or-no answer is
+with a sentence of context ("A temple opened this week. Where is it?"); and at the question
+inside a request ("Can you tell me who founded xAI?", "Could you explain why ...?": `unwrapped`),
+which opens with a verb as a yes-or-no question does. A yes-or-no answer is
 one sentence that opens with its verdict. Left out: questions in other languages than English
 (they are "fact", the short answer, which still cites).
 """
@@ -61,11 +64,43 @@ def without_options(question: str) -> str:
 
 
 def asking_part(question: str) -> str:
-    """The sentence that asks: the last one with a question mark, options left out."""
+    """The sentence that asks: the last one with a question mark, options left out, and the
+    question inside a request (`unwrapped`)."""
     q = _OPTIONS.sub("", question).strip(" ()")
     parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", q) if p.strip()]
     asks = [p for p in parts if p.endswith("?")]
-    return (asks[-1] if asks else parts[-1] if parts else q).strip()
+    return unwrapped((asks[-1] if asks else parts[-1] if parts else q).strip())
+
+
+_WH_CLAUSE = r"(?=(?:why|how|what|which|who|whom|whose|when|where)\b)"
+# A question asked as a request: "Can you tell me who founded xAI?", "Do you know when it was
+# published?", "Does the article say who the CEO is?", "I'd like to know why ...". It opens
+# with a verb as a yes-or-no question does, but asks the question inside it.
+_ASKS_INSIDE = re.compile(
+    r"^(?:please,?\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show)\s+(?:me|us)"
+    r"|(?:do|does|did)\s+(?:you|the\s+(?:articles?|passages?|text|story|stories|sources?))\s+"
+    r"(?:know|say|tell|mention|state|show|explain)(?:\s+(?:me|us))?"
+    r"|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|i\s+wonder"
+    r"|(?:please\s+)?tell\s+(?:me|us))\s+" + _WH_CLAUSE, re.IGNORECASE)
+# "Can you explain why ...?", "Could you list the ...?", "Please describe ...": the request's
+# own verb says the kind of answer.
+_ASKS_FOR = re.compile(r"^(?:please,?\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
+                       r"(?=(?:explain|describe|list|name|summari[sz]e)\b)", re.IGNORECASE)
+# "Tell me about Grok.", "Can you tell me more about xAI?": a description.
+_ABOUT = re.compile(r"^(?:please,?\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
+                    r"tell\s+(?:me|us)\s+(?:(?:a\s+bit|a\s+little|more|something)\s+)?about\s+",
+                    re.IGNORECASE)
+
+
+def unwrapped(asked: str) -> str:
+    """The question a request asks ("Can you tell me who founded xAI?" asks "who founded
+    xAI?"; "Could you explain why ...?" asks "explain why ...?"; "Tell me about Grok." asks
+    "describe Grok."), or the sentence as it is. "Do you know if ...?" and "Does the article
+    say that ...?" stay as they are: yes-or-no questions."""
+    if _ABOUT.match(asked):
+        return "describe " + _ABOUT.sub("", asked, count=1)
+    m = _ASKS_INSIDE.match(asked) or _ASKS_FOR.match(asked)
+    return asked[m.end():] if m else asked
 
 
 def kind_of(question: str) -> str:
@@ -73,8 +108,8 @@ def kind_of(question: str) -> str:
     if offered_options(question):
         return "choice"
     asked = asking_part(question).replace("’", "'")
-    if _SUMMARY.search(asked) or _DEFINE.match(asked):
-        return "explain"  # a summary, or who or what a name is: a sentence or a few
+    if _SUMMARY.search(asked) or _DEFINE.match(asked) or _DESCRIBE.match(asked):
+        return "explain"  # a summary, who or what a name is, a description: a few sentences
     q = asked.lower().rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
     # leading phrase.
@@ -104,8 +139,11 @@ def kind_of(question: str) -> str:
 
 # "Who is Michael Dell?", "What is xAI?": who or what a bare name is. The short answer rules
 # answer it with the name itself ("Michael Dell [1]"), which the echo check refuses.
-_DEFINE = re.compile(r"(?i:who|what) (?i:is|are|was|were) (?:[A-Z]|[a-z]+[A-Z])[\w&.'\-]*"
-                     r"(?:\s+(?:[A-Z][\w&.'\-]*|of|and|de))*\s*\??$")
+_NAMED = r"(?:[A-Z]|[a-z]+[A-Z])[\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|of|and|de))*"
+_DEFINE = re.compile(rf"(?i:who|what) (?:(?i:is|are|was|were) {_NAMED}\s*\??|{_NAMED} "
+                     r"(?i:is|are|was|were)\s*[.?]?)$")
+# "Explain how ...", "Describe Grok." ("Tell me about Grok.", `unwrapped`).
+_DESCRIBE = re.compile(r"(?i:explain|describe)\b")
 
 
 def _cased_after(question: str) -> set[str]:
