@@ -54,6 +54,8 @@ from rag.evaluate.questions import EvalQuestion
     ("Tell me about Grok.", "explain"), ("Can you tell me more about xAI?", "explain"),
     ("Please tell me what Grok is.", "explain"), ("Do you know who Michael Dell is?", "explain"),
     ("Describe the collaboration.", "explain"),
+    ("What's Grok?", "explain"), ("Who's Michael Dell?", "explain"),
+    ("For what reason did Nvidia's value surge?", "explain"), ("Who's won the most?", "fact"),
     # ... while a request whose question is yes or no stays one
     ("Do you know if Dell is involved?", "yes-no"), ("Can Grok generate images?", "yes-no"),
     ("Does the article say that Dell is involved?", "yes-no"),

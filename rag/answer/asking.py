@@ -37,7 +37,7 @@ _AUX = ("is are was were am do does did has have had can could will would should
 _HOW_MUCH = "many much long old far big large often tall high fast deep soon wide heavy".split()
 _EXPLAIN = re.compile(r"^(?:why|explain|describe|in what ways?|what (?:caused|causes|led to|leads "
                       r"to|drove|prompted|is the reason|was the reason|are the reasons|were the "
-                      r"reasons|impact|effects?|happened))\b")
+                      r"reasons|reasons?|impact|effects?|happened))\b")
 _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:which|what) (?:two|"
                    r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b)")
 # "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
@@ -108,6 +108,7 @@ def kind_of(question: str) -> str:
     if offered_options(question):
         return "choice"
     asked = asking_part(question).replace("’", "'")
+    asked = re.sub(r"\b(what|who)'s\b", r"\1 is", asked, flags=re.IGNORECASE)  # "What's Grok?"
     if _SUMMARY.search(asked) or _DEFINE.match(asked) or _DESCRIBE.match(asked):
         return "explain"  # a summary, who or what a name is, a description: a few sentences
     q = asked.lower().rstrip("?")
