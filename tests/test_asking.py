@@ -250,7 +250,8 @@ def test_a_whose_question_s_answer_gets_its_owner():
     ("Summarize the article about Grok.", None),
     ("What is Grok?", None), ("Why did the article mention Tesla?", None),
     ("What is the principle about relating spin and space variables?", None),
-    ("Do you know when the article was published?", "whole")])
+    ("Do you know when the article was published?", "whole"),
+    ("Do you know when it was published?", "whole")])
 def test_a_question_about_the_article_as_a_whole(question, about):
     """`about_the_article`: a summary, or something else asked of "the article" itself, with no
     topic of its own to search; a summary is answered in a few sentences ("explain")."""

@@ -291,7 +291,8 @@ _SUMMARY = re.compile(rf"\b(?:summari[sz]e|summary|overview|tl;?dr|gist|(?:main|
                       rf"(?:is|are) (?:this|these|the) {_WRITING} about|what do(?:es)? "
                       rf"(?:this|these|the) {_WRITING} (?:say|cover|discuss))\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(rf"\b(?:this|these|the|that) {_WRITING}\b", re.IGNORECASE)
-_PUBLISHED = re.compile(r"\bwhen was (?:it|this|that) (?:published|written)\b", re.IGNORECASE)
+_PUBLISHED = re.compile(r"\bwhen (?:was (?:it|this|that)|(?:it|this|that) was) (?:published|written)\b",
+                        re.IGNORECASE)
 # Words a question about the article as a whole asks with, which name no topic in it. Its
 # summary, or what the index knows of it (its date, title, source); not its author, which the
 # index does not hold and a model would guess from the names in it.
