@@ -56,6 +56,12 @@ from rag.evaluate.questions import EvalQuestion
     ("Describe the collaboration.", "explain"),
     ("What's Grok?", "explain"), ("Who's Michael Dell?", "explain"),
     ("For what reason did Nvidia's value surge?", "explain"), ("Who's won the most?", "fact"),
+    # typed without capitals: a word or two after "is" ask what they are ...
+    ("what is grok", "explain"), ("who is michael dell", "explain"),
+    ("What is packet switching?", "explain"),
+    # ... but not a pronoun, an article, a possessive or a participle
+    ("what is it", "fact"), ("What is required?", "fact"), ("what is the ceo", "fact"),
+    ("What is colonialism's antithesis?", "fact"),
     # ... while a request whose question is yes or no stays one
     ("Do you know if Dell is involved?", "yes-no"), ("Can Grok generate images?", "yes-no"),
     ("Does the article say that Dell is involved?", "yes-no"),

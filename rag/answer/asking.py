@@ -109,7 +109,8 @@ def kind_of(question: str) -> str:
         return "choice"
     asked = asking_part(question).replace("’", "'")
     asked = re.sub(r"\b(what|who)'s\b", r"\1 is", asked, flags=re.IGNORECASE)  # "What's Grok?"
-    if _SUMMARY.search(asked) or _DEFINE.match(asked) or _DESCRIBE.match(asked):
+    if (_SUMMARY.search(asked) or _DEFINE.match(asked) or _DEFINE_BARE.match(asked)
+            or _DESCRIBE.match(asked)):
         return "explain"  # a summary, who or what a name is, a description: a few sentences
     q = asked.lower().rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
@@ -143,6 +144,15 @@ def kind_of(question: str) -> str:
 _NAMED = r"(?:[A-Z]|[a-z]+[A-Z])[\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|of|and|de))*"
 _DEFINE = re.compile(rf"(?i:who|what) (?:(?i:is|are|was|were) {_NAMED}\s*\??|{_NAMED} "
                      r"(?i:is|are|was|were)\s*[.?]?)$")
+# "what is grok", typed without capitals: a word or two after "is", no article, pronoun,
+# question word, possessive or participle among them (those ask for a fact: "What is the CEO's
+# name?", "Who is he?", "What is colonialism's antithesis?", "What is required?").
+_NOT_DEFINED = ("the a an this that these those it its he she they him her them his their there "
+                "here you your my our we us i me one what which who whom whose when where why how "
+                "not no so").split()
+_DEFINE_BARE = re.compile(rf"(?i:who|what) (?i:is|are|was|were) (?!(?:{'|'.join(_NOT_DEFINED)})\b)"
+                          r"[a-z][\w&.\-]*(?<!ed)(?: (?!(?:" + "|".join(_NOT_DEFINED) +
+                          r")\b)[a-z][\w&.\-]*(?<!ed))?\s*\??$")
 # "Explain how ...", "Describe Grok." ("Tell me about Grok.", `unwrapped`).
 _DESCRIBE = re.compile(r"(?i:explain|describe)\b")
 
