@@ -219,11 +219,11 @@ def _words(text: str) -> set[str]:
 # Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".
 _PLAIN_OPENERS = frozenset("The It Its This That These There They He She According In A An As "
                            "On At By".split())
-# "the article [1] states that": the marker goes with the words (the citation check cites the
-# sentence again from the passage that supports it, rag.answer.citations.verify).
 # "The articles say X", "According to the articles, X", "The passage confirms that X": the
 # clause X is the fact. "The articles confirm the collaboration ..." names no clause: the words
-# after such a verb are its object, and they stay with it.
+# after such a verb are its object, and they stay with it. In "the article [1] states that" the
+# marker goes with the words (the citation check cites the sentence again from the passage that
+# supports it, rag.answer.citations.verify).
 _SAYS = re.compile(r"^(?:the |this |according to the )?(?:articles?|passages?|text)(?:\s*\[\d+\])*"
                    r"(?:,\s*|\s+(?:says?|states?):?\s+(?:that\s+)?|\s+(?:mentions?|shows?|"
                    r"reports?|confirms?|indicates?|suggests?)\s+that\s+)", re.IGNORECASE)
@@ -301,8 +301,8 @@ _SUMMARY = re.compile(rf"\b(?:summari[sz]e|summary|overview|tl;?dr|gist|(?:main|
                       rf"(?:is|are) (?:this|these|the) {_WRITING} about|what do(?:es)? "
                       rf"(?:this|these|the) {_WRITING} (?:say|cover|discuss))\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(rf"\b(?:this|these|the|that) {_WRITING}\b", re.IGNORECASE)
-_PUBLISHED = re.compile(r"\bwhen (?:was (?:it|this|that)|(?:it|this|that) was) (?:published|written)\b",
-                        re.IGNORECASE)
+_PUBLISHED = re.compile(r"\bwhen (?:was (?:it|this|that)|(?:it|this|that) was) "
+                        r"(?:published|written)\b", re.IGNORECASE)
 # Words a question about the article as a whole asks with, which name no topic in it. Its
 # summary, or what the index knows of it (its date, title, source); not its author, which the
 # index does not hold and a model would guess from the names in it.

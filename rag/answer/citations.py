@@ -263,6 +263,7 @@ NUMBER_WORDS |= {t: 20 + 10 * i for i, t in enumerate(_TENS)}
 NUMBER_WORDS |= {f"{t}-{u}": 20 + 10 * i + j for i, t in enumerate(_TENS)
                  for j, u in enumerate(_UNITS[1:10], 1)}
 
+
 def number_as_written(answer: str, passages: list[str]) -> str | None:
     """A bare number for an answer ("8") as the passages write it ("eight"), where they hold the
     word and not the figure: the short answer is to be copied from the passage, and a figure its
