@@ -88,6 +88,7 @@ def terms(text: str) -> list[re.Match]:
 # A quotation in straight or curly double quotes.
 QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 
+
 def words(text: str) -> list[str]:
     """The words of `text` (`WORD`), each `normal`."""
     return [normal(w) for w in WORD.findall(text)]

@@ -147,12 +147,12 @@ _DEFINE = re.compile(rf"(?i:who|what) (?:(?i:is|are|was|were) {_NAMED}\s*\??|{_N
 # "what is grok", typed without capitals: a word or two after "is", no article, pronoun,
 # question word, possessive or participle among them (those ask for a fact: "What is the CEO's
 # name?", "Who is he?", "What is colonialism's antithesis?", "What is required?").
-_NOT_DEFINED = ("the a an this that these those it its he she they him her them his their there "
-                "here you your my our we us i me one what which who whom whose when where why how "
-                "not no so").split()
-_DEFINE_BARE = re.compile(rf"(?i:who|what) (?i:is|are|was|were) (?!(?:{'|'.join(_NOT_DEFINED)})\b)"
-                          r"[a-z][\w&.\-]*(?<!ed)(?: (?!(?:" + "|".join(_NOT_DEFINED) +
-                          r")\b)[a-z][\w&.\-]*(?<!ed))?\s*\??$")
+_NOT_DEFINED = "|".join(("the a an this that these those it its he she they him her them his their "
+                         "there here you your my our we us i me one what which who whom whose when "
+                         "where why how not no so").split())
+_BARE_WORD = rf"(?!(?:{_NOT_DEFINED})\b)[a-z][\w&.\-]*(?<!ed)"
+_DEFINE_BARE = re.compile(rf"(?i:who|what) (?i:is|are|was|were) {_BARE_WORD}(?: {_BARE_WORD})?"
+                          r"\s*\??$")
 # "Explain how ...", "Describe Grok." ("Tell me about Grok.", `unwrapped`).
 _DESCRIBE = re.compile(r"(?i:explain|describe)\b")
 

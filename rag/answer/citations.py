@@ -21,8 +21,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.text import (MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem, terms,
-                      sentence_spans, words)
+from rag.text import (MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem,
+                      terms, sentence_spans, words)
 from rag.types import Citation, Hit
 
 _REFUSALS = re.compile(
@@ -239,7 +239,7 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
     vocab = {w for s in sources for w in words(s)}
     vocab |= {normal(t) for s in sources for t in TERM.findall(s)}
     vocab |= {w for s in sources for w in _date_words(s)}
-    vocab |= {str(NUMBER_WORDS[w]) for w in list(vocab) if w in NUMBER_WORDS}
+    vocab |= {str(_NUMBER_WORDS[w]) for w in list(vocab) if w in _NUMBER_WORDS}
     text = MARKER.sub("", answer)
     starts = {a for a, _ in sentence_spans(text)}
     novel = []
@@ -258,9 +258,9 @@ def novel_terms(answer: str, sources: list[str]) -> list[str]:
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)}
-NUMBER_WORDS |= {t: 20 + 10 * i for i, t in enumerate(_TENS)}
-NUMBER_WORDS |= {f"{t}-{u}": 20 + 10 * i + j for i, t in enumerate(_TENS)
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)}
+_NUMBER_WORDS |= {t: 20 + 10 * i for i, t in enumerate(_TENS)}
+_NUMBER_WORDS |= {f"{t}-{u}": 20 + 10 * i + j for i, t in enumerate(_TENS)
                  for j, u in enumerate(_UNITS[1:10], 1)}
 
 
@@ -274,7 +274,7 @@ def number_as_written(answer: str, passages: list[str]) -> str | None:
     said = {w for p in passages for w in words(p)}
     if figure in said:
         return None
-    return next((w for w, n in NUMBER_WORDS.items() if n == int(figure) and w in said), None)
+    return next((w for w, n in _NUMBER_WORDS.items() if n == int(figure) and w in said), None)
 
 
 _MONTHS = ("january february march april may june july august september october november "

@@ -165,23 +165,28 @@ def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, gener
         text = yes_no_sentence(text, lambda: lean(generator, draft.messages),
                                lambda fact: _fact_verdict(draft.question, fact, checks, generator))
     if kind == "fact":
-        written = number_as_written(unmarked(text), [h.chunk.text for h in draft.hits])
+        passages = [h.chunk.text for h in draft.hits]
+        written = number_as_written(unmarked(text), passages)
         if written is not None:
             checks["as_written"] = written
-            text = written + " " + "".join(f"[{n}]" for n in parsed.cited)
-    if kind == "fact" and asks_whose(draft.question):
-        owned = possessor(unmarked(text), [h.chunk.text for h in draft.hits])
+            text = _marked(written, parsed.cited)
+        owned = possessor(unmarked(text), passages) if asks_whose(draft.question) else None
         if owned is not None:
             checks["possessor"] = owned
-            text = owned + " " + "".join(f"[{n}]" for n in parsed.cited)
+            text = _marked(owned, parsed.cited)
     if kind == "choice":
         chosen = pick_option(unmarked(text), offered_options(draft.question))
         checks["option"] = chosen
         if chosen is None:
             failed.append("option")
         else:
-            text = chosen + " " + "".join(f"[{n}]" for n in parsed.cited)
+            text = _marked(chosen, parsed.cited)
     return text
+
+
+def _marked(span: str, cited: list[int]) -> str:
+    """A span the draft's words were put in shape to, with the draft's markers after it."""
+    return span + " " + "".join(f"[{n}]" for n in cited)
 
 
 def _fact_verdict(question: str, fact: str, checks: dict, generator) -> str | None:
