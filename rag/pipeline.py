@@ -32,7 +32,8 @@ from rag import registry, retrieval
 from rag.answer import options, refusal
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, offered_options,
                                valid_k, validate_question)
-from rag.answer.prompt import REFUSAL, build_messages, passage_sentences, rewrite_messages
+from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
+                               rewrite_messages, style_for)
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
 from rag.index.store import Index
@@ -176,6 +177,11 @@ class Pipeline:
                 and "bar_refusal" in can):
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
             decision = self._second_look(draft, decision, stop, audit, "confidence" in can)
+        elif (self.config.second_look and refusal.echoed(draft, decision)
+              and style_for(self.config.answer_style, query) not in WRITTEN_OUT):
+            yield {"type": "second_look"}
+            decision = self._second_look(draft, decision, stop, audit, "confidence" in can,
+                                         self.messages(query, hits, "explain"))
         # what `rag eval --trade-off` needs to replay the retrieval gate (rag.answer.refusal.weak)
         decision.checks["lexical"] = lexical
         if decision.judge_ms is not None:
@@ -205,28 +211,33 @@ class Pipeline:
         return options.score(self.generator, messages, query, offered_options(question))
 
     def _second_look(self, draft: "refusal.Draft", first: "refusal.Decision",
-                     stop: threading.Event | None, audit: bool,
-                     reports_confidence: bool) -> "refusal.Decision":
+                     stop: threading.Event | None, audit: bool, reports_confidence: bool,
+                     messages: list[dict] | None = None) -> "refusal.Decision":
         """Where the model refused although retrieval found passages, the same prompt once more
         with the refusal's opening barred, and that draft through every check; the first
         refusal stands where the model refuses again. The model refuses answers its passages
         hold ("What is the collaboration a testament to?"), and what it then writes about a
         question they do not answer, the checks mostly refuse, more so under
-        `second_look_min_right` (docs/eval.md, "A second look")."""
+        `second_look_min_right` (docs/eval.md, "A second look").
+        With `messages`: where a short draft only echoed the question (`refusal.echoed`), the
+        same passages under the rules for an answer in sentences, whose draft clears the same
+        higher bar; a refusal is not barred there."""
         confidence: list[float] = []
         extra = {"confidence": confidence} if reports_confidence else {}
-        raw = "".join(self.generator.stream(draft.messages, self.config.max_new_tokens, stop,
-                                            bar_refusal=True, **extra))
-        # The model's own refusal counts against this draft: it must clear a higher bar.
+        if messages is None:
+            messages, extra["bar_refusal"] = draft.messages, True
+        raw = "".join(self.generator.stream(messages, self.config.max_new_tokens, stop, **extra))
+        # The first draft's failure counts against this one: it must clear a higher bar.
         bar = max(self.config.min_right, self.config.second_look_min_right)
         again = refusal.decide(refusal.Draft(raw, draft.question, draft.query, draft.hits,
-                                             draft.messages, draft.strength, draft.weak,
+                                             messages, draft.strength, draft.weak,
                                              min(confidence) if confidence else None),
                                replace(self.config, min_right=bar), self.generator, audit)
         if again.checks.get("refused_by") == "model":
             first.checks["second_look"] = "refused"
             return first
         again.checks["second_look"] = "answered" if not again.refused else "checked"
+        again.checks["first_refused_by"] = first.checks.get("refused_by")
         return again
 
     def fit(self, hits: list[Hit]) -> list[Hit]:
@@ -241,7 +252,7 @@ class Pipeline:
             out.append(h)
         return out
 
-    def messages(self, query: str, hits: list[Hit]) -> list[dict]:
+    def messages(self, query: str, hits: list[Hit], style: str | None = None) -> list[dict]:
         """The generator's chat for these passages. With `passage_sentences` set, every passage
         after the first `whole_passages` is trimmed around its sentence closest to the question
         in meaning (the question encoder embeds the sentences, cheaply), which finds the
@@ -259,7 +270,7 @@ class Pipeline:
             sims, at = (vecs[1:] @ vecs[0]).tolist(), 0
             for i in trim:
                 scores[i], at = sims[at:at + len(texts[i])], at + len(texts[i])
-        return build_messages(query, hits, sizes, self.config.answer_style, scores)
+        return build_messages(query, hits, sizes, style or self.config.answer_style, scores)
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             stop: threading.Event | None = None, audit: bool = False) -> Answer:

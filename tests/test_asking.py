@@ -77,6 +77,21 @@ def test_asking_part_leaves_out_context_and_options():
     assert offered_options(q) == ["Hank", "Henk"]
 
 
+@pytest.mark.parametrize("question, part, kind", [
+    ("Did the court rule in Commission v. Edith Cresson that she broke any laws?", None,
+     "yes-no"),
+    ("What office was held by George W. Bush?", None, "fact"),
+    ("When was St. John's Cathedral built?", None, "fact"),
+    ("Why did he leave the U.S. Army?", None, "explain"),
+    ("J. A. Hobson wanted which races to develop the world?", None, "list"),
+    ("Grok is new. Is it public?", "Is it public?", "yes-no"),
+])
+def test_an_initial_or_abbreviation_does_not_end_the_question(question, part, kind):
+    """"v.", "W.", "St." and "U.S." end no sentence: the question read from there on ("Edith
+    Cresson broke any laws?") was of the wrong kind."""
+    assert asking_part(question) == (part or question) and kind_of(question) == kind
+
+
 @pytest.mark.parametrize("answer, picked", [
     ("Luke Humphries [1]", "Luke Humphries"),
     ("The winner was Humphries.", "Luke Humphries"),

@@ -6,7 +6,7 @@ retrieval strength, an audit that runs every check, and the reason a person read
 from dataclasses import replace
 
 from rag.answer.judge import JUDGE_SYSTEM
-from rag.answer.prompt import REFUSAL
+from rag.answer.prompt import EXPLAIN, REFUSAL, SHORT
 from rag.answer.reasons import why_refused
 from rag.pipeline import Pipeline
 from tests.fakes import Scripted
@@ -197,6 +197,56 @@ def test_the_second_look_s_draft_clears_a_higher_bar(fake_pipeline):
     assert cfg.min_right <= p < 0.99 and not given[0.0].refused
     assert given[0.99].refused and given[0.99].checks["refused_by"] == "judge"
     assert given[0.99].checks["second_look"] == "checked"
+
+
+class ShortThenWritten(Scripted):
+    """Under the short answer's rules, the question's own words; under the rules for an answer
+    in sentences (rag.answer.prompt.EXPLAIN), `text`."""
+
+    def __init__(self, echo, text, verdict="yes"):
+        super().__init__(text, verdict)
+        self.echo, self.rules = echo, []
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None):
+        system = messages[0]["content"]
+        if system in (SHORT, EXPLAIN):
+            self.rules.append(system)
+        if system == SHORT:
+            yield self.echo
+        else:  # the answer in sentences, or the judge's verdict
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+
+def test_a_short_draft_that_echoes_the_question_is_written_out_again(fake_pipeline):
+    """"GPUs [1]" for "What are Nvidia's GPUs well-suited for?" found no span to copy: the same
+    passages are asked again under the rules for sentences, and that draft is checked as any
+    other; the echo stands where it is refused too, or where the second look is off."""
+    q = "What are Nvidia's GPUs well-suited for?"
+    said = "Nvidia's GPUs are well-suited for the immense computational power of AI models [1]."
+
+    def pipe(echo, text, verdict="yes", second_look=1):
+        cfg = replace(fake_pipeline.config, second_look=second_look)
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg,
+                        ShortThenWritten(echo, text, verdict))
+
+    held = pipe("GPUs [1]", said)
+    a = held.ask(q)
+    assert not a.refused and "computational power" in a.text
+    assert a.checks["second_look"] == "answered" and a.checks["first_refused_by"] == "echo"
+    assert held._generator.rules[0] == SHORT and held._generator.rules[-1] == EXPLAIN
+    kinds = [e["type"] for e in pipe("GPUs [1]", said).stream(q)]
+    assert kinds[-2:] == ["second_look", "answer"]
+    judged = pipe("GPUs [1]", said, "No.").ask(q)
+    assert judged.refused and judged.checks["refused_by"] == "judge"
+    assert judged.checks["second_look"] == "checked"
+    off = pipe("GPUs [1]", said, second_look=0)
+    assert off.ask(q).checks["refused_by"] == "echo" and off._generator.rules == [SHORT]
+    # a draft that answers is not asked again; nor one the model refused in sentences
+    named = pipe("the immense computational power of AI models [1]", said)
+    assert not named.ask(q).refused and named._generator.rules == [SHORT]
+    again = pipe("GPUs [1]", REFUSAL).ask(q)
+    assert again.refused and again.checks["refused_by"] == "echo"
+    assert again.checks["second_look"] == "refused"
 
 
 def test_a_generator_that_cannot_bar_a_refusal_keeps_it(fake_pipeline):

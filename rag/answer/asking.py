@@ -63,11 +63,20 @@ def without_options(question: str) -> str:
     return re.sub(r"\(\s*\)", "", _OPTIONS.sub("", question)).strip()
 
 
+# A sentence ends after ".", "?" or "!" and a space, but not after an initial or a common
+# abbreviation: "Commission v. Edith Cresson", "George W. Bush", "St. John's", "the U.S. government"
+# are inside the one sentence that asks.
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[?!])\s+|(?<![\s.][A-Za-z]\.)(?<!^[A-Za-z]\.)"
+    r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co|Lt|Mt|Ft)\.)(?<!\b(?:Mrs|Inc|Ltd|Gen|Gov|Sen|Rep|etc)\.)"
+    r"(?<!\b(?:Prof|Corp)\.)(?<=\.)\s+")
+
+
 def asking_part(question: str) -> str:
     """The sentence that asks: the last one with a question mark, options left out, and the
     question inside a request (`unwrapped`)."""
     q = _OPTIONS.sub("", question).strip(" ()")
-    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+", q) if p.strip()]
+    parts = [p.strip() for p in _SENTENCE_BREAK.split(q) if p.strip()]
     asks = [p for p in parts if p.endswith("?")]
     return unwrapped((asks[-1] if asks else parts[-1] if parts else q).strip())
 

@@ -99,6 +99,9 @@ STYLES = {"short": SHORT, "sentence": SYSTEM, "examples": EXAMPLES, "yes-no": YE
 # answer to the option it names (rag.answer.asking.pick_option).
 BY_KIND = {"fact": "short", "choice": "short", "yes-no": "yes-no", "list": "list",
            "explain": "explain"}
+# The rules whose answer is written in sentences: where the short rules' draft only echoes the
+# question, the pipeline asks again under "explain" (rag.pipeline, `_second_look`), not under these.
+WRITTEN_OUT = ("sentence", "explain", "yes-no")
 
 
 def style_for(style: str, question: str) -> str:

@@ -110,6 +110,20 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks, judge_ms)
 
 
+def echoed(draft: Draft, decision: Decision) -> bool:
+    """Whether `decision` refused a draft made of nothing but the question's own words ("GPUs
+    [1]" for "What are Nvidia's GPUs well-suited for?", "GPU [2]" for "What does GPU stand
+    for?"): the rules for a short answer found no span to copy, which does not say that the
+    passages hold no answer. Not for a yes-or-no or multiple-choice question, whose answers
+    restate it by nature, nor where the model itself refused."""
+    kind = decision.checks.get("kind")
+    if (not decision.refused or kind in ("choice", "yes-no")
+            or decision.checks.get("refused_by") not in ("echo", "support")):
+        return False
+    parsed = parse_answer(draft.raw, len(draft.hits))
+    return not parsed.refused and _echoes(unmarked(parsed.text), f"{draft.question} {draft.query}")
+
+
 def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> Decision:
     """The decision on a multiple-choice question by its options' letters (rag.answer.options),
     which pick the option. Refused where retrieval was weak; where the model's written `draft`
