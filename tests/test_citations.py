@@ -98,6 +98,13 @@ def test_verify_joins_a_trailing_marker_to_its_sentence():
     assert v.text == "Michael Dell posted on Twitter, saying “Dell is great.” [1]" and v.moved == 0
 
 
+def test_a_list_s_separator_before_its_marker_is_left_out():
+    """"GPUs, AI chips, [2]" (the model's comma after its last item, or markers taken out from
+    between the items) reads "GPUs, AI chips [2]"."""
+    for said in ("GPUs, AI chips, [2]", "GPUs [2], AI chips [2],", "GPUs, AI chips,,, [2]"):
+        assert verify(said, PASSAGES, 0.5).text == "GPUs, AI chips [2]"
+
+
 def test_the_article_date_supports_a_date_answer():
     dated = [hit(0, "Dell and Nvidia build an AI factory.", "AI factory", "2024-06-20")]
     v = verify("The article was published on June 20, 2024 [1].", dated, 0.5)

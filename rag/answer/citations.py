@@ -157,6 +157,8 @@ def verify(text: str, hits: list[Hit], min_support: float, question: str = "",
         body, end = claim.rstrip(), ""
         if body and body[-1] in ".!?":
             body, end = body[:-1].rstrip(), body[-1]
+        # a list's separator left before its marker: "A, B, C, [1]" reads "A, B, C [1]"
+        body = body.rstrip(" ,;:")
         kept.append(body + " " + "".join(f"[{n}]" for n in good) + end)
     return Verified(" ".join(kept), cited, sup, dropped, moved)
 
