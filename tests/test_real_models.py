@@ -209,6 +209,16 @@ def test_a_refusal_of_an_answer_the_passage_states_gets_a_second_look(real_pipel
     assert refused.refused and refused.checks["refused_by"] == "model"
 
 
+def test_a_short_draft_that_echoes_the_question_is_written_out_again(real_pipeline):
+    """The packaged model answers "What are Nvidia's GPUs well-suited for?" with "GPUs [1]"
+    under the short answer's rules; asked again under the rules for sentences, it says what the
+    article says, and that answer passes the checks."""
+    a = real_pipeline.ask("What are Nvidia's GPUs well-suited for?")
+    assert not a.refused, a.checks
+    assert "computational power" in a.text and a.checks["first_refused_by"] == "echo"
+    assert a.checks["p_right"] >= real_pipeline.config.second_look_min_right
+
+
 def test_a_multiple_choice_question_is_answered_by_its_options_letters(real_pipeline):
     """The option the article names, cited, without a written draft; a question whose options
     the article does not decide between is refused."""
