@@ -30,8 +30,8 @@ from typing import Iterator
 
 from rag import registry, retrieval
 from rag.answer import options, refusal
-from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, offered_options,
-                               valid_k, validate_question)
+from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
+                               validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
                                rewrite_messages, style_for)
 from rag.config import Config
@@ -208,7 +208,7 @@ class Pipeline:
         score them (its written answer is then mapped to the option it names)."""
         if self.config.choice != "letters" or kind_of(question) != "choice":
             return None
-        return options.score(self.generator, messages, query, offered_options(question))
+        return options.score(self.generator, messages, query, options.offered_options(question))
 
     def _second_look(self, draft: "refusal.Draft", first: "refusal.Decision",
                      stop: threading.Event | None, audit: bool, reports_confidence: bool,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.asking import asking_part, kind_of, offered_options, pick_option
+from rag.answer.asking import asking_part, kind_of
+from rag.answer.options import offered_options, pick_option, without_options
 from rag.answer.prompt import EXPLAIN, LIST, SHORT, YES_NO, build_messages, style_for
 from rag.evaluate.metrics import is_right, outcomes
 from rag.evaluate.questions import EvalQuestion
@@ -194,9 +195,20 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
     ("How many? (Options: 6,000, 6 million, 450)", ["6,000", "6 million", "450"]),
     ("Who is the CEO of Dell Technologies?", []),
     ("What options does the plan give employees?", []),
+    # after letters: on one line, on lines of their own, in brackets, lower case
+    ("Which country was attacked? A) Sudan B) Israel C) Egypt", ["Sudan", "Israel", "Egypt"]),
+    ("Who won?\nA. Rob Cross\nB. Luke Humphries\n", ["Rob Cross", "Luke Humphries"]),
+    ("Which company makes Grok? (a) xAI (b) OpenAI", ["xAI", "OpenAI"]),
+    ("Which did the U.S. ban? a: TikTok, b: WeChat.", ["TikTok", "WeChat"]),
+    # initials are no letters of options
+    ("J. A. Hobson wanted which races to develop the world?", []),
+    ("What did A. B. Smith propose?", []),
 ])
 def test_the_options_a_question_offers_are_read(question, options):
     assert offered_options(question) == options
+    if options:
+        assert kind_of(question) == "choice" and not any(o in without_options(question)
+                                                         for o in options)
 
 
 def test_a_fact_about_another_name_than_the_question_s_is_told_apart():

@@ -1,10 +1,10 @@
 """Asking: what a question may be (`validate_question`, `valid_k`), what kind of answer it asks
 for, read from its wording alone (`kind_of`), and a draft answer put in that kind's shape
-(`pick_option`, `yes_no_sentence`, with `other_subject`; `possessor`), and whether it asks about
-the article as a whole (`about_the_article`).
+(`yes_no_sentence`, with `other_subject`; `possessor`), and whether it asks about the article as a
+whole (`about_the_article`). The options a question offers are read in rag.answer.options.
 
-- "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)"); the
-  answer is one of them, as the user wrote it (`pick_option`).
+- "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)", "A) Sudan
+  B) Israel"); the answer is one of them, as the user wrote it (rag.answer.options).
 - "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or": the answer is yes
   or no with the fact that decides it.
 - "explain": why, how (not how many, how much ...), explain, describe, what caused, a summary,
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from rag.answer.options import offered_options, without_options
 from rag.errors import QuestionError
 from rag.text import QUOTED, STOPWORDS, stem, words
 
@@ -40,29 +41,6 @@ _EXPLAIN = re.compile(r"^(?:why|explain|describe|in what ways?|what (?:caused|ca
                       r"reasons|reasons?|impact|effects?|happened))\b")
 _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:which|what) (?:two|"
                    r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b)")
-# "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
-_OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECASE)
-
-
-def offered_options(question: str) -> list[str]:
-    """The options a question lists for the answer to pick from (empty when it lists none)."""
-    m = _OPTIONS.search(question)
-    if not m:
-        return []
-    listed = m.group(1)
-    # The strongest separator the list uses splits it, so an option may hold a weaker one:
-    # "Meghan, Duchess of Sussex; Harry, Duke of Sussex", "6,000; 6 million".
-    sep = next((re.escape(s) for s in ";|/" if s in listed), r",\s*(?!\d{3}\b)")
-    items = [o.strip(" .?\"“”") for o in re.split(sep, listed)]
-    items = [o for o in items if o]
-    return items if len(items) >= 2 else []
-
-
-def without_options(question: str) -> str:
-    """The question with the list of options it offers taken out: "Which country ...?"."""
-    return re.sub(r"\(\s*\)", "", _OPTIONS.sub("", question)).strip()
-
-
 # A sentence ends after ".", "?" or "!" and a space, but not after an initial or a common
 # abbreviation: "Commission v. Edith Cresson", "George W. Bush", "St. John's", "the U.S. government"
 # are inside the one sentence that asks.
@@ -75,7 +53,7 @@ _SENTENCE_BREAK = re.compile(
 def asking_part(question: str) -> str:
     """The sentence that asks: the last one with a question mark, options left out, and the
     question inside a request (`unwrapped`)."""
-    q = _OPTIONS.sub("", question).strip(" ()")
+    q = without_options(question).strip(" ()")
     parts = [p.strip() for p in _SENTENCE_BREAK.split(q) if p.strip()]
     asks = [p for p in parts if p.endswith("?")]
     return unwrapped((asks[-1] if asks else parts[-1] if parts else q).strip())
@@ -202,27 +180,6 @@ def _plural(word: str) -> bool:
     w = word.strip(",.?")
     return (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "'s"))
             and w not in ("news", "does", "was", "has", "this", "its", "series", "species"))
-
-
-def pick_option(answer: str, options: list[str]) -> str | None:
-    """The offered option the answer names, as the user wrote it: the option whose words the
-    answer holds most completely (ties go to the longer option: "Luke Humphries" over "Luke");
-    None when the answer holds no option's words at all, or under half of the best one's."""
-    have = _words(answer)
-    best, best_share = None, 0.0
-    for option in options:
-        want = _words(option)
-        if not want:
-            continue
-        share = len(want & have) / len(want)
-        if share > best_share or (share == best_share and best is not None
-                                  and len(want) > len(_words(best))):
-            best, best_share = option, share
-    return best if best_share >= 0.5 else None
-
-
-def _words(text: str) -> set[str]:
-    return set(words(text)) - {"the", "a", "an", "of"}
 
 
 # Words that open a sentence only because it starts there: lower-cased after "Yes, " or "No, ".

@@ -1,10 +1,12 @@
-"""Multiple-choice questions answered by scoring their options, not by mapping a written answer.
+"""Multiple-choice questions: the options a question offers (`offered_options`), and the answer
+picked by scoring them, not by mapping a written answer.
 
-A question that lists its options ("... this week? (Options: Sudan; Israel; Egypt; Iran)") is
-asked over the same passages with the options lettered, A to D, and one more, "None of these: the
-passages do not say"; the model's next-token probabilities of the letters say how likely it finds
-each option. The same is asked with the options in reverse order and the two are averaged, since
-a small model leans towards the letters it reads first. The answer is the likeliest option, as
+A question that lists its options ("... this week? (Options: Sudan; Israel; Egypt; Iran)", or
+after letters of its own, "A) Sudan B) Israel ...") is asked over the same passages with the
+options lettered, A to D, and one more, "None of these: the passages do not say"; the model's
+next-token probabilities of the letters say how likely it finds each option. The same is asked
+with the options in reverse order and the two are averaged, since a small model leans towards
+the letters it reads first. The answer is the likeliest option, as
 the user wrote it; its probability among the offered options (the last letter's share left out)
 is what the refusal policy weighs (rag.answer.refusal.decide_choice), with the written draft
 only as a veto (it names none of the options). No judge is asked: two forward passes after the
@@ -18,15 +20,88 @@ ones and from questions the articles do not cover better than the written answer
 
 Left out: more than MAX_OPTIONS options, and generators that give no probabilities (a plugin's
 own; the `openai` runtime reads them from the server's `top_logprobs`): those questions get a
-written answer, mapped to its option (rag.answer.asking).
+written answer, mapped to its option (`pick_option`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rag.answer.asking import without_options
 from rag.answer.prompt import pieced
+from rag.text import words
+
+# "(Options: a; b; c)", "Options: a, b, c", "Choices - a / b / c": a label, then a list.
+_OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECASE)
+# "A) Sudan B) Israel C) Egypt", "(a) Sudan (b) Israel", "A. Sudan" on lines of their own: a
+# letter that opens an option, after a space or a line's start.
+_LETTER = re.compile(r"(?:^|(?<=\s))\(?([A-Ha-h])[).:]\s+")
+
+
+def _lettered(question: str) -> tuple[int, list[str]]:
+    """Options given after letters, A (or a) first and the next letters in order, at least two:
+    where the first letter stands, and the options; (-1, []) where there are none. "A." alone
+    does not start them, so "J. A. Hobson" has none."""
+    marks = list(_LETTER.finditer(question))
+    for i, first in enumerate(marks):
+        if first.group(1) not in "Aa":
+            continue
+        run, want = [first], chr(ord(first.group(1)) + 1)
+        for m in marks[i + 1:]:
+            if m.group(1) == want:
+                run.append(m)
+                want = chr(ord(want) + 1)
+        if len(run) >= 2:
+            ends = [m.start() for m in run[1:]] + [len(question)]
+            items = [question[m.end():end].strip(" \n,;.?)") for m, end in zip(run, ends)]
+            if all(items):
+                return run[0].start(), items
+    return -1, []
+
+
+def offered_options(question: str) -> list[str]:
+    """The options a question lists for the answer to pick from (empty when it lists none):
+    after a label ("(Options: Sudan; Israel)") or after letters ("A) Sudan B) Israel")."""
+    m = _OPTIONS.search(question)
+    if not m:
+        return _lettered(question)[1]
+    listed = m.group(1)
+    # The strongest separator the list uses splits it, so an option may hold a weaker one:
+    # "Meghan, Duchess of Sussex; Harry, Duke of Sussex", "6,000; 6 million".
+    sep = next((re.escape(s) for s in ";|/" if s in listed), r",\s*(?!\d{3}\b)")
+    items = [o.strip(" .?\"“”") for o in re.split(sep, listed)]
+    items = [o for o in items if o]
+    return items if len(items) >= 2 else []
+
+
+def without_options(question: str) -> str:
+    """The question with the list of options it offers taken out: "Which country ...?"."""
+    if not _OPTIONS.search(question):
+        at = _lettered(question)[0]
+        return question[:at].strip() if at > 0 else question.strip()
+    return re.sub(r"\(\s*\)", "", _OPTIONS.sub("", question)).strip()
+
+
+def pick_option(answer: str, options: list[str]) -> str | None:
+    """The offered option the answer names, as the user wrote it: the option whose words the
+    answer holds most completely (ties go to the longer option: "Luke Humphries" over "Luke");
+    None when the answer holds no option's words at all, or under half of the best one's."""
+    have = _words(answer)
+    best, best_share = None, 0.0
+    for option in options:
+        want = _words(option)
+        if not want:
+            continue
+        share = len(want & have) / len(want)
+        if share > best_share or (share == best_share and best is not None
+                                  and len(want) > len(_words(best))):
+            best, best_share = option, share
+    return best if best_share >= 0.5 else None
+
+
+def _words(text: str) -> set[str]:
+    return set(words(text)) - {"the", "a", "an", "of"}
+
 
 LETTERS = "ABCDEFGHI"
 MAX_OPTIONS = len(LETTERS) - 1  # one letter is kept for NONE_OF_THESE

@@ -96,7 +96,7 @@ STYLES = {"short": SHORT, "sentence": SYSTEM, "examples": EXAMPLES, "yes-no": YE
 # answer_style "auto": the rules for each kind of question. A name, date or number ("fact") keeps
 # the short answer, and so does a multiple-choice question: rules naming the options made the
 # model refuse more without answering more right (docs/eval.md); the pipeline maps the short
-# answer to the option it names (rag.answer.asking.pick_option).
+# answer to the option it names (rag.answer.options.pick_option).
 BY_KIND = {"fact": "short", "choice": "short", "yes-no": "yes-no", "list": "list",
            "explain": "explain"}
 # The rules whose answer is written in sentences: where the short rules' draft only echoes the

@@ -26,14 +26,13 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import (asks_whose, kind_of, offered_options, other_subject, pick_option,
-                               possessor, yes_no_sentence)
+from rag.answer.asking import asks_whose, kind_of, other_subject, possessor, yes_no_sentence
 from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms,
                                   number_as_written, parse_answer, verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
                               in_prompt_answers_messages, in_prompt_messages, judge_messages, lean,
                               yes_probability)
-from rag.answer.options import Scored
+from rag.answer.options import Scored, offered_options, pick_option
 from rag.answer.prompt import REFUSAL
 from rag.answer.verdict import LONG_KINDS, WEIGHTS, p_right
 from rag.text import content_words, unmarked
