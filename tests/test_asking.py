@@ -67,6 +67,13 @@ from rag.evaluate.questions import EvalQuestion
     ("Do you know if Dell is involved?", "yes-no"), ("Can Grok generate images?", "yes-no"),
     ("Does the article say that Dell is involved?", "yes-no"),
     ("Is it true that Dell will supply server racks?", "yes-no"),
+    # a name alone asks what it is; two questions in one ask for sentences
+    ("Grok?", "explain"),
+    ("Michael Dell?", "explain"),
+    ("Who founded xAI and what is Grok?", "explain"),
+    ("When was the collaboration announced and where?", "explain"),
+    ("Hormones released during sleep support T-cells and what species?", "fact"),
+    ("What is the role of Dell and Nvidia?", "fact"),
 ])
 def test_kind_of(question, kind):
     assert kind_of(question) == kind

@@ -97,8 +97,9 @@ def kind_of(question: str) -> str:
     asked = asking_part(question).replace("’", "'")
     asked = re.sub(r"\b(what|who)'s\b", r"\1 is", asked, flags=re.IGNORECASE)  # "What's Grok?"
     if (_SUMMARY.search(asked) or _DEFINE.match(asked) or _DEFINE_BARE.match(asked)
-            or _DESCRIBE.match(asked)):
-        return "explain"  # a summary, who or what a name is, a description: a few sentences
+            or _DESCRIBE.match(asked) or _BARE_NAME.match(asked) or _TWO_QUESTIONS.match(asked)):
+        # a summary, who or what a name is, a description, two questions in one: a few sentences
+        return "explain"
     q = asked.lower().rstrip("?")
     # "According to X, why ...", "In Ford's report, were ...": the question starts after a
     # leading phrase.
@@ -140,6 +141,12 @@ _NOT_DEFINED = "|".join(("the a an this that these those it its he she they him 
 _BARE_WORD = rf"(?!(?:{_NOT_DEFINED})\b)[a-z][\w&.\-]*(?<!ed)"
 _DEFINE_BARE = re.compile(rf"(?i:who|what) (?i:is|are|was|were) {_BARE_WORD}(?: {_BARE_WORD})?"
                           r"\s*\??$")
+# "Grok?", "Michael Dell?": a name alone asks what it is.
+_BARE_NAME = re.compile(rf"{_NAMED}\s*\?$")
+# "Who founded xAI and what is Grok?": a short answer would answer the first question alone.
+# Not "... T-cells and what species?", one question whose answer fills the blank.
+_TWO_QUESTIONS = re.compile(r"^(?:who|what|when|where|why|how|which)\b.*\w\s+and\s+"
+                            r"(?:who|what|when|where|why|how)(?:\s+\w|\s*\?$)", re.IGNORECASE)
 # "Explain how ...", "Describe Grok." ("Tell me about Grok.", `unwrapped`).
 _DESCRIBE = re.compile(r"(?i:explain|describe)\b")
 
