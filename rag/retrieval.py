@@ -11,11 +11,17 @@ found) so that refusal thresholds mean the same thing in every mode.
 
 "convex" at `dense_weight` 0.5 is the default because it ranked best of the four on SciFact
 (bench/fusion.py: the train queries chose it, the test queries confirmed it), and weights around
-0.5 rank almost alike, so the choice is not fragile; the figures are in docs/eval.md. Left out:
-learned fusion and re-ranking models.
+0.5 rank almost alike, so the choice is not fragile; the figures are in docs/eval.md.
+
+A query that says when its event happened ("... in January 2024", "in 1996") counts a passage of
+an article dated before that time at half its score (`period_asked`): such an article cannot
+report the event, and one about an earlier election outranked the one that named the winner.
+Undated passages are left as they are. Left out: learned fusion and re-ranking models.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -62,6 +68,15 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
         bmax = max(bm.values(), default=0.0) or 1.0
         fused = {cid: dense_weight * ((cos[cid] - lo) / (hi - lo) if hi > lo else 1.0)
                  + (1 - dense_weight) * (bm.get(cid, 0.0) / bmax) for cid in chunks}
+    since = period_asked(query)
+    if since and fused:
+        # Only a chunk within PREDATES of the k-th best can end in the top k either way, so only
+        # those articles are read (a Milvus-held index fetches each).
+        kth = sorted(fused.values(), reverse=True)[:k][-1]
+        for cid in [cid for cid in chunks if fused[cid] >= PREDATES * kth]:
+            date = (getattr(index.articles.get(chunks[cid].article_id), "date", None) or "")[:10]
+            if _ISO_DATE.match(date) and date < since[:len(date)]:
+                fused[cid] *= PREDATES
     top = sorted(chunks, key=lambda cid: (-fused[cid], cid))[:k]
     hits = Hits()
     hits.strength = max(cos.values(), default=0.0)
@@ -74,6 +89,28 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
         hits.append(Hit(c, fused[cid], art.title if art else "", art.date if art else None,
                         art.url if art else None, art.source if art else None, scores))
     return hits
+
+
+# What a passage of an article dated before the time a query names counts for.
+PREDATES = 0.5
+_MONTHS = ("january february march april may june july august september october november "
+           "december").split()
+# "in January 2024", "on March 5, 2024", "during 1996", "since early 2023": a preposition, then
+# the time; "the 2024 election" names no time of the event.
+_WHEN = re.compile(r"\b(?:in|on|during|since)\s+(?:(?:early|late|mid-?)\s*)?"
+                   rf"(?:({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?)?((?:1[6-9]|20)\d\d)\b",
+                   re.IGNORECASE)
+_ISO_DATE = re.compile(r"\d{4}-\d\d")  # "2024-01-13", or "2024-01"
+
+
+def period_asked(query: str) -> str | None:
+    """The first day of the time a query says its event happened in, as "YYYY-MM-DD", or None:
+    "in January 2024" gives "2024-01-01", "in 1996" "1996-01-01"."""
+    m = _WHEN.search(query)
+    if not m:
+        return None
+    month = _MONTHS.index(m.group(1).lower()) + 1 if m.group(1) else 1
+    return f"{m.group(2)}-{month:02d}-01"
 
 
 def openings(index: Index, k: int) -> Hits:

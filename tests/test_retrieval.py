@@ -6,7 +6,7 @@ from rag import registry
 from rag.index.chunking import ChunkParams
 from rag.index.indexing import sync
 from rag.index.store import Index
-from rag.retrieval import search
+from rag.retrieval import period_asked, search
 
 
 @pytest.fixture
@@ -54,3 +54,35 @@ def test_bm25_follows_changes(index, tmp_path):
 def test_unknown_mode_is_an_error(index):
     with pytest.raises(ValueError, match="not one of"):
         q(index, "x", "magic")
+
+
+@pytest.mark.parametrize("query, since", [
+    ("Who won Taiwan's election in January 2024?", "2024-01-01"),
+    ("What happened on March 5, 2023?", "2023-03-01"),
+    ("Which animal was cloned in 1996?", "1996-01-01"),
+    ("Who won during early 2023?", "2023-01-01"),
+    ("Who will win the 2024 election?", None),  # names no time of the event
+    ("How many people live in 12000 houses?", None),
+])
+def test_the_time_a_question_names(query, since):
+    assert period_asked(query) == since
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "rrf", "convex"])
+def test_an_article_dated_before_the_time_asked_counts_for_less(tmp_path, mode):
+    """"Who won ... in January 2024?": an article of 2022 cannot report it, and ranks below one
+    of 2024 that it would otherwise outrank; without a time named, or undated, nothing moves."""
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "old.txt").write_text("date 2022-11-27\nWho won the Taiwan election? The ruling party "
+                               "won the Taiwan election.")
+    (d / "new.txt").write_text("date 2024-01-13\nLai Ching-te won the election in Taiwan.")
+    (d / "none.txt").write_text("Bakers make bread from flour, water and yeast.")
+    sync([d], tmp_path / "ix", registry.embedder("fake-hash"), ChunkParams(60, 0))
+    index = Index.open(tmp_path / "ix")
+    plain = [h.chunk.article_id for h in q(index, "Who won the Taiwan election?", mode, 2)]
+    timed = q(index, "Who won the Taiwan election in January 2024?", mode, 2)
+    assert plain[0] == "old.txt" and timed[0].chunk.article_id == "new.txt"
+    assert [h.score for h in timed] == sorted((h.score for h in timed), reverse=True)
+    later = q(index, "Who won the Taiwan election in 2021?", mode, 2)
+    assert later[0].chunk.article_id == "old.txt"  # both dated after: nothing moves
