@@ -33,7 +33,7 @@ from rag.answer import options, refusal
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
                                validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
-                               rewrite_messages, style_for)
+                               rewrite_messages, standalone, style_for)
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
 from rag.index.store import Index
@@ -284,10 +284,9 @@ class Pipeline:
         messages = rewrite_messages(question, history)
         text = "".join(self.generator.stream(messages, 60)).strip().strip('"').splitlines()
         rewritten = text[0].strip() if text else ""
-        # "The article was published on [insert date].": a template, not the question
-        if "[" in rewritten or not 3 <= len(rewritten) <= MAX_QUESTION_CHARS:
-            return question
-        return rewritten
+        if not 3 <= len(rewritten) <= MAX_QUESTION_CHARS:
+            rewritten = ""
+        return standalone(question, rewritten, history)
 
     def facts(self) -> dict:
         self.refresh()

@@ -2,7 +2,9 @@
 each answer style, the pieces later prompts may share, and passages trimmed around the sentences
 the question is about."""
 
-from rag.answer.prompt import REFUSAL, STYLES, build_messages, piece_ends
+import pytest
+
+from rag.answer.prompt import REFUSAL, STYLES, build_messages, piece_ends, standalone
 from tests.conftest import hit
 
 
@@ -69,3 +71,34 @@ def test_a_trimmed_passage_centres_on_the_best_scored_sentence_and_drops_heading
         "The GPUs train models. Grok is a chatbot. It is generative.")
     assert window("Why?", text, 2, scores) == "The GPUs train models. Grok is a chatbot."
     assert window("Why?", text, 1, [0.9, 0, 0, 0, 0]) == "Nvidia makes GPUs."
+
+
+MUSK = [{"role": "user", "content": "Who founded xAI?"},
+        {"role": "assistant", "content": "Elon Musk [1]"}]
+
+
+@pytest.mark.parametrize("question, rewritten, searched", [
+    # a rewrite that asks what was asked is taken
+    ("Is it similar to ChatGPT?", "Is Grok similar to ChatGPT?", "Is Grok similar to ChatGPT?"),
+    ("And when was it published?", "When was the article published?",
+     "When was the article published?"),
+    ("Tell me more about it.", "Tell me more about xAI.", "Tell me more about xAI."),
+    # one that answers, changes the question word or holds a template is not: the last answer,
+    # a name alone, takes the place of the one "he", "his" or "her"; else the question stands
+    ("What else is he known for?", "Elon Musk is known for his work in AI.",
+     "What else is Elon Musk known for?"),
+    ("Which company does he run?", "Who does Elon Musk run?", "Which company does Elon Musk run?"),
+    ("What is his startup called?", "", "What is Elon Musk's startup called?"),
+    ("Who works with her?", "", "Who works with Elon Musk?"),
+    ("When was it published?", "It was published on [insert date].", "When was it published?"),
+    ("Did he and his company sign it?", "", "Did he and his company sign it?"),  # two: unsure
+])
+def test_a_follow_up_is_searched_as_a_question_that_asks_what_was_asked(question, rewritten,
+                                                                         searched):
+    assert standalone(question, rewritten, MUSK) == searched
+
+
+def test_a_follow_up_after_an_answer_in_sentences_keeps_its_pronoun():
+    history = [{"role": "user", "content": "What is Grok?"},
+               {"role": "assistant", "content": "Grok is a generative AI model [1]."}]
+    assert standalone("Who makes him?", "", history) == "Who makes him?"

@@ -256,3 +256,16 @@ def test_a_question_asked_as_a_request_is_answered_with_the_real_model(real_pipe
     assert not a.refused and "Elon Musk" in a.text and not a.text.startswith("Yes")
     b = real_pipeline.ask("Could you explain why Nvidia's market value surged?")
     assert not b.refused and "demand" in b.text and b.citations
+
+
+def test_a_follow_up_is_searched_with_the_name_its_pronoun_means(real_pipeline):
+    """After "Who founded xAI?" ("Elon Musk"), "What else is he known for?" was rewritten as an
+    answer ("Elon Musk is known for ..."), and "Which party does he belong to?" came back as
+    "Who does ... belong to?"; what is searched asks what was asked, with the name in it."""
+    history = [{"role": "user", "content": "Who founded xAI?"},
+               {"role": "assistant", "content": "Elon Musk [1]"}]
+    for question, searched in [("What else is he known for?", "What else is Elon Musk known for?"),
+                               ("Where did he announce it?", "Where did")]:
+        query = real_pipeline.rewrite(question, history)
+        assert query.startswith(searched) and query.endswith("?"), query
+        assert "Elon Musk" in query, query
