@@ -223,6 +223,9 @@ def rewrite_messages(question: str, history: list[dict]) -> list[dict]:
 
 
 _LEAD = re.compile(r"^(?:and|so|but|also|then|okay|ok|well)\b[\s,]*", re.IGNORECASE)
+# "And Nvidia?", "What about Dell?": the question is the last one's, about something else.
+_ELLIPTIC = re.compile(r"(?:and|(?:how|what) about)\s+[^\s?]+(?:\s+[^\s?]+){0,3}\s*\?$",
+                       re.IGNORECASE)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b(\s+[a-z]+)?", re.IGNORECASE)
 _A_NAME = re.compile(r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|de|van|von))*")
 _NOT_OWNED = frozenset("to in on at for from with by about and or is was".split())
@@ -233,12 +236,14 @@ def standalone(question: str, rewritten: str, history: list[dict]) -> str:
     (`rewritten`) where it is a question asking what the user asked, one that ends with "?" and
     opens with the same question word ("Which party does he belong to?" came back "Who does Lai
     Ching-te belong to?") and holds no "[...]" template; a rewrite that answers ("Elon Musk
-    founded Tesla and SpaceX.") is none. A request may stay one: "Tell me more about it." Failing that, where the last answer is a name alone
+    founded Tesla and SpaceX.") is none. A request may stay one: "Tell me more about it."; an
+    elliptic follow-up ("And Nvidia?", "What about Dell?") may become any question. Failing that, where the last answer is a name alone
     ("Elon Musk [1]") and the question has one "he", "she", "him", "his" or "her", the name in
     its place; failing that, the question as asked."""
     asked = _LEAD.sub("", question.strip())
-    if ("[" not in rewritten and _first_word(rewritten) == _first_word(asked)
-            and (rewritten.rstrip().endswith("?") or not asked.rstrip().endswith("?"))):
+    same = _first_word(rewritten) == _first_word(asked) or _ELLIPTIC.match(question.strip())
+    if "[" not in rewritten and same and (rewritten.rstrip().endswith("?")
+                                          or not asked.rstrip().endswith("?")):
         return rewritten.strip()  # a request ("Tell me more about it.") stays a request
     answers = [str(m.get("content", "")) for m in history if m.get("role") == "assistant"]
     name = MARKER.sub("", answers[-1]).strip().rstrip(".").strip() if answers else ""
