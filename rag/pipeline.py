@@ -16,7 +16,9 @@ model would name another answer. The index's manifest decides which embedder emb
 Whether an answer is given is the refusal policy's decision (rag.answer.refusal): weak retrieval
 refuses before generating, and the draft is checked against its passages after; where the model
 itself refused, a second draft with that refusal barred is checked the same way (`second_look`).
-Left out: the wording of a refusal for people (rag.answer.reasons).
+A yes-or-no question the model still would not answer is asked for the detail it checks
+(rag.answer.detail), whose answer may say "No". Left out: the wording of a refusal for people
+(rag.answer.reasons).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer import options, refusal
+from rag.answer import detail, options, refusal
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
                                validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
@@ -182,6 +184,10 @@ class Pipeline:
             yield {"type": "second_look"}
             decision = self._second_look(draft, decision, stop, audit, "confidence" in can,
                                          self.messages(query, hits, "explain"))
+        if (self.config.second_look and decision.checks.get("refused_by") == "model"
+                and decision.checks.get("kind") == "yes-no"):
+            yield {"type": "second_look"}
+            decision = self._detail_look(draft, decision, stop, audit, "confidence" in can)
         # what `rag eval --trade-off` needs to replay the retrieval gate (rag.answer.refusal.weak)
         decision.checks["lexical"] = lexical
         if decision.judge_ms is not None:
@@ -239,6 +245,39 @@ class Pipeline:
         again.checks["second_look"] = "answered" if not again.refused else "checked"
         again.checks["first_refused_by"] = first.checks.get("refused_by")
         return again
+
+    def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",
+                     stop: threading.Event | None, audit: bool,
+                     reports_confidence: bool) -> "refusal.Decision":
+        """A yes-or-no question the model would not answer, asked for the detail it checks
+        (rag.answer.detail): "Is Grok being developed by OpenAI?" becomes "Who is developing
+        Grok?", answered over the same passages and checked as any draft, under
+        `second_look_min_right`. Where that answer names something else and the passages name
+        the question's detail too, the answer is "No" with it; otherwise the refusal stands."""
+        reply = "".join(self.generator.stream(detail.detail_messages(draft.query), 40, stop))
+        asked = detail.detail_question(reply)
+        name = detail.tested_name(draft.query, asked) if asked else set()
+        if not name:
+            return first
+        first.checks["detail_question"] = asked
+        confidence: list[float] = []
+        extra = {"confidence": confidence} if reports_confidence else {}
+        messages = self.messages(asked, draft.hits)
+        raw = "".join(self.generator.stream(messages, self.config.max_new_tokens, stop, **extra))
+        bar = max(self.config.min_right, self.config.second_look_min_right)
+        found = refusal.decide(refusal.Draft(raw, asked, asked, draft.hits, messages,
+                                             draft.strength, draft.weak,
+                                             min(confidence) if confidence else None),
+                               replace(self.config, min_right=bar), self.generator, audit)
+        passages = [f"{h.title} {h.chunk.text}" for h in draft.hits]
+        if found.refused or not detail.contradicts(name, found.text, passages):
+            return first
+        text = f"No. {asked} {found.text}"
+        checks = {**found.checks, "kind": "yes-no", "detail_question": asked,
+                  "second_look": "answered", "first_refused_by": "model"}
+        if audit:
+            checks["draft"] = text
+        return refusal.Decision(text, False, found.citations, checks, found.judge_ms)
 
     def fit(self, hits: list[Hit]) -> list[Hit]:
         """The best passages that fit the prompt's budget (`prompt_tokens`, counted with the

@@ -300,3 +300,15 @@ def test_a_question_about_the_article_as_a_whole(question, about):
     assert about_the_article(question) == about
     summary = about == "summary" or question.startswith(("Why", "Summarize", "What is Grok"))
     assert (kind_of(question) == "explain") == summary
+
+
+@pytest.mark.parametrize("question, asked, name", [
+    ("Is Grok being developed by OpenAI?", "Who is developing Grok?", {"openai"}),
+    ("Is Michael Dell the CEO of Nvidia?", "Who is Michael Dell the CEO of?", {"nvidia"}),
+    ("Are the details of Grok public yet?", "Who are the details of Grok?", set()),  # no name
+    ("Is Dell a software company?", "Is Dell a software company?", set()),  # nothing left out
+])
+def test_the_name_a_yes_or_no_question_checks(question, asked, name):
+    from rag.answer.detail import tested_name
+
+    assert tested_name(question, asked) == name

@@ -566,3 +566,53 @@ def test_a_figure_its_passage_spells_out_is_answered_in_the_passage_s_words(fake
     wrong = refusal.decide(refusal.Draft("9 [1]", q, q, [passage], [], 0.7, confidence=0.9),
                            fake_config, Scripted("", "yes"))
     assert wrong.refused and wrong.checks["novel_terms"] == ["9"]
+
+
+class RefusesYesOrNo(Scripted):
+    """Refuses a yes-or-no question (barred or not), gives `detail` as the question its detail
+    asks, and answers that question with `text`."""
+
+    def __init__(self, detail, text, verdict="yes"):
+        super().__init__(text, verdict)
+        self.detail = detail
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None,
+               bar_refusal=False):
+        from rag.answer.detail import DETAIL_SYSTEM
+        from rag.answer.prompt import YES_NO
+
+        system = messages[0]["content"]
+        if system == DETAIL_SYSTEM:
+            yield self.detail
+        elif system == YES_NO:
+            yield "No. " + REFUSAL
+        else:
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+
+def test_a_yes_or_no_question_the_model_will_not_answer_is_asked_for_its_detail(fake_pipeline):
+    """"Is Grok being developed by OpenAI?": the model refuses; "Who is developing Grok?" gets
+    xAI, another name than OpenAI, which the passages name too: "No", with that fact. A name the
+    passages never mention ("Google"), a detail question that does not come back, or an answer
+    that names the question's own name leave the refusal standing."""
+    q = "Is Grok being developed by OpenAI?"
+
+    def pipe(detail, text, verdict="yes"):
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                        RefusesYesOrNo(detail, text, verdict))
+
+    a = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]").ask(q)
+    assert not a.refused and a.text.startswith("No. Who is developing Grok? ")
+    assert "xAI" in a.text and a.citations and a.checks["first_refused_by"] == "model"
+    kinds = [e["type"] for e in pipe("Who is developing Grok?", "xAI [1]").stream(q)]
+    assert kinds[-2:] == ["second_look", "answer"]
+    for detail, text, asked in [
+            ("Who is developing Grok?", "Elon Musk's xAI startup [1]",
+             "Did Google develop Grok?"),  # no passage names Google
+            ("Sure!", "Elon Musk's xAI startup [1]", q),  # no question came back
+            ("Who is developing Grok?", "OpenAI [1]", q),  # the same name: no "No"
+    ]:
+        refused = pipe(detail, text).ask(asked)
+        assert refused.refused and refused.checks["refused_by"] == "model", (detail, text)
+    judged = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]", "No.").ask(q)
+    assert judged.refused and judged.checks["refused_by"] == "model"

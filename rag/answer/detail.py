@@ -1,0 +1,64 @@
+"""A yes-or-no question the model would not answer, asked again for the detail it checks.
+
+"Is Grok being developed by OpenAI?" names a detail, OpenAI, that the passages give otherwise
+("... being developed by Elon Musk's xAI startup"). The 1.5B model replies that the articles
+don't say to such questions, even with that reply barred (rag.pipeline, the second look). So the
+question is turned into the one that asks for its detail ("Who is developing Grok?", written by
+the generator, `detail_messages`), that question is answered over the same passages and checked
+as any short answer, and where the answer names something else while the passages do name the
+question's detail, the answer is "No", with that fact ("No. Who is developing Grok? Elon Musk
+[1]"). The detail must be a name (capitalised in the question) and named in the passages: a
+question about a name the articles never mention ("Did Google join the collaboration?") stays
+refused, as the articles say nothing of it.
+
+Left out: a "Yes" this way (the model's own drafts say "Yes" readily), and details that are no
+name ("Is Dell a software company?").
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import content_words
+
+DETAIL_SYSTEM = (
+    "Turn the yes-or-no question into the question that asks for the one detail it checks: "
+    "replace that detail with who, what, where, when or which, and keep every other word. "
+    "Reply with the new question only.\n\n"
+    "Example: Was the bridge opened in 1998? -> When was the bridge opened?\n"
+    "Example: Did Anna Smith write the report? -> Who wrote the report?\n"
+    "Example: Is Lyon the capital of France? -> What is the capital of France?")
+_WH_START = re.compile(r"(?:who|whom|what|where|when|which)\b", re.IGNORECASE)
+# A capitalised word that does not open the question: part of a name.
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w&'’.-]*")
+
+
+def detail_messages(question: str) -> list[dict]:
+    """The chat that asks the generator for the question's detail question."""
+    return [{"role": "system", "content": DETAIL_SYSTEM},
+            {"role": "user", "content": question.strip()}]
+
+
+def detail_question(reply: str) -> str | None:
+    """The detail question in the generator's reply: its first line, after an "->" it may
+    copy from the examples; None unless it opens with who, what, where, when or which and
+    ends with "?"."""
+    lines = [ln for ln in reply.strip().splitlines() if ln.strip()]
+    asked = lines[0].split("->")[-1].strip() if lines else ""
+    return asked if _WH_START.match(asked) and asked.endswith("?") else None
+
+
+def tested_name(question: str, asked: str) -> set[str]:
+    """The content words (stemmed) of the name the yes-or-no question checks: its words that
+    the detail question left out, where each is written with a capital. Empty where any left-out
+    word is no name ("public", "software"), or none was left out."""
+    left_out = content_words(question) - content_words(asked)
+    named = content_words(" ".join(_CAPITALISED.findall(" " + question)))
+    return left_out if left_out and left_out <= named else set()
+
+
+def contradicts(name: set[str], answer: str, passages: list[str]) -> bool:
+    """Whether `answer` (to the detail question) says "No" to the name: it names none of the
+    name's words, while the passages do name them all (elsewhere, in another role)."""
+    held = set().union(*(content_words(p) for p in passages)) if passages else set()
+    return bool(name) and not (name & content_words(answer)) and name <= held
