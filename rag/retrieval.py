@@ -73,10 +73,10 @@ def search(index: Index, qvec: np.ndarray, query: str, k: int, mode: str = "dens
         # Only a chunk within PREDATES of the k-th best can end in the top k either way, so only
         # those articles are read (a Milvus-held index fetches each).
         kth = sorted(fused.values(), reverse=True)[:k][-1]
-        for cid in [cid for cid in chunks if fused[cid] >= PREDATES * kth]:
+        for cid in [cid for cid in chunks if fused[cid] >= _lowered(kth)]:
             date = (getattr(index.articles.get(chunks[cid].article_id), "date", None) or "")[:10]
             if _ISO_DATE.match(date) and date < since[:len(date)]:
-                fused[cid] *= PREDATES
+                fused[cid] = _lowered(fused[cid])
     top = sorted(chunks, key=lambda cid: (-fused[cid], cid))[:k]
     hits = Hits()
     hits.strength = max(cos.values(), default=0.0)
@@ -96,11 +96,18 @@ PREDATES = 0.5
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
 # "in January 2024", "on March 5, 2024", "during 1996", "since early 2023": a preposition, then
-# the time; "the 2024 election" names no time of the event.
+# the time; "the 2024 election" names no time of the event, nor "in 2000 homes" any time.
 _WHEN = re.compile(r"\b(?:in|on|during|since)\s+(?:(?:early|late|mid-?)\s*)?"
-                   rf"(?:({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?)?((?:1[6-9]|20)\d\d)\b",
-                   re.IGNORECASE)
+                   rf"(?:({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?)?((?:1[6-9]|20)\d\d)\b"
+                   r"(?!\s+(?!(?:in|on|at|and|or|to|for|the|when|after|before|as|by|with|from|"
+                   r"during|was|were|is|are|did|had|has|have|of)\b)[a-z])", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d\d")  # "2024-01-13", or "2024-01"
+
+
+def _lowered(score: float) -> float:
+    """A score counted at PREDATES of itself: halved, or for a negative cosine (dense mode)
+    made as much lower."""
+    return score - (1 - PREDATES) * abs(score)
 
 
 def period_asked(query: str) -> str | None:

@@ -74,6 +74,14 @@ from rag.evaluate.questions import EvalQuestion
     ("When was the collaboration announced and where?", "explain"),
     ("Hormones released during sleep support T-cells and what species?", "fact"),
     ("What is the role of Dell and Nvidia?", "fact"),
+    # a question word alone, or a question in title case, is no name
+    ("When?", "fact"),
+    ("How Many?", "fact"),
+    ("Is It True?", "yes-no"),
+    ("Who Won The Election?", "fact"),
+    # a sentence that ends in an initial or abbreviation before the question
+    ("They mentioned Plan B. Is it working?", "yes-no"),
+    ("They met at the U.S. Did it vote?", "yes-no"),
 ])
 def test_kind_of(question, kind):
     assert kind_of(question) == kind
@@ -207,9 +215,11 @@ def test_yes_or_no_is_added_from_the_model_s_own_lean():
     ("Who won?\nA. Rob Cross\nB. Luke Humphries\n", ["Rob Cross", "Luke Humphries"]),
     ("Which company makes Grok? (a) xAI (b) OpenAI", ["xAI", "OpenAI"]),
     ("Which did the U.S. ban? a: TikTok, b: WeChat.", ["TikTok", "WeChat"]),
-    # initials are no letters of options
+    # initials, and parts named by letters, are no letters of options
     ("J. A. Hobson wanted which races to develop the world?", []),
     ("What did A. B. Smith propose?", []),
+    ("What did J. A. Hobson and B. Smith write?", []),
+    ("What do parts A. and B. of the law say?", []),
 ])
 def test_the_options_a_question_offers_are_read(question, options):
     assert offered_options(question) == options
@@ -312,3 +322,15 @@ def test_the_name_a_yes_or_no_question_checks(question, asked, name):
     from rag.answer.detail import tested_name
 
     assert tested_name(question, asked) == name
+
+
+def test_an_answer_of_several_says_no_no():
+    """"Did Dell partner with Intel?" asked as "Who did Dell partner with?": an answer naming
+    several ("Dell and Nvidia") does not rule out the one asked about."""
+    from rag.answer.detail import contradicts
+
+    passages = ["Dell partners with Intel, Nvidia and AMD."]
+    assert contradicts({"intel"}, "Nvidia [1]", passages)
+    assert not contradicts({"intel"}, "Nvidia and AMD [1]", passages)
+    assert not contradicts({"intel"}, "Nvidia, AMD [1]", passages)
+    assert not contradicts({"googl"}, "Nvidia [1]", passages)  # no passage names Google

@@ -95,6 +95,7 @@ MUSK = [{"role": "user", "content": "Who founded xAI?"},
     ("Who works with her?", "", "Who works with Elon Musk?"),
     ("When was it published?", "It was published on [insert date].", "When was it published?"),
     ("Did he and his company sign it?", "", "Did he and his company sign it?"),  # two: unsure
+    ("Okay.", "", "Okay."),  # nothing to rewrite: as asked, never empty
 ])
 def test_a_follow_up_is_searched_as_a_question_that_asks_what_was_asked(question, rewritten,
                                                                          searched):
@@ -105,3 +106,6 @@ def test_a_follow_up_after_an_answer_in_sentences_keeps_its_pronoun():
     history = [{"role": "user", "content": "What is Grok?"},
                {"role": "assistant", "content": "Grok is a generative AI model [1]."}]
     assert standalone("Who makes him?", "", history) == "Who makes him?"
+    for said in ("Yes [1]", "No.", None):  # a verdict, or nothing, is no name
+        history[-1]["content"] = said
+        assert standalone("How old is he?", "", history) == "How old is he?"

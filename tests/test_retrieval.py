@@ -63,6 +63,8 @@ def test_unknown_mode_is_an_error(index):
     ("Who won during early 2023?", "2023-01-01"),
     ("Who will win the 2024 election?", None),  # names no time of the event
     ("How many people live in 12000 houses?", None),
+    ("How many families lived in 2000 homes?", None),  # a number, not a year
+    ("What happened in January 2024 in Taiwan?", "2024-01-01"),
 ])
 def test_the_time_a_question_names(query, since):
     assert period_asked(query) == since

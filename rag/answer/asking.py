@@ -45,7 +45,8 @@ _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:w
 # abbreviation: "Commission v. Edith Cresson", "George W. Bush", "St. John's", "the U.S. government"
 # are inside the one sentence that asks.
 _SENTENCE_BREAK = re.compile(
-    r"(?<=[?!])\s+|(?<![\s.][A-Za-z]\.)(?<!^[A-Za-z]\.)"
+    r"(?<=[?!])\s+|(?<=\.)\s+(?=(?:Who|Whom|Whose|What|When|Where|Why|How|Which|Is|Are|Was|Were|"
+    r"Do|Does|Did|Has|Have|Had|Can|Could|Will|Would|Should)\b)|(?<![\s.][A-Za-z]\.)(?<!^[A-Za-z]\.)"
     r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co|Lt|Mt|Ft)\.)(?<!\b(?:Mrs|Inc|Ltd|Gen|Gov|Sen|Rep|etc)\.)"
     r"(?<!\b(?:Prof|Corp)\.)(?<=\.)\s+")
 
@@ -142,7 +143,9 @@ _BARE_WORD = rf"(?!(?:{_NOT_DEFINED})\b)[a-z][\w&.\-]*(?<!ed)"
 _DEFINE_BARE = re.compile(rf"(?i:who|what) (?i:is|are|was|were) {_BARE_WORD}(?: {_BARE_WORD})?"
                           r"\s*\??$")
 # "Grok?", "Michael Dell?": a name alone asks what it is.
-_BARE_NAME = re.compile(rf"{_NAMED}\s*\?$")
+_BARE_NAME = re.compile(r"(?!(?i:who|whom|whose|what|when|where|why|how|which|is|are|was|were|do|"
+                        r"does|did|has|have|had|can|could|will|would|should|may|might)\b)"
+                        rf"(?=(?:\S+\s+){{0,3}}\S+$){_NAMED}\s*\?$")
 # "Who founded xAI and what is Grok?": a short answer would answer the first question alone.
 # Not "... T-cells and what species?", one question whose answer fills the blank.
 _TWO_QUESTIONS = re.compile(r"^(?:who|what|when|where|why|how|which)\b.*\w\s+and\s+"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import content_words
+from rag.text import content_words, unmarked
 
 DETAIL_SYSTEM = (
     "Turn the yes-or-no question into the question that asks for the one detail it checks: "
@@ -59,6 +59,10 @@ def tested_name(question: str, asked: str) -> set[str]:
 
 def contradicts(name: set[str], answer: str, passages: list[str]) -> bool:
     """Whether `answer` (to the detail question) says "No" to the name: it names none of the
-    name's words, while the passages do name them all (elsewhere, in another role)."""
+    name's words, while the passages do name them all (elsewhere, in another role). An answer
+    of several ("Dell Technologies, Nvidia", "Dell and Nvidia") says none: a question about one
+    partner of several would get a wrong "No"."""
+    if re.search(r",|\band\b", unmarked(answer)):
+        return False
     held = set().union(*(content_words(p) for p in passages)) if passages else set()
     return bool(name) and not (name & content_words(answer)) and name <= held

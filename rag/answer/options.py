@@ -36,15 +36,17 @@ _OPTIONS = re.compile(r"\b(?:options?|choices?)\s*[:\-]\s*([^()]+)", re.IGNORECA
 # "A) Sudan B) Israel C) Egypt", "(a) Sudan (b) Israel", "A. Sudan" on lines of their own: a
 # letter that opens an option, after a space or a line's start.
 _LETTER = re.compile(r"(?:^|(?<=\s))\(?([A-Ha-h])[).:]\s+")
+_AFTER_QUESTION = re.compile(r"(?:[?:]\s*|\n\s*)$")
 
 
 def _lettered(question: str) -> tuple[int, list[str]]:
     """Options given after letters, A (or a) first and the next letters in order, at least two:
-    where the first letter stands, and the options; (-1, []) where there are none. "A." alone
-    does not start them, so "J. A. Hobson" has none."""
+    where the first letter stands, and the options; (-1, []) where there are none. The first
+    letter must follow the question ("?", ":" or a new line), so that initials ("J. A. Hobson
+    and B. Smith") and parts named by letters ("parts A. and B. of the law") are none."""
     marks = list(_LETTER.finditer(question))
     for i, first in enumerate(marks):
-        if first.group(1) not in "Aa":
+        if first.group(1) not in "Aa" or not _AFTER_QUESTION.search(question[:first.start()]):
             continue
         run, want = [first], chr(ord(first.group(1)) + 1)
         for m in marks[i + 1:]:

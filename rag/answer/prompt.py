@@ -228,6 +228,8 @@ _ELLIPTIC = re.compile(r"(?:and|(?:how|what) about)\s+[^\s?]+(?:\s+[^\s?]+){0,3}
                        re.IGNORECASE)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b(\s+[a-z]+)?", re.IGNORECASE)
 _A_NAME = re.compile(r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|de|van|von))*")
+# An answer that is no name although it is capitalised: a verdict, a refusal's first word.
+_NO_NAME = frozenset("yes no the it this that these those there none nothing".split())
 _NOT_OWNED = frozenset("to in on at for from with by about and or is was".split())
 
 
@@ -241,14 +243,17 @@ def standalone(question: str, rewritten: str, history: list[dict]) -> str:
     ("Elon Musk [1]") and the question has one "he", "she", "him", "his" or "her", the name in
     its place; failing that, the question as asked."""
     asked = _LEAD.sub("", question.strip())
+    if not _first_word(asked):  # "Okay." or "And...": nothing to rewrite
+        return question
     same = _first_word(rewritten) == _first_word(asked) or _ELLIPTIC.match(question.strip())
     if "[" not in rewritten and same and (rewritten.rstrip().endswith("?")
                                           or not asked.rstrip().endswith("?")):
         return rewritten.strip()  # a request ("Tell me more about it.") stays a request
-    answers = [str(m.get("content", "")) for m in history if m.get("role") == "assistant"]
+    answers = [str(m.get("content") or "") for m in history if m.get("role") == "assistant"]
     name = MARKER.sub("", answers[-1]).strip().rstrip(".").strip() if answers else ""
     pronouns = _PERSON_PRONOUN.findall(asked)
-    if len(pronouns) != 1 or not _A_NAME.fullmatch(name) or len(name.split()) > 5:
+    if (len(pronouns) != 1 or not _A_NAME.fullmatch(name) or len(name.split()) > 5
+            or name.split()[0].lower() in _NO_NAME):
         return question
 
     def named(m: re.Match) -> str:
