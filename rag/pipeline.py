@@ -228,23 +228,31 @@ class Pipeline:
         With `messages`: where a short draft only echoed the question (`refusal.echoed`), the
         same passages under the rules for an answer in sentences, whose draft clears the same
         higher bar; a refusal is not barred there."""
-        confidence: list[float] = []
-        extra = {"confidence": confidence} if reports_confidence else {}
-        if messages is None:
-            messages, extra["bar_refusal"] = draft.messages, True
-        raw = "".join(self.generator.stream(messages, self.config.max_new_tokens, stop, **extra))
-        # The first draft's failure counts against this one: it must clear a higher bar.
-        bar = max(self.config.min_right, self.config.second_look_min_right)
-        again = refusal.decide(refusal.Draft(raw, draft.question, draft.query, draft.hits,
-                                             messages, draft.strength, draft.weak,
-                                             min(confidence) if confidence else None),
-                               replace(self.config, min_right=bar), self.generator, audit)
+        again = self._redraft(draft, draft.question, draft.query, messages or draft.messages,
+                              stop, audit, reports_confidence, bar_refusal=messages is None)
         if again.checks.get("refused_by") == "model":
             first.checks["second_look"] = "refused"
             return first
         again.checks["second_look"] = "answered" if not again.refused else "checked"
         again.checks["first_refused_by"] = first.checks.get("refused_by")
         return again
+
+    def _redraft(self, draft: "refusal.Draft", question: str, query: str, messages: list[dict],
+                 stop: threading.Event | None, audit: bool, reports_confidence: bool,
+                 bar_refusal: bool = False) -> "refusal.Decision":
+        """Another draft over `draft`'s passages, written from `messages`, and the decision on it
+        as an answer to `question`. The first draft's failure counts against it: it must clear
+        `second_look_min_right`, not `min_right`."""
+        confidence: list[float] = []
+        extra: dict = {"confidence": confidence} if reports_confidence else {}
+        if bar_refusal:
+            extra["bar_refusal"] = True
+        raw = "".join(self.generator.stream(messages, self.config.max_new_tokens, stop, **extra))
+        bar = max(self.config.min_right, self.config.second_look_min_right)
+        return refusal.decide(refusal.Draft(raw, question, query, draft.hits, messages,
+                                            draft.strength, draft.weak,
+                                            min(confidence) if confidence else None),
+                              replace(self.config, min_right=bar), self.generator, audit)
 
     def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",
                      stop: threading.Event | None, audit: bool,
@@ -260,15 +268,8 @@ class Pipeline:
         if not name:
             return first
         first.checks["detail_question"] = asked
-        confidence: list[float] = []
-        extra = {"confidence": confidence} if reports_confidence else {}
-        messages = self.messages(asked, draft.hits)
-        raw = "".join(self.generator.stream(messages, self.config.max_new_tokens, stop, **extra))
-        bar = max(self.config.min_right, self.config.second_look_min_right)
-        found = refusal.decide(refusal.Draft(raw, asked, asked, draft.hits, messages,
-                                             draft.strength, draft.weak,
-                                             min(confidence) if confidence else None),
-                               replace(self.config, min_right=bar), self.generator, audit)
+        found = self._redraft(draft, asked, asked, self.messages(asked, draft.hits), stop, audit,
+                              reports_confidence)
         passages = [f"{h.title} {h.chunk.text}" for h in draft.hits]
         if found.refused or not detail.contradicts(name, found.text, passages):
             return first

@@ -39,6 +39,15 @@ all each other own same both few s t according passage passages article articles
 _STEMMER = None
 
 
+# What a sentence does not end with: an initial ("Dwight D. Eisenhower", "Commission v. Edith
+# Cresson"), a month ("on Feb. 11"), a title ("Dr. Fields"), a country's initials ("the U.S.
+# Senate"), a company's ("Apple Inc."). `sentence_spans` leaves such breaks in (it also cuts
+# articles into chunks); answers (rag.answer.citations) and questions (rag.answer.asking) undo them.
+ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
+                          r"Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|Mt|Ft|vs|"
+                          r"Inc|Ltd|Co|Corp|etc|U\.S|U\.K)\.\s*$")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Character spans of the sentences in text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end

@@ -28,7 +28,7 @@ from typing import Callable
 
 from rag.answer.options import offered_options, without_options
 from rag.errors import QuestionError
-from rag.text import QUOTED, STOPWORDS, stem, words
+from rag.text import ABBREVIATION, QUOTED, STOPWORDS, stem, words
 
 KINDS = ("fact", "choice", "yes-no", "list", "explain")
 
@@ -41,21 +41,23 @@ _EXPLAIN = re.compile(r"^(?:why|explain|describe|in what ways?|what (?:caused|ca
                       r"reasons|reasons?|impact|effects?|happened))\b")
 _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:which|what) (?:two|"
                    r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b)")
-# A sentence ends after ".", "?" or "!" and a space, but not after an initial or a common
-# abbreviation: "Commission v. Edith Cresson", "George W. Bush", "St. John's", "the U.S. government"
-# are inside the one sentence that asks.
-_SENTENCE_BREAK = re.compile(
-    r"(?<=[?!])\s+|(?<=\.)\s+(?=(?:Who|Whom|Whose|What|When|Where|Why|How|Which|Is|Are|Was|Were|"
-    r"Do|Does|Did|Has|Have|Had|Can|Could|Will|Would|Should)\b)|(?<![\s.][A-Za-z]\.)(?<!^[A-Za-z]\.)"
-    r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co|Lt|Mt|Ft)\.)(?<!\b(?:Mrs|Inc|Ltd|Gen|Gov|Sen|Rep|etc)\.)"
-    r"(?<!\b(?:Prof|Corp)\.)(?<=\.)\s+")
+# A word that opens a question: after "Plan B." it starts a new sentence all the same.
+_ASKS = re.compile(r"(?:Who|Whom|Whose|What|When|Where|Why|How|Which|Is|Are|Was|Were|Do|Does|Did|"
+                   r"Has|Have|Had|Can|Could|Will|Would|Should)\b")
 
 
 def asking_part(question: str) -> str:
     """The sentence that asks: the last one with a question mark, options left out, and the
-    question inside a request (`unwrapped`)."""
+    question inside a request (`unwrapped`). A full stop after an initial or abbreviation
+    (rag.text.ABBREVIATION: "Commission v. Edith Cresson", "George W. Bush", "the U.S.
+    government") ends no sentence, unless a question opens after it."""
     q = without_options(question).strip(" ()")
-    parts = [p.strip() for p in _SENTENCE_BREAK.split(q) if p.strip()]
+    parts: list[str] = []
+    for part in (p.strip() for p in re.split(r"(?<=[.?!])\s+", q)):
+        if parts and ABBREVIATION.search(parts[-1]) and not _ASKS.match(part):
+            parts[-1] += " " + part
+        elif part:
+            parts.append(part)
     asks = [p for p in parts if p.endswith("?")]
     return unwrapped((asks[-1] if asks else parts[-1] if parts else q).strip())
 

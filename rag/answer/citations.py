@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.text import (MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem,
+from rag.text import (ABBREVIATION, MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem,
                       terms, sentence_spans, words)
 from rag.types import Citation, Hit
 
@@ -204,22 +204,15 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-# What a sentence of an answer does not end with: an initial ("Dwight D. Eisenhower"), a month
-# ("on Feb. 11"), a title ("Dr. Fields") or a country's initials ("the U.S. Senate").
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
-                           r"Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|U\.S|U\.K)"
-                           r"\.\s*$")
-
-
 def _rejoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentence spans with a break after an abbreviation undone (`_ABBREVIATION`): "Dwight D.
+    """Sentence spans with a break after an abbreviation undone (`rag.text.ABBREVIATION`): "Dwight D.
     Eisenhower" is one name and "Feb. 11" one date, not the end of a sentence (a list answer
     would be cut inside its names, and a date would get a citation marker inside it). Left to
     the shared rule in rag.text, which also cuts articles into chunks, this applies to answers
     alone."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
-        if out and _ABBREVIATION.search(text[out[-1][0]:out[-1][1]]):
+        if out and ABBREVIATION.search(text[out[-1][0]:out[-1][1]]):
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))

@@ -6,12 +6,11 @@ after letters of its own, "A) Sudan B) Israel ...") is asked over the same passa
 options lettered, A to D, and one more, "None of these: the passages do not say"; the model's
 next-token probabilities of the letters say how likely it finds each option. The same is asked
 with the options in reverse order and the two are averaged, since a small model leans towards
-the letters it reads first. The answer is the likeliest option, as
-the user wrote it; its probability among the offered options (the last letter's share left out)
-is what the refusal policy weighs (rag.answer.refusal.decide_choice), with the written draft
-only as a veto (it names none of the options). No judge is asked: two forward passes after the
-draft, each reading only the question and the options after the passages the draft left in the
-prompt cache.
+the letters it reads first. The answer is the likeliest option, as the user wrote it; its
+probability among the offered options (the last letter's share left out) is what the refusal
+policy weighs (rag.answer.refusal.decide_choice), with the written draft only as a veto (it
+names none of the options). No judge is asked: two forward passes after the draft, each reading
+only the question and the options after the passages the draft left in the prompt cache.
 
 Why not the written answer mapped to its option: on the quiz's development part the letters
 picked the right option as often or more, and their probability told right answers from wrong

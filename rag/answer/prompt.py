@@ -239,9 +239,10 @@ def standalone(question: str, rewritten: str, history: list[dict]) -> str:
     opens with the same question word ("Which party does he belong to?" came back "Who does Lai
     Ching-te belong to?") and holds no "[...]" template; a rewrite that answers ("Elon Musk
     founded Tesla and SpaceX.") is none. A request may stay one: "Tell me more about it."; an
-    elliptic follow-up ("And Nvidia?", "What about Dell?") may become any question. Failing that, where the last answer is a name alone
-    ("Elon Musk [1]") and the question has one "he", "she", "him", "his" or "her", the name in
-    its place; failing that, the question as asked."""
+    elliptic follow-up ("And Nvidia?", "What about Dell?") may become any question. Failing
+    that, where the last answer is a name alone ("Elon Musk [1]") and the question has one
+    "he", "she", "him", "his" or "her", the name in its place; failing that, the question as
+    asked."""
     asked = _LEAD.sub("", question.strip())
     if not _first_word(asked):  # "Okay." or "And...": nothing to rewrite
         return question
@@ -266,5 +267,6 @@ def standalone(question: str, rewritten: str, history: list[dict]) -> str:
 
 
 def _first_word(text: str) -> str:
+    """The first word, lower-cased, after a leading "and", "so" ... (`_LEAD`)."""
     found = re.findall(r"[a-z]+", _LEAD.sub("", text.strip()).lower())
     return found[0] if found else ""
