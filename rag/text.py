@@ -40,12 +40,13 @@ _STEMMER = None
 
 
 # What a sentence does not end with: an initial ("Dwight D. Eisenhower", "Commission v. Edith
-# Cresson"), a month ("on Feb. 11"), a title ("Dr. Fields"), a country's initials ("the U.S.
-# Senate"), a company's ("Apple Inc."). `sentence_spans` leaves such breaks in (it also cuts
-# articles into chunks); answers (rag.answer.citations) and questions (rag.answer.asking) undo them.
-ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
-                          r"Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|Mt|Ft|vs|"
-                          r"Inc|Ltd|Co|Corp|etc|U\.S|U\.K)\.\s*$")
+# Cresson"), a month ("on Feb. 11"), a title ("Dr. Fields"), initials of several letters ("the
+# U.S. Senate", "3 p.m. ET", "Washington, D.C."), a company's ("Apple Inc."). `sentence_spans`
+# leaves such breaks in (it also cuts articles into chunks); answers (rag.answer.citations) and
+# questions (rag.answer.asking) undo them.
+ABBREVIATION = re.compile(r"(?:^|[\s(])(?:(?:[A-Za-z]\.)*[A-Za-z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|"
+                          r"Oct|Nov|Dec|Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|"
+                          r"Mt|Ft|vs|Inc|Ltd|Co|Corp|etc)\.\s*$")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -149,6 +149,10 @@ def test_an_initial_does_not_end_a_listed_name():
         ("It predicts the Ravens and 49ers playing on Feb. 11.", [1])]
     assert claims("Dr. Fields said so [1]. The U.S. Senate agreed [2].") == [
         ("Dr. Fields said so.", [1]), ("The U.S. Senate agreed.", [2])]
+    # nor initials of several letters before a capital ("3 p.m. ET" was cut into "3 p.m" and
+    # "ET [2]", each shown with its own marker)
+    assert claims("The outage lasted until 3 p.m. ET [2]. It ended.") == [
+        ("The outage lasted until 3 p.m. ET.", [2]), ("It ended.", [])]
     assert claims("It rained. Then it stopped [2].") == [("It rained.", []),
                                                            ("Then it stopped.", [2])]
 
