@@ -122,6 +122,13 @@ def test_pick_option(answer, picked):
     assert pick_option(answer, options) == (picked.strip('"') if picked else None)
 
 
+def test_an_option_keeps_the_quotes_inside_it():
+    # "“Mona Lisa” by Leonardo da Vinci" was shown as "Mona Lisa” by Leonardo da Vinci [1]"
+    assert offered_options("Which was it? (Options: “The Scream” by Edvard Munch; “Mona Lisa” by "
+                           "Leonardo da Vinci; “Guernica”)") == [
+        "“The Scream” by Edvard Munch", "“Mona Lisa” by Leonardo da Vinci", "Guernica"]
+
+
 def test_auto_style_follows_the_kind():
     assert style_for("auto", "Why did it close?") == "explain"
     assert style_for("short", "Why did it close?") == "short"
