@@ -17,8 +17,9 @@ Whether an answer is given is the refusal policy's decision (rag.answer.refusal)
 refuses before generating, and the draft is checked against its passages after; where the model
 itself refused, a second draft with that refusal barred is checked the same way (`second_look`).
 A yes-or-no question the model still would not answer is asked for the detail it checks
-(rag.answer.detail), whose answer may say "No". Left out: the wording of a refusal for people
-(rag.answer.reasons).
+(rag.answer.detail), whose answer may say "No". Whether the articles mention something ("Does
+the article mention Tesla?") is looked up, not generated (rag.answer.mention), where a passage
+writes it. Left out: the wording of a refusal for people (rag.answer.reasons).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer import detail, options, refusal
+from rag.answer import detail, mention, options, refusal
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
                                validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
@@ -39,7 +40,7 @@ from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sen
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
 from rag.index.store import Index
-from rag.types import Answer, Hit
+from rag.types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,10 @@ class Pipeline:
             query = self.rewrite(question, history)
             timings["rewrite"] = _ms(t0)
         t1 = time.perf_counter()
+        looked_up = self._mentioned(question, query, k, t0, timings, audit)
+        if looked_up is not None:
+            yield from looked_up
+            return
         about = about_the_article(query) is not None
         hits = self._the_article(k) if about else self.retrieve(query, k)
         strength = float(getattr(hits, "strength", hits[0].score if hits else 0.0))
@@ -196,6 +201,36 @@ class Pipeline:
         yield {"type": "answer", "answer": Answer(
             question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
+
+    def _mentioned(self, question: str, query: str, k: int, t0: float, timings: dict,
+                   audit: bool) -> list[dict] | None:
+        """The events of an answer looked up (rag.answer.mention): "Does the article mention
+        Tesla?" is searched for "Tesla", and where a passage writes it, that sentence is the
+        answer, quoted and cited. None otherwise: the question is answered as any other."""
+        topic = mention.asked(query)
+        if topic is None:
+            return None
+        t1 = time.perf_counter()
+        found_hits = self.retrieve(topic, k)
+        hits = self.fit(found_hits)
+        found = mention.find(hits, topic)
+        if found is None:
+            return None
+        timings["retrieve"] = _ms(t1)
+        n, sentence = found
+        text = mention.answer_text(n, sentence)
+        timings["first_token"] = timings["total"] = _ms(t0)
+        # a passage writes the question's words: as `lexical` as evidence gets
+        checks = {"strength": round(float(getattr(found_hits, "strength", 0.0)), 4),
+                  "kind": "yes-no", "mention": topic, "failed": [], "refused_by": None,
+                  "lexical": True}
+        if audit:  # what `rag eval --trade-off` replays
+            checks["draft"] = text
+        return [{"type": "passages", "hits": hits, "search_query": topic},
+                {"type": "token", "text": text},
+                {"type": "answer", "answer": Answer(question, text, False,
+                                                    (Citation(n, hits[n - 1], sentence),),
+                                                    tuple(hits), timings, query, checks)}]
 
     def _the_article(self, k: int) -> list[Hit]:
         """For a question about the article as a whole ("What is this article about?", "When

@@ -25,6 +25,10 @@ from rag.evaluate.questions import EvalQuestion
     ("Which companies are building the AI factory?", "list"),
     ("Name three countries that joined the pact.", "list"),
     ("What are the main risks of the plan?", "list"),
+    # a plural after an owner's name: "Tesla [1]" was the whole answer to the first
+    ("What are Elon Musk's other ventures?", "list"),
+    ("What are some of Dell's products?", "list"),
+    ("What are Nvidia's GPUs well-suited for?", "fact"),  # the plural is no head here
     ("Who founded xAI?", "fact"),
     ("When will the factory open?", "fact"),
     # who or what a bare name is: a sentence, not the name again

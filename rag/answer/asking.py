@@ -40,7 +40,8 @@ _EXPLAIN = re.compile(r"^(?:why|explain|describe|in what ways?|what (?:caused|ca
                       r"to|drove|prompted|is the reason|was the reason|are the reasons|were the "
                       r"reasons|reasons?|impact|effects?|happened))\b")
 _LIST = re.compile(r"^(?:list|name (?:all|the|some|two|three|four|five|six)|(?:which|what) (?:two|"
-                   r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b)")
+                   r"three|four|five|six|seven|several)\b|what are (?:the |some )?(?:\w+ ){0,2}\w+s\b"
+                   r"|what are (?:some of )?(?:\w+ ){0,2}\w+['’]s (?:\w+ ){0,2}\w+s$)")
 # A word that opens a question: after "Plan B." it starts a new sentence all the same.
 _ASKS = re.compile(r"(?:Who|Whom|Whose|What|When|Where|Why|How|Which|Is|Are|Was|Were|Do|Does|Did|"
                    r"Has|Have|Had|Can|Could|Will|Would|Should)\b")

@@ -1,0 +1,82 @@
+"""Whether the articles mention something: "Does the article mention Tesla?".
+
+Such a question asks about the articles' words, not about the world, and the words can be
+looked up: where a passage writes the thing asked about, the answer is "Yes" with that sentence
+quoted and cited, no generation needed. The 1.5B model replied that the articles don't say to
+"Does the article mention Tesla?" over the very sentence that names Tesla.
+
+What counts as written: the asked words in a row in one sentence, compared as the checks compare
+words (`rag.text.words`, stemmed, so "electric vehicle" finds "electric vehicles"), leading
+"the", "a", "any" left out. Words that are all there but apart ("the CEO of Nvidia" in "Michael
+Dell, CEO of Dell Technologies, ... with Nvidia") are no mention.
+
+Left out: a "No". Words that no passage writes may still be there in other words ("electric
+cars" for "electric vehicles"), so such a question goes on to be answered as any other.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import sentence_spans, stem, words
+from rag.types import Hit
+
+_DOCUMENT = r"(?:the |this |that |these |any |your |my )?(?:article|passage|text|story|piece|document|source|news)s?"
+_MENTIONS = (r"(?:mention|name|discuss|cover|reference|refer to|talk about|say anything about|"
+             r"say something about|include|contain)s?")
+_ASKED = [
+    # "Does the article mention Tesla?", "Do any of the articles talk about SpaceX?"
+    re.compile(rf"(?:does|do|did) (?:any of )?{_DOCUMENT} (?:ever |also |even )?{_MENTIONS} "
+               r"(?P<topic>.+)", re.IGNORECASE),
+    # "Is Tesla mentioned in the article?", "Are GPUs mentioned?"
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:mentioned|named|discussed|"
+               rf"referred to|talked about)(?: (?:in|by|anywhere in) {_DOCUMENT})?", re.IGNORECASE),
+    # "Is there any mention of Tesla in the articles?"
+    re.compile(rf"(?:is|are) there (?:any |a )?mentions? of (?P<topic>.+?)(?: in {_DOCUMENT})?",
+               re.IGNORECASE),
+]
+_LEADING = {"the", "a", "an", "any"}
+_CLAUSE = re.compile(r"(?:who|whom|whose|what|when|where|why|how|which|whether|if|that)\b",
+                     re.IGNORECASE)
+_TRAILING = re.compile(r"\s*(?:at all|anywhere|in (?:it|them))$", re.IGNORECASE)
+
+
+def asked(question: str) -> str | None:
+    """The words whose mention the question asks about ("Tesla"), or None where it asks no such
+    thing."""
+    text = question.strip().rstrip("?!. ").strip()
+    for pattern in _ASKED:
+        m = pattern.fullmatch(text)
+        if m:
+            topic = _TRAILING.sub("", m.group("topic")).strip(" \"'“”‘’,")
+            # "Does the article mention how much it costs?" asks how much it costs
+            clause = _CLAUSE.match(topic)
+            return topic if _wanted(topic) and not clause else None
+    return None
+
+
+def _wanted(topic: str) -> list[str]:
+    """The topic's words as compared, leading "the", "a", "any" left out."""
+    found = words(topic)
+    while found and found[0] in _LEADING:
+        found = found[1:]
+    return stem(found) if found else []
+
+
+def find(hits: list[Hit], topic: str) -> tuple[int, str] | None:
+    """The first passage (1-based) with a sentence that writes the topic's words in a row, and
+    that sentence; None where none does."""
+    wanted = _wanted(topic)
+    n = len(wanted)
+    for i, h in enumerate(hits, 1):
+        text = h.chunk.text
+        for a, b in sentence_spans(text):
+            have = stem(words(text[a:b]))
+            if any(have[j:j + n] == wanted for j in range(len(have) - n + 1)):
+                return i, text[a:b]
+    return None
+
+
+def answer_text(n: int, sentence: str) -> str:
+    """The answer: "Yes", and the sentence that writes it, quoted and cited."""
+    return f"Yes: “{sentence.strip()}” [{n}]"

@@ -1,0 +1,56 @@
+"""Whether the articles mention something (rag.answer.mention): looked up, not generated, and
+only where a passage writes the words asked about, in a row."""
+
+import pytest
+
+from rag.answer.mention import answer_text, asked, find
+from tests.conftest import hit
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("Does the article mention Tesla?", "Tesla"),
+    ("Do any of the articles talk about SpaceX?", "SpaceX"),
+    ("Is Tesla mentioned in the article?", "Tesla"),
+    ("Are GPUs mentioned?", "GPUs"),
+    ("Is there any mention of OpenAI in the articles?", "OpenAI"),
+    ("does the text say anything about the CEO of Nvidia", "the CEO of Nvidia"),
+    ("Does the article mention Tesla at all?", "Tesla"),
+    # questions about the world, not about the articles' words
+    ("Does Dell mention Nvidia?", None),
+    ("Did Michael Dell mention Nvidia in his tweet?", None),
+    ("Is Grok being developed by OpenAI?", None),
+    ("Did the article say who the CEO is?", None),
+    ("Does the article mention how much the factory costs?", None),  # asks how much
+])
+def test_the_topic_asked_about(question, topic):
+    assert asked(question) == topic
+
+
+def test_a_mention_is_the_words_in_a_row_in_one_sentence():
+    hits = [hit(1, "Dell will build it. Michael Dell, CEO of Dell Technologies, worked with Nvidia."),
+            hit(2, "Musk is known for electric vehicles (Tesla) and space flight.")]
+    assert find(hits, "Tesla") == (2, "Musk is known for electric vehicles (Tesla) and space flight.")
+    assert find(hits, "an electric vehicle") is not None  # stemmed, "an" left out
+    assert find(hits, "the CEO of Dell") == (1, "Michael Dell, CEO of Dell Technologies, worked "
+                                                "with Nvidia.")
+    # every word is there, but not in a row: no mention of Nvidia's CEO
+    assert find(hits, "the CEO of Nvidia") is None
+    assert find(hits, "electric cars") is None
+    assert answer_text(2, " It is. ") == "Yes: “It is.” [2]"
+
+
+def test_the_pipeline_looks_a_mention_up_without_the_generator(fake_pipeline):
+    calls = fake_pipeline.generator.calls
+    events = list(fake_pipeline.stream("Does the article mention Tesla?"))
+    assert [e["type"] for e in events] == ["passages", "token", "answer"]
+    a = events[-1]["answer"]
+    assert not a.refused and a.text.startswith("Yes: “") and "Tesla" in a.text
+    assert a.text.endswith(f"[{a.citations[0].n}]") and "Tesla" in a.citations[0].support
+    assert a.citations[0].support in a.citations[0].hit.chunk.text
+    assert events[0]["search_query"] == "Tesla" and a.checks["mention"] == "Tesla"
+    assert fake_pipeline.generator.calls == calls
+    audited = fake_pipeline.ask("Is Tesla mentioned in the article?", audit=True)
+    assert audited.checks["draft"] == audited.text and audited.checks["lexical"]
+    # words no passage writes in a row: answered as any other question, by the generator
+    b = fake_pipeline.ask("Does the article mention the CEO of Nvidia?")
+    assert "mention" not in b.checks and fake_pipeline.generator.calls > calls
