@@ -17,7 +17,8 @@ Whether an answer is given is the refusal policy's decision (rag.answer.refusal)
 refuses before generating, and the draft is checked against its passages after; where the model
 itself refused, a second draft with that refusal barred is checked the same way (`second_look`).
 A yes-or-no question the model still would not answer is asked for the detail it checks
-(rag.answer.detail), whose answer may say "No". Whether the articles mention something ("Does
+(rag.answer.detail), whose answer may say "No", unless a passage says "not" to it already
+(rag.answer.denial). Whether the articles mention something ("Does
 the article mention Tesla?") is looked up, not generated (rag.answer.mention), where a passage
 writes it. Left out: the wording of a refusal for people (rag.answer.reasons).
 """
@@ -32,7 +33,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer import detail, mention, options, refusal
+from rag.answer import denial, detail, mention, options, refusal
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
                                validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
@@ -180,7 +181,11 @@ class Pipeline:
             decision = refusal.decide_choice(scored, draft, self.config, audit)
         else:
             decision = refusal.decide(draft, self.config, self.generator, audit)
-        if (decision.checks.get("refused_by") == "model" and self.config.second_look
+        denied = self._denied(draft, decision, audit)
+        if denied is not None:
+            yield {"type": "second_look"}  # the refusal streamed so far does not stand
+            decision = denied
+        elif (decision.checks.get("refused_by") == "model" and self.config.second_look
                 and "bar_refusal" in can):
             yield {"type": "second_look"}  # the refusal streamed so far may not stand
             decision = self._second_look(draft, decision, stop, audit, "confidence" in can)
@@ -288,6 +293,24 @@ class Pipeline:
                                             draft.strength, draft.weak,
                                             min(confidence) if confidence else None),
                               replace(self.config, min_right=bar), self.generator, audit)
+
+    @staticmethod
+    def _denied(draft: "refusal.Draft", first: "refusal.Decision",
+                audit: bool) -> "refusal.Decision | None":
+        """A yes-or-no question the model would not answer, where a passage sentence says "not"
+        to it (rag.answer.denial): "No", with that sentence quoted and cited. None otherwise."""
+        if first.checks.get("refused_by") != "model" or first.checks.get("kind") != "yes-no":
+            return None
+        found = denial.denied(draft.query, draft.hits)
+        if found is None:
+            return None
+        n, sentence = found
+        text = denial.answer_text(n, sentence)
+        checks = {**first.checks, "denial": sentence, "failed": [], "refused_by": None,
+                  "first_refused_by": "model"}
+        if audit:
+            checks["draft"] = text
+        return refusal.Decision(text, False, (Citation(n, draft.hits[n - 1], sentence),), checks)
 
     def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",
                      stop: threading.Event | None, audit: bool,
