@@ -15,6 +15,7 @@ from tests.conftest import hit
     ("Is there any mention of OpenAI in the articles?", "OpenAI"),
     ("does the text say anything about the CEO of Nvidia", "the CEO of Nvidia"),
     ("Does the article mention Tesla at all?", "Tesla"),
+    ("Does the article mention anything about SpaceX?", "SpaceX"),
     # questions about the world, not about the articles' words
     ("Does Dell mention Nvidia?", None),
     ("Did Michael Dell mention Nvidia in his tweet?", None),

@@ -39,6 +39,7 @@ _LEADING = {"the", "a", "an", "any"}
 _CLAUSE = re.compile(r"(?:who|whom|whose|what|when|where|why|how|which|whether|if|that)\b",
                      re.IGNORECASE)
 _TRAILING = re.compile(r"\s*(?:at all|anywhere|in (?:it|them))$", re.IGNORECASE)
+_ANYTHING = re.compile(r"^(?:anything|something) (?:about|on|regarding) ", re.IGNORECASE)
 
 
 def asked(question: str) -> str | None:
@@ -48,7 +49,7 @@ def asked(question: str) -> str | None:
     for pattern in _ASKED:
         m = pattern.fullmatch(text)
         if m:
-            topic = _TRAILING.sub("", m.group("topic")).strip(" \"'“”‘’,")
+            topic = _ANYTHING.sub("", _TRAILING.sub("", m.group("topic"))).strip(" \"'“”‘’,")
             # "Does the article mention how much it costs?" asks how much it costs
             clause = _CLAUSE.match(topic)
             return topic if _wanted(topic) and not clause else None
