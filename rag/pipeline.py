@@ -220,7 +220,7 @@ class Pipeline:
         hits = self.fit(found_hits)
         found = mention.find(hits, topic)
         if found is None:
-            return None
+            return self._unmentioned(question, query, topic, hits, t0, t1, timings)
         timings["retrieve"] = _ms(t1)
         n, sentence = found
         text = mention.answer_text(n, sentence)
@@ -236,6 +236,23 @@ class Pipeline:
                 {"type": "answer", "answer": Answer(question, text, False,
                                                     (Citation(n, hits[n - 1], sentence),),
                                                     tuple(hits), timings, query, checks)}]
+
+    def _unmentioned(self, question: str, query: str, topic: str, hits: list[Hit], t0: float,
+                     t1: float, timings: dict) -> list[dict] | None:
+        """The events of a refusal where the name asked about is in no passage of the index
+        (rag.answer.mention); None where it may be (the question is then answered as any
+        other)."""
+        if not mention.is_name(query, topic) or self.index.search_bm25(topic, 1):
+            return None
+        timings["retrieve"] = _ms(t1)
+        text = mention.absent_text(topic)
+        timings["first_token"] = timings["total"] = _ms(t0)
+        checks = {"kind": "yes-no", "mention": topic, "failed": ["mention"],
+                  "refused_by": "mention"}
+        return [{"type": "passages", "hits": hits, "search_query": topic},
+                {"type": "token", "text": text},
+                {"type": "answer", "answer": Answer(question, text, True, (), tuple(hits),
+                                                    timings, query, checks)}]
 
     def _the_article(self, k: int) -> list[Hit]:
         """For a question about the article as a whole ("What is this article about?", "When

@@ -133,6 +133,8 @@ class FakeGenerator:
             names = [n for n in names if n.lower() not in ("user", "assistant", "conversation")]
             return re.sub(r"\b(its|it|their|they)\b", (names[-1] + "'s") if names else r"\1",
                           last, count=1) if names else last
+        if "Question:" not in user:  # a chat of another shape (the detail question's): no answer
+            return user
         question = user.rsplit("Question:", 1)[1].split("\n")[0]
         passages = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n\nQuestion:)", user, re.S | re.M)
         qwords = content_words(question)

@@ -3,7 +3,8 @@ only where a passage writes the words asked about, in a row."""
 
 import pytest
 
-from rag.answer.mention import answer_text, asked, find
+from rag.answer.mention import answer_text, asked, find, is_name
+from rag.answer.reasons import why_refused
 from tests.conftest import hit
 
 
@@ -55,3 +56,19 @@ def test_the_pipeline_looks_a_mention_up_without_the_generator(fake_pipeline):
     # words no passage writes in a row: answered as any other question, by the generator
     b = fake_pipeline.ask("Does the article mention the CEO of Nvidia?")
     assert "mention" not in b.checks and fake_pipeline.generator.calls > calls
+
+
+def test_a_name_no_passage_holds_is_refused_with_that_finding(fake_pipeline):
+    calls = fake_pipeline.generator.calls
+    a = fake_pipeline.ask("Does the article mention Jensen Huang?")
+    assert a.refused and a.text == "The articles don't mention Jensen Huang."
+    assert a.checks["refused_by"] == "mention" and fake_pipeline.generator.calls == calls
+    assert why_refused(a.checks) == "No passage of the articles holds any word of “Jensen Huang”."
+    # a name the index holds a word of ("Nvidia"), or no name: asked of the model
+    for question in ("Is Nvidia Huang mentioned?", "Does the article mention electric cars?"):
+        b = fake_pipeline.ask(question)
+        assert b.checks.get("refused_by") != "mention" and fake_pipeline.generator.calls > calls
+        calls = fake_pipeline.generator.calls
+    assert is_name("Does it mention the GPT-4 model?", "the GPT-4 model") is False
+    assert is_name("Is the OpenAI deal mentioned?", "the OpenAI deal") is False
+    assert is_name("Does the article mention the Super Bowl?", "the Super Bowl")

@@ -10,15 +10,21 @@ words (`rag.text.words`, stemmed, so "electric vehicle" finds "electric vehicles
 "the", "a", "any" left out. Words that are all there but apart ("the CEO of Nvidia" in "Michael
 Dell, CEO of Dell Technologies, ... with Nvidia") are no mention.
 
-Left out: a "No". Words that no passage writes may still be there in other words ("electric
-cars" for "electric vehicles"), so such a question goes on to be answered as any other.
+Where the topic is a name ("Google", "Jensen Huang": every word written with a capital or a
+digit) and no passage of the index holds any of its words (BM25 finds none), the question is
+refused with that finding: "The articles don't mention Google." A name is not written in other
+words, and an index that holds none of them says nothing of it.
+
+Left out: a "No" to any other topic. Words that no passage writes may still be there in other
+words ("electric cars" for "electric vehicles"), so such a question goes on to be answered as any
+other.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.text import sentence_spans, stem, words
+from rag.text import WORD, sentence_spans, stem, words
 from rag.types import Hit
 
 _DOCUMENT = r"(?:the |this |that |these |any |your |my )?(?:article|passage|text|story|piece|document|source|news)s?"
@@ -81,3 +87,19 @@ def find(hits: list[Hit], topic: str) -> tuple[int, str] | None:
 def answer_text(n: int, sentence: str) -> str:
     """The answer: "Yes", and the sentence that writes it, quoted and cited."""
     return f"Yes: “{sentence.strip()}” [{n}]"
+
+
+def is_name(question: str, topic: str) -> bool:
+    """Whether the topic, as the question writes it, is a name: each of its words after a
+    leading "the", "a" or "any" opens with a capital or a digit."""
+    at = question.find(topic)
+    written = WORD.findall(question[at:at + len(topic)] if at >= 0 else topic)
+    while written and written[0].lower() in _LEADING:
+        written = written[1:]
+    return bool(written) and all(w[0].isupper() or w[0].isdigit() for w in written)
+
+
+def absent_text(topic: str) -> str:
+    """The refusal where no passage holds any word of the name asked about."""
+    return f"The articles don't mention {topic}."
+
