@@ -20,7 +20,8 @@ A yes-or-no question the model still would not answer is asked for the detail it
 (rag.answer.detail), whose answer may say "No", unless a passage says "not" to it already
 (rag.answer.denial). Whether the articles mention something ("Does
 the article mention Tesla?") is looked up, not generated (rag.answer.mention), where a passage
-writes it. Left out: the wording of a refusal for people (rag.answer.reasons).
+writes it. A greeting or thanks gets a reply of its own (rag.answer.small_talk). Left out: the
+wording of a refusal for people (rag.answer.reasons).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag import registry, retrieval
-from rag.answer import denial, detail, mention, options, refusal
+from rag.answer import denial, detail, mention, options, refusal, small_talk
 from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
                                validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
@@ -129,6 +130,16 @@ class Pipeline:
         self.refresh()
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        said = small_talk.reply(question)
+        if said is not None:  # "hi", "thanks!": a reply of its own, nothing searched
+            timings["retrieve"] = 0.0
+            timings["first_token"] = timings["total"] = _ms(t0)
+            yield {"type": "passages", "hits": [], "search_query": ""}
+            yield {"type": "token", "text": said}
+            yield {"type": "answer", "answer": Answer(
+                question, said, True, (), (), timings, "",
+                {"kind": "small talk", "failed": ["small talk"], "refused_by": "small talk"})}
+            return
         query = question
         # "Summarize it." of the few articles the index holds needs no rewrite (which makes it a
         # statement); of many, the rewrite says which one ("... the article about Grok").

@@ -15,6 +15,7 @@ REASONS = {
                      "{articles} articles: name the article or its topic (\"Summarize the "
                      "article about ...\").",
     "model": "The model found no answer in these passages.",
+    "small talk": "A greeting or thanks asks nothing of the articles.",
     "mention": "No passage of the articles holds any word of {mention}.",
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
