@@ -133,12 +133,8 @@ class Pipeline:
         said = small_talk.reply(question)
         if said is not None:  # "hi", "thanks!": a reply of its own, nothing searched
             timings["retrieve"] = 0.0
-            timings["first_token"] = timings["total"] = _ms(t0)
-            yield {"type": "passages", "hits": [], "search_query": ""}
-            yield {"type": "token", "text": said}
-            yield {"type": "answer", "answer": Answer(
-                question, said, True, (), (), timings, "",
-                {"kind": "small talk", "failed": ["small talk"], "refused_by": "small talk"})}
+            yield from _said(Answer(question, said, True, (), (), timings, "", {
+                "kind": "small talk", "failed": ["small talk"], "refused_by": "small talk"}), t0)
             return
         query = question
         # "Summarize it." of the few articles the index holds needs no rewrite (which makes it a
@@ -219,51 +215,37 @@ class Pipeline:
             query, decision.checks)}
 
     def _mentioned(self, question: str, query: str, k: int, t0: float, timings: dict,
-                   audit: bool) -> list[dict] | None:
+                   audit: bool) -> Iterator[dict] | None:
         """The events of an answer looked up (rag.answer.mention): "Does the article mention
         Tesla?" is searched for "Tesla", and where a passage writes it, that sentence is the
-        answer, quoted and cited. None otherwise: the question is answered as any other."""
+        answer, quoted and cited; where the name is in no passage of the index, a refusal that
+        says so. None otherwise: the question is answered as any other."""
         topic = mention.asked(query)
         if topic is None:
             return None
         t1 = time.perf_counter()
         found_hits = self.retrieve(topic, k)
-        hits = self.fit(found_hits)
-        found = mention.find(hits, topic)
-        if found is None:
-            return self._unmentioned(question, query, topic, hits, t0, t1, timings)
-        timings["retrieve"] = _ms(t1)
-        n, sentence = found
-        text = mention.answer_text(n, sentence)
-        timings["first_token"] = timings["total"] = _ms(t0)
-        # a passage writes the question's words: as `lexical` as evidence gets
-        checks = {"strength": round(float(getattr(found_hits, "strength", 0.0)), 4),
-                  "kind": "yes-no", "mention": topic, "failed": [], "refused_by": None,
-                  "lexical": True}
-        if audit:  # what `rag eval --trade-off` replays
-            checks["draft"] = text
-        return [{"type": "passages", "hits": hits, "search_query": topic},
-                {"type": "token", "text": text},
-                {"type": "answer", "answer": Answer(question, text, False,
-                                                    (Citation(n, hits[n - 1], sentence),),
-                                                    tuple(hits), timings, query, checks)}]
-
-    def _unmentioned(self, question: str, query: str, topic: str, hits: list[Hit], t0: float,
-                     t1: float, timings: dict) -> list[dict] | None:
-        """The events of a refusal where the name asked about is in no passage of the index
-        (rag.answer.mention); None where it may be (the question is then answered as any
-        other)."""
-        if not mention.is_name(query, topic) or self.index.search_bm25(topic, 1):
+        hits = tuple(self.fit(found_hits))
+        found = mention.find(list(hits), topic)
+        checks: dict = {"kind": "yes-no", "mention": topic}
+        if found is not None:
+            n, sentence = found
+            text = mention.answer_text(n, sentence)
+            # a passage writes the question's words: as `lexical` as evidence gets
+            checks |= {"strength": round(float(getattr(found_hits, "strength", 0.0)), 4),
+                       "failed": [], "refused_by": None, "lexical": True}
+            if audit:  # what `rag eval --trade-off` replays
+                checks["draft"] = text
+            answer = Answer(question, text, False, (Citation(n, hits[n - 1], sentence),), hits,
+                            timings, topic, checks)
+        elif mention.is_name(query, topic) and not self.index.search_bm25(topic, 1):
+            checks |= {"failed": ["mention"], "refused_by": "mention"}
+            answer = Answer(question, mention.absent_text(topic), True, (), hits, timings, topic,
+                            checks)
+        else:
             return None
         timings["retrieve"] = _ms(t1)
-        text = mention.absent_text(topic)
-        timings["first_token"] = timings["total"] = _ms(t0)
-        checks = {"kind": "yes-no", "mention": topic, "failed": ["mention"],
-                  "refused_by": "mention"}
-        return [{"type": "passages", "hits": hits, "search_query": topic},
-                {"type": "token", "text": text},
-                {"type": "answer", "answer": Answer(question, text, True, (), tuple(hits),
-                                                    timings, query, checks)}]
+        return _said(answer, t0)
 
     def _the_article(self, k: int) -> list[Hit]:
         """For a question about the article as a whole ("What is this article about?", "When
@@ -430,6 +412,15 @@ def _check_embedder(index: Index, embedder) -> None:
                 f"index {index.path} was built with embedder {want.get('name')} "
                 f"({key} {want.get(key)}), but the loaded one has {key} {have.get(key)}: "
                 f"rebuild it with `rag index PATH --index {index.path} --rebuild`")
+
+
+def _said(answer: Answer, t0: float) -> Iterator[dict]:
+    """The events of an answer said without generating (a lookup, a reply to small talk): its
+    passages, its text as one token, then the answer."""
+    answer.timings_ms["first_token"] = answer.timings_ms["total"] = _ms(t0)
+    yield {"type": "passages", "hits": list(answer.passages), "search_query": answer.search_query}
+    yield {"type": "token", "text": answer.text}
+    yield {"type": "answer", "answer": answer}
 
 
 def _ms(t: float) -> float:

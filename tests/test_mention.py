@@ -49,7 +49,7 @@ def test_the_pipeline_looks_a_mention_up_without_the_generator(fake_pipeline):
     assert not a.refused and a.text.startswith("Yes: “") and "Tesla" in a.text
     assert a.text.endswith(f"[{a.citations[0].n}]") and "Tesla" in a.citations[0].support
     assert a.citations[0].support in a.citations[0].hit.chunk.text
-    assert events[0]["search_query"] == "Tesla" and a.checks["mention"] == "Tesla"
+    assert events[0]["search_query"] == a.search_query == "Tesla" and a.checks["mention"] == "Tesla"
     assert fake_pipeline.generator.calls == calls
     audited = fake_pipeline.ask("Is Tesla mentioned in the article?", audit=True)
     assert audited.checks["draft"] == audited.text and audited.checks["lexical"]

@@ -27,7 +27,8 @@ import re
 from rag.text import WORD, sentence_spans, stem, words
 from rag.types import Hit
 
-_DOCUMENT = r"(?:the |this |that |these |any |your |my )?(?:article|passage|text|story|piece|document|source|news)s?"
+_DOCUMENT = (r"(?:the |this |that |these |any |your |my )?"
+             r"(?:article|passage|text|story|piece|document|source|news)s?")
 _MENTIONS = (r"(?:mention|name|discuss|cover|reference|refer to|talk about|say anything about|"
              r"say something about|include|contain)s?")
 _ASKED = [
@@ -35,8 +36,9 @@ _ASKED = [
     re.compile(rf"(?:does|do|did) (?:any of )?{_DOCUMENT} (?:ever |also |even )?{_MENTIONS} "
                r"(?P<topic>.+)", re.IGNORECASE),
     # "Is Tesla mentioned in the article?", "Are GPUs mentioned?"
-    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:mentioned|named|discussed|"
-               rf"referred to|talked about)(?: (?:in|by|anywhere in) {_DOCUMENT})?", re.IGNORECASE),
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:mentioned|named|"
+               rf"discussed|referred to|talked about)(?: (?:in|by|anywhere in) {_DOCUMENT})?",
+               re.IGNORECASE),
     # "Is there any mention of Tesla in the articles?"
     re.compile(rf"(?:is|are) there (?:any |a )?mentions? of (?P<topic>.+?)(?: in {_DOCUMENT})?",
                re.IGNORECASE),
@@ -55,7 +57,8 @@ def asked(question: str) -> str | None:
     for pattern in _ASKED:
         m = pattern.fullmatch(text)
         if m:
-            topic = _ANYTHING.sub("", _TRAILING.sub("", m.group("topic"))).strip(" \"'“”‘’,")
+            topic = _ANYTHING.sub("", _TRAILING.sub("", m.group("topic")))
+            topic = topic.strip(" \"'“”‘’,")
             # "Does the article mention how much it costs?" asks how much it costs
             clause = _CLAUSE.match(topic)
             return topic if _wanted(topic) and not clause else None

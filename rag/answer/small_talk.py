@@ -15,8 +15,8 @@ import re
 
 _POLITE = r"(?:\s+(?:there|again|all|everyone|so much|a lot|very much|you|guys))*"
 _REPLIES = [
-    (re.compile(rf"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening)){_POLITE}",
-                re.IGNORECASE),
+    (re.compile(rf"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening))"
+                rf"{_POLITE}", re.IGNORECASE),
      "Hello! Ask me a question about the articles, and I will answer with the passages the answer "
      "comes from."),
     (re.compile(rf"(?:(?:ok(?:ay)?|great|perfect|cool|nice|got it)[,!.]?\s+)?(?:thanks|thank you|"
