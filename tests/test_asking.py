@@ -33,6 +33,8 @@ from rag.evaluate.questions import EvalQuestion
     ("When will the factory open?", "fact"),
     # who or what a bare name is: a sentence, not the name again
     ("Who is Michael Dell?", "explain"), ("What is xAI?", "explain"),
+    # a person in a role, not who a name is: "Nvidia's CEO is Elon Musk [1]." was shown
+    ("Who is Nvidia's CEO?", "fact"), ("Who is Conan O'Brien?", "explain"),
     ("Who is the CEO of Dell?", "fact"), ("What is the CJEU's duty?", "fact"),
     ("Who is he?", "fact"),
     ("Which startup is developing Grok?", "fact"),

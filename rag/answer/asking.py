@@ -134,8 +134,10 @@ def kind_of(question: str) -> str:
 # "Who is Michael Dell?", "What is xAI?": who or what a bare name is. The short answer rules
 # answer it with the name itself ("Michael Dell [1]"), which the echo check refuses.
 _NAMED = r"(?:[A-Z]|[a-z]+[A-Z])[\w&.'\-]*(?:\s+(?:[A-Z][\w&.'\-]*|of|and|de))*"
-_DEFINE = re.compile(rf"(?i:who|what) (?:(?i:is|are|was|were) {_NAMED}\s*\??|{_NAMED} "
-                     r"(?i:is|are|was|were)\s*[.?]?)$")
+# "Who is Nvidia's CEO?" asks for a person in a role, not who a name is: a possessive after
+# "who" makes it a fact question ("What is Dell's AI Factory?" still asks what a name is).
+_DEFINE = re.compile(rf"(?:(?i:what)|(?i:who)(?!.*\w['’]s\s)) (?:(?i:is|are|was|were) {_NAMED}\s*"
+                     rf"\??|{_NAMED} (?i:is|are|was|were)\s*[.?]?)$")
 # "what is grok", typed without capitals: a word or two after "is", no article, pronoun,
 # question word, possessive or participle among them (those ask for a fact: "What is the CEO's
 # name?", "Who is he?", "What is colonialism's antithesis?", "What is required?").
