@@ -158,13 +158,14 @@ class Pipeline:
         lexical = refusal.lexical(hits, query)
         weak = refusal.weak(hits, strength, self.config.min_score, lexical)
         if weak and not (audit and hits):
-            timings["first_token"] = _ms(t0)
-            yield {"type": "token", "text": REFUSAL}
-            timings["total"] = _ms(t0)
             checks = refusal.retrieval_checks(strength)
+            said = self._refusal(query, checks)
+            timings["first_token"] = _ms(t0)
+            yield {"type": "token", "text": said}
+            timings["total"] = _ms(t0)
             if about:  # which article, of several, is not known
                 checks["articles"] = self.index.article_count
-            yield {"type": "answer", "answer": Answer(question, REFUSAL, True, (), tuple(hits),
+            yield {"type": "answer", "answer": Answer(question, said, True, (), tuple(hits),
                                                       timings, query, checks)}
             return
 
@@ -210,9 +211,22 @@ class Pipeline:
         if decision.judge_ms is not None:
             timings["judge"] = decision.judge_ms
         timings["total"] = _ms(t0)
+        # a refusal in the model's own words ("... don't say when the factory opens.") stays
+        text = (self._refusal(query, decision.checks) if decision.refused
+                and decision.text == REFUSAL else decision.text)
         yield {"type": "answer", "answer": Answer(
-            question, decision.text, decision.refused, decision.citations, tuple(hits), timings,
+            question, text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
+
+    def _refusal(self, query: str, checks: dict) -> str:
+        """A refusal's words: where the question names something that no passage of the index
+        holds any word of ("Did Google join the collaboration?"), that finding, "The articles
+        don't mention Google." (rag.answer.mention); otherwise "The articles don't say."."""
+        for name in mention.names(options.without_options(query)):  # not an option's name
+            if not self.index.search_bm25(name, 1):
+                checks["unmentioned"] = name
+                return mention.absent_text(name)
+        return REFUSAL
 
     def _mentioned(self, question: str, query: str, k: int, t0: float, timings: dict,
                    audit: bool) -> Iterator[dict] | None:

@@ -68,7 +68,8 @@ def test_refusal_is_marked(env, capsys):
     capsys.readouterr()
     main(["ask", "How tall is Mount Everest in feet?", "--index", "ix"])
     out = capsys.readouterr().out
-    assert out.startswith("The articles don't say.") and "refused" in out
+    # the refusal says the name it asks about is in no article
+    assert out.startswith("The articles don't mention Mount Everest.") and "refused" in out
     # with the reason in words: nothing in the article is near this question
     assert "(refused: No passage is close enough to the question to answer it from.)" in out
 

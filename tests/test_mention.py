@@ -3,7 +3,7 @@ only where a passage writes the words asked about, in a row."""
 
 import pytest
 
-from rag.answer.mention import answer_text, asked, find, is_name
+from rag.answer.mention import answer_text, asked, find, is_name, names
 from rag.answer.reasons import why_refused
 from tests.conftest import hit
 
@@ -72,3 +72,19 @@ def test_a_name_no_passage_holds_is_refused_with_that_finding(fake_pipeline):
     assert is_name("Does it mention the GPT-4 model?", "the GPT-4 model") is False
     assert is_name("Is the OpenAI deal mentioned?", "the OpenAI deal") is False
     assert is_name("Does the article mention the Super Bowl?", "the Super Bowl")
+
+
+def test_the_names_a_question_writes():
+    assert names("Did Google join the collaboration?") == ["Google"]
+    assert names("Why did xAI choose Dell over Hewlett Packard Enterprise?") == [
+        "Dell", "Hewlett Packard Enterprise"]
+    assert names("Who is Nvidia's CEO? And Dell?") == ["Nvidia", "CEO", "Dell"]
+
+
+def test_a_refusal_names_what_no_passage_holds(fake_pipeline):
+    """Refused either way; the refusal says which name the articles never mention."""
+    a = fake_pipeline.ask("Did Google join the collaboration?")
+    assert a.refused and a.text == "The articles don't mention Google."
+    assert a.checks["unmentioned"] == "Google"
+    b = fake_pipeline.ask("What was Nvidia's revenue last quarter?")  # Nvidia is there
+    assert b.refused and b.text == "The articles don't say." and "unmentioned" not in b.checks

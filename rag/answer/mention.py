@@ -102,6 +102,27 @@ def is_name(question: str, topic: str) -> bool:
     return bool(written) and all(w[0].isupper() or w[0].isdigit() for w in written)
 
 
+def names(question: str) -> list[str]:
+    """The names a question writes: runs of words that open with a capital or a digit, but for
+    the word that opens a sentence ("Did Google join ...?" names "Google", not "Did")."""
+    found: list[str] = []
+    run: list[str] = []
+    start = True
+    for m in re.finditer(r"\S+", question):
+        token = m.group(0)
+        word = token.strip("\"'“”‘’(),;:?!.")
+        capital = bool(word) and (word[0].isupper() or word[0].isdigit()) and not start
+        if capital:
+            run.append(re.sub(r"['’]s$", "", word))
+        if run and (not capital or re.search(r"[,;:?!.)\"”]$|['’]s\W*$", token)):
+            found.append(" ".join(run))
+            run = []
+        start = bool(re.search(r"[.?!]\W*$", token))
+    if run:
+        found.append(" ".join(run))
+    return found
+
+
 def absent_text(topic: str) -> str:
     """The refusal where no passage holds any word of the name asked about."""
     return f"The articles don't mention {topic}."
