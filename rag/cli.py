@@ -212,9 +212,10 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return 0
     print()
-    if not answer.refused and unmarked(answer.text).split() != unmarked(streamed).split():
+    if unmarked(answer.text).split() != unmarked(streamed).split():
         # the checked answer is not what streamed: an option as the question wrote it, a
-        # verdict put first, or the second look's answer after the model's own refusal
+        # verdict put first, the second look's answer after the model's own refusal, or a
+        # refusal of the draft ("The articles don't mention Google.")
         print(f"\nAnswer: {answer.text}")
     if answer.refused:
         print(f"\n(refused: {why_refused(answer.checks)})")

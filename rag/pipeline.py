@@ -41,6 +41,7 @@ from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sen
                                rewrite_messages, standalone, style_for)
 from rag.config import Config
 from rag.errors import IndexMismatch, RagError
+from rag.index.lexical import tokenize
 from rag.index.store import Index
 from rag.types import Answer, Citation, Hit
 
@@ -223,10 +224,16 @@ class Pipeline:
         holds any word of ("Did Google join the collaboration?"), that finding, "The articles
         don't mention Google." (rag.answer.mention); otherwise "The articles don't say."."""
         for name in mention.names(options.without_options(query)):  # not an option's name
-            if not self.index.search_bm25(name, 1):
+            if self._unheld(name):
                 checks["unmentioned"] = name
                 return mention.absent_text(name)
         return REFUSAL
+
+    def _unheld(self, name: str) -> bool:
+        """Whether no passage of the index holds any word of the name. Only a name the search
+        sees can be found missing: BM25 leaves out stop words and single letters ("The Who",
+        "X", "U.S")."""
+        return bool(tokenize([name])[0]) and not self.index.search_bm25(name, 1)
 
     def _mentioned(self, question: str, query: str, k: int, t0: float, timings: dict,
                    audit: bool) -> Iterator[dict] | None:
@@ -252,7 +259,7 @@ class Pipeline:
                 checks["draft"] = text
             answer = Answer(question, text, False, (Citation(n, hits[n - 1], sentence),), hits,
                             timings, topic, checks)
-        elif mention.is_name(query, topic) and not self.index.search_bm25(topic, 1):
+        elif mention.is_name(query, topic) and self._unheld(topic):
             checks |= {"failed": ["mention"], "refused_by": "mention"}
             answer = Answer(question, mention.absent_text(topic), True, (), hits, timings, topic,
                             checks)

@@ -42,11 +42,24 @@ _STEMMER = None
 # What a sentence does not end with: an initial ("Dwight D. Eisenhower", "Commission v. Edith
 # Cresson"), a month ("on Feb. 11"), a title ("Dr. Fields"), initials of several letters ("the
 # U.S. Senate", "3 p.m. ET", "Washington, D.C."), a company's ("Apple Inc."). `sentence_spans`
-# leaves such breaks in (it also cuts articles into chunks); answers (rag.answer.citations) and
-# questions (rag.answer.asking) undo them.
+# leaves such breaks in (it also cuts articles into chunks); answers and quoted sentences
+# (`whole_sentences`) and questions (rag.answer.asking) undo them.
 ABBREVIATION = re.compile(r"(?:^|[\s(])(?:(?:[A-Za-z]\.)*[A-Za-z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|"
                           r"Oct|Nov|Dec|Mr|Mrs|Ms|Dr|Prof|St|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Jr|Sr|"
                           r"Mt|Ft|vs|Inc|Ltd|Co|Corp|etc)\.\s*$")
+
+
+def whole_sentences(text: str) -> list[tuple[int, int]]:
+    """`sentence_spans` with a break after an abbreviation undone (`ABBREVIATION`): "Dwight D.
+    Eisenhower" is one name, "Feb. 11" one date and "the U.S. Senate" one body, not the end of a
+    sentence. What answers and quotes are cut by; articles are chunked by `sentence_spans`."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if out and ABBREVIATION.search(text[out[-1][0]:out[-1][1]]):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

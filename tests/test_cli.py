@@ -74,6 +74,17 @@ def test_refusal_is_marked(env, capsys):
     assert "(refused: No passage is close enough to the question to answer it from.)" in out
 
 
+def test_a_refusal_that_differs_from_what_streamed_is_printed(env, capsys):
+    main(["index", SEEDS, "--index", "ix"])
+    capsys.readouterr()
+    main(["ask", "Did Google sponsor the Olympic swimming events in Paris?", "--index", "ix"])
+    out = capsys.readouterr().out
+    streamed = out.split("\n\n", 1)[0]
+    assert "The articles don't mention Google." in out and "(refused:" in out
+    if "Google" not in streamed:  # the draft streamed first: the refusal follows it
+        assert "Answer: The articles don't mention Google." in out
+
+
 def test_errors_have_messages_and_exit_codes(env, capsys):
     assert main(["ask", "anything?", "--index", "missing"]) == 3
     assert "no index at missing" in capsys.readouterr().err

@@ -31,6 +31,16 @@ def test_no_denial_without_a_negation_of_the_question_s_words():
     # the question says "not" itself
     assert denied("Was the painting not damaged?", [MONA_LISA]) is None
     assert denied("Was the painting damaged?", [hit(1, "The painting was damaged.")]) is None
+    # the word said both with and without "not"; "not only"; "unless" is no "un-" + "less"
+    assert denied("Did Apple release a phone?", [hit(1, "No phone was released by Samsung, but "
+                                                        "Apple released a phone.")]) is None
+    assert denied("Did Nvidia build the factory?",
+                  [hit(1, "Nvidia did not only build the factory, it ran it.")]) is None
+    assert denied("Did Tesla make less money?",
+                  [hit(1, "Tesla made money unless the market fell.")]) is None
+    # a sentence is whole across initials
+    assert denied("Was the U.S. Senate involved?", [hit(1, "The U.S. Senate was not involved.")]
+                  ) == (1, "The U.S. Senate was not involved.")
     # a quotation's "not" is its speaker's
     assert denied("Did Drake bet on the 49ers to win the Super Bowl?",
                   [hit(1, 'Drake bet on the Chiefs to win the Super Bowl against the 49ers, with '

@@ -23,6 +23,9 @@ from tests.conftest import hit
     ("Is Grok being developed by OpenAI?", None),
     ("Did the article say who the CEO is?", None),
     ("Does the article mention how much the factory costs?", None),  # asks how much
+    ("Is it mentioned?", None),  # a pronoun is no topic
+    ("Was the CEO named?", None),  # appointed, not written
+    ("Was the bill discussed in the article?", "the bill"),
 ])
 def test_the_topic_asked_about(question, topic):
     assert asked(question) == topic
@@ -79,6 +82,12 @@ def test_the_names_a_question_writes():
     assert names("Why did xAI choose Dell over Hewlett Packard Enterprise?") == [
         "Dell", "Hewlett Packard Enterprise"]
     assert names("Who is Nvidia's CEO? And Dell?") == ["Nvidia", "CEO", "Dell"]
+    assert names("Can I learn what Zorblax said?") == ["Zorblax"]
+
+
+def test_a_quoted_sentence_is_whole_across_initials():
+    hits = [hit(1, "Elon Musk posted on X that the U.S. government would act.")]
+    assert find(hits, "X") == (1, "Elon Musk posted on X that the U.S. government would act.")
 
 
 def test_a_refusal_names_what_no_passage_holds(fake_pipeline):
@@ -88,3 +97,6 @@ def test_a_refusal_names_what_no_passage_holds(fake_pipeline):
     assert a.checks["unmentioned"] == "Google"
     b = fake_pipeline.ask("What was Nvidia's revenue last quarter?")  # Nvidia is there
     assert b.refused and b.text == "The articles don't say." and "unmentioned" not in b.checks
+    # a name the search cannot see (stop words, single letters) is never found missing
+    c = fake_pipeline.ask("What did the U.S. Senate of X decide about the Grok factory?")
+    assert "U.S" not in c.text and "mention X" not in c.text

@@ -21,8 +21,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.text import (ABBREVIATION, MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal, stem,
-                      terms, sentence_spans, words)
+from rag.text import (MARKER, QUOTED, STOPWORDS, TERM, content_words, marker_numbers, normal,
+                      sentence_spans, stem, terms, whole_sentences, words)
 from rag.types import Citation, Hit
 
 _REFUSALS = re.compile(
@@ -192,7 +192,7 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences without markers, each with the passage numbers it cites. A marker
     standing alone after a sentence (`... Musk.” [2].`) belongs to that sentence."""
     out: list[tuple[str, list[int]]] = []
-    for a, b in _rejoined(text, sentence_spans(text)):
+    for a, b in whole_sentences(text):
         sentence = text[a:b]
         marks = [int(x) for m in MARKER.finditer(sentence) for x in marker_numbers(m)]
         claim = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
@@ -201,21 +201,6 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
                 out[-1][1].extend(n for n in marks if n not in out[-1][1])
             continue
         out.append((claim, list(dict.fromkeys(marks))))
-    return out
-
-
-def _rejoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentence spans with a break after an abbreviation undone (`rag.text.ABBREVIATION`): "Dwight D.
-    Eisenhower" is one name and "Feb. 11" one date, not the end of a sentence (a list answer
-    would be cut inside its names, and a date would get a citation marker inside it). Left to
-    the shared rule in rag.text, which also cuts articles into chunks, this applies to answers
-    alone."""
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        if out and ABBREVIATION.search(text[out[-1][0]:out[-1][1]]):
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
     return out
 
 

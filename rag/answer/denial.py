@@ -15,7 +15,7 @@ Left out: a "Yes" this way (a sentence holding the question's words need not say
 
 from __future__ import annotations
 
-from rag.text import QUOTED, STOPWORDS, WORD, normal, sentence_spans, stem
+from rag.text import QUOTED, STOPWORDS, WORD, normal, stem, whole_sentences
 from rag.types import Hit
 
 NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "n't", "cannot"})
@@ -47,7 +47,7 @@ def denied(question: str, hits: list[Hit]) -> tuple[int, str] | None:
     for n, h in enumerate(hits, 1):
         text = h.chunk.text
         before: set[str] = set()
-        for a, b in sentence_spans(text):
+        for a, b in whole_sentences(text):
             said = _tokens(text[a:b])
             stems = stem(said)
             # the sentence before may name what this one says "not" to ("... soup at the Mona
@@ -63,15 +63,26 @@ def denied(question: str, hits: list[Hit]) -> tuple[int, str] | None:
 
 
 def _negates(said: list[str], stems: list[str], wanted: set[str]) -> bool:
+    """Whether the sentence says "not" to one of the wanted words, and nowhere says it
+    without ("No phone was released by Samsung, but Apple released one" says both)."""
+    denied, said_so = set(), set()
     for i, s in enumerate(stems):
-        if s in wanted and NEGATIONS & set(said[max(0, i - WINDOW):i]):
-            return True
+        if s in wanted:
+            before = said[max(0, i - WINDOW):i]
+            negated = bool(NEGATIONS & set(before)) and not _not_only(before)
+            (denied if negated else said_so).add(s)
         w = said[i]
         for prefix in ("un", "non-", "non"):
-            if w.startswith(prefix) and len(w) > len(prefix) + 3 and \
-                    stem([w[len(prefix):]])[0] in wanted:
-                return True
-    return False
+            rest = w[len(prefix):]
+            # "undisclosed" for "disclosed"; not "unless" for "less"
+            if w.startswith(prefix) and len(rest) >= 5 and stem([rest])[0] in wanted:
+                denied.add(stem([rest])[0])
+    return bool(denied - said_so)
+
+
+def _not_only(before: list[str]) -> bool:
+    """ "not only" (or "not just") says more, not "not"."""
+    return any(a == "not" and b in ("only", "just") for a, b in zip(before, before[1:]))
 
 
 def answer_text(n: int, sentence: str) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import WORD, sentence_spans, stem, words
+from rag.text import STOPWORDS, WORD, stem, whole_sentences, words
 from rag.types import Hit
 
 _DOCUMENT = (r"(?:the |this |that |these |any |your |my )?"
@@ -35,10 +35,12 @@ _ASKED = [
     # "Does the article mention Tesla?", "Do any of the articles talk about SpaceX?"
     re.compile(rf"(?:does|do|did) (?:any of )?{_DOCUMENT} (?:ever |also |even )?{_MENTIONS} "
                r"(?P<topic>.+)", re.IGNORECASE),
-    # "Is Tesla mentioned in the article?", "Are GPUs mentioned?"
-    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:mentioned|named|"
-               rf"discussed|referred to|talked about)(?: (?:in|by|anywhere in) {_DOCUMENT})?",
-               re.IGNORECASE),
+    # "Is Tesla mentioned in the article?", "Are GPUs mentioned?"; "named" or "discussed" only
+    # with the articles said ("Was the CEO named?" asks whether someone was appointed)
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:mentioned|"
+               rf"referred to)(?: (?:in|by|anywhere in) {_DOCUMENT})?", re.IGNORECASE),
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:named|discussed|"
+               rf"talked about) (?:in|by|anywhere in) {_DOCUMENT}", re.IGNORECASE),
     # "Is there any mention of Tesla in the articles?"
     re.compile(rf"(?:is|are) there (?:any |a )?mentions? of (?P<topic>.+?)(?: in {_DOCUMENT})?",
                re.IGNORECASE),
@@ -66,11 +68,12 @@ def asked(question: str) -> str | None:
 
 
 def _wanted(topic: str) -> list[str]:
-    """The topic's words as compared, leading "the", "a", "any" left out."""
+    """The topic's words as compared, leading "the", "a", "any" left out; none where they are
+    all stop words ("it", "this")."""
     found = words(topic)
     while found and found[0] in _LEADING:
         found = found[1:]
-    return stem(found) if found else []
+    return stem(found) if any(w not in STOPWORDS for w in found) else []
 
 
 def find(hits: list[Hit], topic: str) -> tuple[int, str] | None:
@@ -80,7 +83,7 @@ def find(hits: list[Hit], topic: str) -> tuple[int, str] | None:
     n = len(wanted)
     for i, h in enumerate(hits, 1):
         text = h.chunk.text
-        for a, b in sentence_spans(text):
+        for a, b in whole_sentences(text):
             have = stem(words(text[a:b]))
             if any(have[j:j + n] == wanted for j in range(len(have) - n + 1)):
                 return i, text[a:b]
@@ -111,7 +114,8 @@ def names(question: str) -> list[str]:
     for m in re.finditer(r"\S+", question):
         token = m.group(0)
         word = token.strip("\"'“”‘’(),;:?!.")
-        capital = bool(word) and (word[0].isupper() or word[0].isdigit()) and not start
+        capital = (bool(word) and (word[0].isupper() or word[0].isdigit()) and not start
+                   and word != "I")
         if capital:
             run.append(re.sub(r"['’]s$", "", word))
         if run and (not capital or re.search(r"[,;:?!.)\"”]$|['’]s\W*$", token)):
