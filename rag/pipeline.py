@@ -43,7 +43,7 @@ from rag.config import Config
 from rag.errors import IndexMismatch, RagError
 from rag.index.lexical import tokenize
 from rag.index.store import Index
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Hit
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class Pipeline:
             decision = refusal.decide_choice(scored, draft, self.config, audit)
         else:
             decision = refusal.decide(draft, self.config, self.generator, audit)
-        denied = self._denied(draft, decision, audit)
+        denied = denial.decision(draft, decision, audit)
         if denied is not None:
             yield {"type": "second_look"}  # the refusal streamed so far does not stand
             decision = denied
@@ -238,32 +238,17 @@ class Pipeline:
     def _mentioned(self, question: str, query: str, k: int, t0: float, timings: dict,
                    audit: bool) -> Iterator[dict] | None:
         """The events of an answer looked up (rag.answer.mention): "Does the article mention
-        Tesla?" is searched for "Tesla", and where a passage writes it, that sentence is the
-        answer, quoted and cited; where the name is in no passage of the index, a refusal that
-        says so. None otherwise: the question is answered as any other."""
+        Tesla?" is searched for "Tesla" and answered from what the search finds, nothing
+        generated. None where the question asks no such thing, or the lookup cannot tell."""
         topic = mention.asked(query)
         if topic is None:
             return None
         t1 = time.perf_counter()
-        found_hits = self.retrieve(topic, k)
-        hits = tuple(self.fit(found_hits))
-        found = mention.find(list(hits), topic)
-        checks: dict = {"kind": "yes-no", "mention": topic}
-        if found is not None:
-            n, sentence = found
-            text = mention.answer_text(n, sentence)
-            # a passage writes the question's words: as `lexical` as evidence gets
-            checks |= {"strength": round(float(getattr(found_hits, "strength", 0.0)), 4),
-                       "failed": [], "refused_by": None, "lexical": True}
-            if audit:  # what `rag eval --trade-off` replays
-                checks["draft"] = text
-            answer = Answer(question, text, False, (Citation(n, hits[n - 1], sentence),), hits,
-                            timings, topic, checks)
-        elif mention.is_name(query, topic) and self._unheld(topic):
-            checks |= {"failed": ["mention"], "refused_by": "mention"}
-            answer = Answer(question, mention.absent_text(topic), True, (), hits, timings, topic,
-                            checks)
-        else:
+        found = self.retrieve(topic, k)
+        answer = mention.looked_up(question, query, topic, tuple(self.fit(found)),
+                                   float(getattr(found, "strength", 0.0)), self._unheld, timings,
+                                   audit)
+        if answer is None:
             return None
         timings["retrieve"] = _ms(t1)
         return _said(answer, t0)
@@ -324,24 +309,6 @@ class Pipeline:
                                             draft.strength, draft.weak,
                                             min(confidence) if confidence else None),
                               replace(self.config, min_right=bar), self.generator, audit)
-
-    @staticmethod
-    def _denied(draft: "refusal.Draft", first: "refusal.Decision",
-                audit: bool) -> "refusal.Decision | None":
-        """A yes-or-no question the model would not answer, where a passage sentence says "not"
-        to it (rag.answer.denial): "No", with that sentence quoted and cited. None otherwise."""
-        if first.checks.get("refused_by") != "model" or first.checks.get("kind") != "yes-no":
-            return None
-        found = denial.denied(draft.query, draft.hits)
-        if found is None:
-            return None
-        n, sentence = found
-        text = denial.answer_text(n, sentence)
-        checks = {**first.checks, "denial": sentence, "failed": [], "refused_by": None,
-                  "first_refused_by": "model"}
-        if audit:
-            checks["draft"] = text
-        return refusal.Decision(text, False, (Citation(n, draft.hits[n - 1], sentence),), checks)
 
     def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",
                      stop: threading.Event | None, audit: bool,

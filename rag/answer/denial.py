@@ -15,8 +15,9 @@ Left out: a "Yes" this way (a sentence holding the question's words need not say
 
 from __future__ import annotations
 
+from rag.answer.refusal import Decision, Draft
 from rag.text import QUOTED, STOPWORDS, WORD, normal, stem, whole_sentences
-from rag.types import Hit
+from rag.types import Citation, Hit
 
 NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "n't", "cannot"})
 # the share of the question's content words the negating sentence must hold
@@ -88,3 +89,21 @@ def _not_only(before: list[str]) -> bool:
 def answer_text(n: int, sentence: str) -> str:
     """The answer: "No", and the sentence that says so, quoted and cited."""
     return f"No: “{sentence}” [{n}]"
+
+
+def decision(draft: Draft, first: Decision, audit: bool = False) -> Decision | None:
+    """Where the model refused the yes-or-no question `first` decided on and a passage says
+    "not" to it: "No", with that sentence quoted and cited (kept as `checks["draft"]` when
+    audited, for `rag eval --trade-off`). None otherwise."""
+    if first.checks.get("refused_by") != "model" or first.checks.get("kind") != "yes-no":
+        return None
+    found = denied(draft.query, draft.hits)
+    if found is None:
+        return None
+    n, sentence = found
+    text = answer_text(n, sentence)
+    checks = {**first.checks, "denial": sentence, "failed": [], "refused_by": None,
+              "first_refused_by": "model"}
+    if audit:
+        checks["draft"] = text
+    return Decision(text, False, (Citation(n, draft.hits[n - 1], sentence),), checks)

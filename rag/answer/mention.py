@@ -23,9 +23,10 @@ other.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from rag.text import STOPWORDS, WORD, stem, whole_sentences, words
-from rag.types import Hit
+from rag.types import Answer, Citation, Hit
 
 _DOCUMENT = (r"(?:the |this |that |these |any |your |my )?"
              r"(?:article|passage|text|story|piece|document|source|news)s?")
@@ -131,3 +132,26 @@ def absent_text(topic: str) -> str:
     """The refusal where no passage holds any word of the name asked about."""
     return f"The articles don't mention {topic}."
 
+
+def looked_up(question: str, query: str, topic: str, hits: tuple[Hit, ...], strength: float,
+              unheld: Callable[[str], bool], timings: dict, audit: bool = False) -> Answer | None:
+    """The answer to a question whether the articles mention `topic`, from the passages a
+    search for it found: "Yes" with the sentence that writes it, cited; a refusal that says so
+    where the topic is a name no passage of the index holds (`unheld`); None where neither (the
+    question is then answered as any other). Its search query is the topic."""
+    checks: dict = {"kind": "yes-no", "mention": topic}
+    found = find(list(hits), topic)
+    if found is not None:
+        n, sentence = found
+        text = answer_text(n, sentence)
+        # a passage writes the question's words: as `lexical` as evidence gets
+        checks |= {"strength": round(strength, 4), "failed": [], "refused_by": None,
+                   "lexical": True}
+        if audit:  # what `rag eval --trade-off` replays
+            checks["draft"] = text
+        return Answer(question, text, False, (Citation(n, hits[n - 1], sentence),), hits,
+                      timings, topic, checks)
+    if is_name(query, topic) and unheld(topic):
+        checks |= {"failed": ["mention"], "refused_by": "mention"}
+        return Answer(question, absent_text(topic), True, (), hits, timings, topic, checks)
+    return None
