@@ -135,7 +135,8 @@ class Pipeline:
         if said is not None:  # "hi", "thanks!": a reply of its own, nothing searched
             timings["retrieve"] = 0.0
             yield from _said(Answer(question, said, True, (), (), timings, "", {
-                "kind": "small talk", "failed": ["small talk"], "refused_by": "small talk"}), t0)
+                "kind": small_talk.KIND, "failed": [small_talk.KIND],
+                "refused_by": small_talk.KIND}), t0)
             return
         query = question
         # "Summarize it." of the few articles the index holds needs no rewrite (which makes it a
@@ -184,7 +185,7 @@ class Pipeline:
                 yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
         draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
-                              min(confidence) if confidence else None)
+                              min(confidence) if confidence else None, self._absent(query))
         scored = self._scored(question, query, messages)
         if scored is not None:  # a multiple-choice question: its options' letters decide
             decision = refusal.decide_choice(scored, draft, self.config, audit)
@@ -228,6 +229,13 @@ class Pipeline:
                 checks["unmentioned"] = name
                 return mention.absent_text(name)
         return REFUSAL
+
+    def _absent(self, query: str) -> tuple[str, ...]:
+        """The names a yes-or-no question writes that no passage of the index holds (what
+        `refusal` weighs a "No" about another name with); none for other questions."""
+        if kind_of(query) != "yes-no":
+            return ()
+        return tuple(n for n in mention.names(options.without_options(query)) if self._unheld(n))
 
     def _unheld(self, name: str) -> bool:
         """Whether no passage of the index holds any word of the name. Only a name the search
@@ -307,7 +315,8 @@ class Pipeline:
         bar = max(self.config.min_right, self.config.second_look_min_right)
         return refusal.decide(refusal.Draft(raw, question, query, draft.hits, messages,
                                             draft.strength, draft.weak,
-                                            min(confidence) if confidence else None),
+                                            min(confidence) if confidence else None,
+                                            draft.absent),
                               replace(self.config, min_right=bar), self.generator, audit)
 
     def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",
@@ -321,6 +330,9 @@ class Pipeline:
         reply = "".join(self.generator.stream(detail.detail_messages(draft.query), 40, stop))
         asked = detail.detail_question(reply)
         name = detail.tested_name(draft.query, asked) if asked else set()
+        if not name:  # a rewrite that kept every name: the one that opens the question, by rule
+            asked = detail.subject_question(draft.query)
+            name = detail.tested_name(draft.query, asked) if asked else set()
         if not name:
             return first
         first.checks["detail_question"] = asked

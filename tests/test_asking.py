@@ -347,3 +347,20 @@ def test_an_answer_of_several_says_no_no():
     assert not contradicts({"intel"}, "Nvidia and AMD [1]", passages)
     assert not contradicts({"intel"}, "Nvidia, AMD [1]", passages)
     assert not contradicts({"googl"}, "Nvidia [1]", passages)  # no passage names Google
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Is Tesla developing Grok?", "Who is developing Grok?"),
+    ("Did Sam Altman confirm the collaboration on Twitter?",
+     "Who did confirm the collaboration on Twitter?"),
+    ("Is Dell a leader in graphics processing units?",
+     "Who is a leader in graphics processing units?"),
+    ("Is Grok being developed by OpenAI?", None),  # the name after "by" is the one that acts
+    ("Isn't Tesla developing Grok?", None),
+    ("Is Elon Musk's xAI developing Grok?", None),
+    ("Was the collaboration announced on Facebook?", None),  # no name opens it
+])
+def test_the_detail_question_of_a_question_that_opens_with_its_name(question, asked):
+    from rag.answer.detail import subject_question
+
+    assert subject_question(question) == asked

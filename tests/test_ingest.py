@@ -14,7 +14,8 @@ def test_seed_date_marker_is_metadata_not_text():
         (name, 'a question set (lines have "question", not "text")')
         for name in ("news-dev-open.jsonl", "news-dev-swaps.jsonl", "questions.jsonl",
                      "shipped-chat.jsonl", "shipped-fresh.jsonl", "shipped-more.jsonl",
-                     "shipped-probe.jsonl", "shipped-swaps.jsonl", "shipped-whole.jsonl")]
+                     "shipped-probe.jsonl", "shipped-swaps.jsonl", "shipped-unseen.jsonl",
+                     "shipped-whole.jsonl")]
     (a,) = [a for a in arts if a.id == SEED.name]
     assert a.date == "2024-06-20"
     assert "date 2024" not in a.text

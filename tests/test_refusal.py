@@ -616,3 +616,58 @@ def test_a_yes_or_no_question_the_model_will_not_answer_is_asked_for_its_detail(
         assert refused.refused and refused.checks["refused_by"] == "model", (detail, text)
     judged = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]", "No.").ask(q)
     assert judged.refused and judged.checks["refused_by"] == "model"
+
+
+def test_a_detail_question_that_keeps_the_name_is_asked_by_rule(fake_pipeline):
+    """The generator's rewrite "Who is Tesla developing Grok?" leaves out no name: the question
+    that opens with its name is asked with "who" in its place, "Who is developing Grok?", and a
+    "No" comes of an answer naming another. A question whose name is not the one that acts
+    ("... developed by OpenAI?") gets no such question: its refusal stands."""
+    def pipe(detail, text):
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                        RefusesYesOrNo(detail, text))
+
+    a = pipe("Who is Tesla developing Grok?", "Elon Musk's xAI startup [1]").ask(
+        "Is Tesla developing Grok?")
+    assert not a.refused and a.text.startswith("No. Who is developing Grok? ")
+    assert a.checks["detail_question"] == "Who is developing Grok?"
+    b = pipe("Who is Grok being developed by OpenAI?", "Elon Musk's xAI startup [1]").ask(
+        "Is Grok being developed by OpenAI?")
+    assert b.refused and b.checks["refused_by"] == "model"
+    c = pipe("Who is Tesla developing Grok?", "Tesla [1]").ask("Is Tesla developing Grok?")
+    assert c.refused and c.checks["refused_by"] == "model"  # the answer names Tesla itself
+
+
+def test_a_no_about_another_name_stands_where_the_asked_name_is_in_no_article(fake_pipeline):
+    """"Did Sam Altman confirm the collaboration on Twitter?", drafted with Michael Dell's
+    confirmation: the judge says no to the "No", but no article names Sam Altman, and the
+    supported fact is about another name: the "No" stands. For a name the articles hold
+    (Elon Musk), the judge's verdict stands."""
+    text = "Yes, Michael Dell confirmed the collaboration on Twitter [1]."
+    absent = _with(fake_pipeline, text, "No.").ask(
+        "Did Sam Altman confirm the collaboration on Twitter?")
+    assert not absent.refused and absent.text.startswith("No, Michael Dell confirmed")
+    assert absent.checks["absent_subject"] == "Sam Altman" and absent.citations
+    held = _with(fake_pipeline, text, "No.").ask(
+        "Did Elon Musk confirm the collaboration on Twitter?")
+    assert held.refused and held.checks["refused_by"] == "judge"
+    assert "absent_subject" not in held.checks
+    unsupported = _with(fake_pipeline, "Yes, Tim Cook posted about it on Threads [1].", "No.")
+    assert unsupported.ask("Did Sam Altman post about the collaboration?").refused
+
+
+def test_an_answer_that_is_the_question_s_own_name_in_full_is_an_echo(fake_pipeline):
+    """"Dell Technologies" for "What is Dell's expertise?" names what was asked about, not its
+    expertise: an echo (asked again in sentences, here refused). It answers "Which company is
+    Michael Dell the CEO of?", whose name is Michael Dell."""
+    from rag.answer import refusal
+
+    hits = fake_pipeline.retrieve("Dell Technologies expertise", 3)
+    for question, echo in [("What is Dell's expertise?", True),
+                           ("Which company is Michael Dell the CEO of?", False),
+                           ("Which company will Michael Dell lead?", False)]:
+        d = refusal.decide(refusal.Draft("Dell Technologies [1]", question, question, hits, [],
+                                         0.7, confidence=0.9), fake_pipeline.config,
+                           Scripted("", "yes"))
+        assert d.checks.get("echo", False) is echo, question
+        assert d.refused is echo, question

@@ -61,6 +61,17 @@ def test_a_refusal_says_which_check_refused(fake_pipeline):
     assert why_refused({}) == "Nothing retrieved answers this."
 
 
+def test_a_reply_to_small_talk_is_not_shown_as_a_refusal(fake_pipeline):
+    """"hi" counts as no answer, but the chat shows its reply plainly, and says why nothing was
+    searched; a question nothing answers is still shown as a refusal."""
+    hello = fake_pipeline.ask("hi")
+    assert hello.refused and not render.shown_as_refusal(hello)
+    out = render.answer_sources_html(hello)
+    assert "Nothing was searched" in out and "No passages were retrieved" not in out
+    refused = fake_pipeline.ask("What is the recipe for sourdough bread with rye flour?")
+    assert refused.refused and render.shown_as_refusal(refused)
+
+
 def test_links_only_from_web_urls(fake_pipeline):
     from dataclasses import replace
 

@@ -176,7 +176,7 @@ class _Events:
                 elif ev["type"] == "answer":
                     a = ev["answer"]
                     messages[at] = {"role": "assistant", "content": render.answer_html(
-                        a.text, a.refused, stopped=id(stop) in self.pressed)}
+                        a.text, render.shown_as_refusal(a), stopped=id(stop) in self.pressed)}
                     convo = {"messages": messages,
                              "history": convo["history"] + [
                                  {"role": "user", "content": question},

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from rag.answer import small_talk
 from rag.answer.reasons import why_refused
 from rag.text import MARKER, marker_numbers
 from rag.types import Answer, Citation, Hit
@@ -122,6 +123,9 @@ def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
     if refused and hits:
         out.append(f'<div class="note refused-why">{esc(why_refused(checks))} '
                    'These were searched:</div>')
+    elif not hits and (checks or {}).get("kind") == small_talk.KIND:
+        out.append('<div class="note">Nothing was searched: a greeting or thanks asks nothing '
+                   'of the articles.</div>')
     elif not hits:
         out.append('<div class="note">No passages were retrieved.</div>')
     if rest:
@@ -129,6 +133,12 @@ def sources_html(question: str, hits: list[Hit] | tuple[Hit, ...],
         inner = "".join(_passage(i, h, None, False) for i, h in rest)
         out.append(f'<details class="uncited"><summary>{label}</summary>{inner}</details>')
     return f'<div class="sources">{"".join(out)}</div>'
+
+
+def shown_as_refusal(answer: Answer) -> bool:
+    """Whether the chat styles the answer as a refusal: a reply to small talk ("hi") counts as
+    no answer, but it refuses nothing."""
+    return answer.refused and answer.checks.get("kind") != small_talk.KIND
 
 
 def answer_sources_html(answer: Answer) -> str:

@@ -237,7 +237,7 @@ def yes_no_sentence(text: str, lean: Callable[[], str | None],
 # words a name may hold between them ("Bank of America", "Ludwig van Beethoven").
 _NAME = (r"(?:[A-Z][\w&.\-]*|\d[\w\-]*)(?:\s+(?:[A-Z][\w&.\-]*|\d[\w\-]*|(?:of|and|de|van|von|"
          r"der|la|le)\b(?=\s+[A-Z])))*")
-_ASKED_NAME = re.compile(rf"(?:[^,]*,\s*)?(?i:{'|'.join(_AUX)})\s+({_NAME})(?!'s)"
+_ASKED_NAME = re.compile(rf"(?:[^,]*,\s*)?((?i:{'|'.join(_AUX)}))\s+({_NAME})(?!'s)"
                          r"\s+(.*)")
 _FACT_NAME = re.compile(rf"[\"“]?({_NAME})(?![\w'])")
 _NAME_GLUE = frozenset("the of and de van von der la le".split())
@@ -260,7 +260,7 @@ def other_subject(question: str, fact: str) -> str | None:
     said = _FACT_NAME.match(fact.replace("’", "'"))
     if not asked or not said or said.group(1).split()[0] in _PLAIN_OPENERS:
         return None
-    name, rest = asked.group(1), asked.group(2)
+    name, rest = asked.group(2), asked.group(3)
     theirs, ours = _name_words(said.group(1)), _name_words(name)
     outside = set(words(QUOTED.sub(" ", fact)))
     if not theirs or theirs & ours or theirs & set(words(question)) or ours & outside:
@@ -269,6 +269,14 @@ def other_subject(question: str, fact: str) -> str | None:
     if act is None or not set(stem([act])) & set(stem(words(fact))):
         return None
     return said.group(1)
+
+
+def asked_subject(question: str) -> tuple[str, str, str] | None:
+    """A yes-or-no question that opens with a name, in three: its verb, the name and the rest.
+    "Is Tesla developing Grok?" gives ("Is", "Tesla", "developing Grok?"). None for a question
+    that opens otherwise, or with a name written with "'s" ("Is Musk's startup ...?")."""
+    asked = _ASKED_NAME.match(asking_part(question).replace("’", "'"))
+    return (asked.group(1), asked.group(2), asked.group(3)) if asked else None
 
 
 def _name_words(name: str) -> set[str]:

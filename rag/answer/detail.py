@@ -11,6 +11,10 @@ question's detail, the answer is "No", with that fact ("No. Who is developing Gr
 question about a name the articles never mention ("Did Google join the collaboration?") stays
 refused, as the articles say nothing of it.
 
+The generator's rewrite keeps the name as often as not ("Is Tesla developing Grok?" comes back
+as "Who is Tesla developing Grok?"), so where it leaves out no name, a question that opens with
+its name is turned by rule (`subject_question`): "Who is developing Grok?".
+
 Left out: a "Yes" this way (the model's own drafts say "Yes" readily), and details that are no
 name ("Is Dell a software company?").
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.asking import asked_subject
 from rag.text import content_words, unmarked
 
 DETAIL_SYSTEM = (
@@ -46,6 +51,23 @@ def detail_question(reply: str) -> str | None:
     lines = [ln for ln in reply.strip().splitlines() if ln.strip()]
     asked = lines[0].split("->")[-1].strip() if lines else ""
     return asked if _WH_START.match(asked) and asked.endswith("?") else None
+
+
+def subject_question(question: str) -> str | None:
+    """The detail question of a yes-or-no question that opens with its name, by rule: the name
+    replaced with "who" ("Is Tesla developing Grok?" -> "Who is developing Grok?", "Did Sam
+    Altman confirm it?" -> "Who did confirm it?"). None for any other question, one asked in
+    the negative ("Isn't Tesla ...?"), one whose name runs on ("Is Elon Musk's xAI ...?"), and
+    one that says who acts after "by" ("Is Grok being developed by OpenAI?"), whose name is
+    not the one that acts."""
+    asked = asked_subject(question)
+    if asked is None:
+        return None
+    verb, _, rest = asked
+    if ("'" in verb or not rest.rstrip().endswith("?") or re.match(r"['’]|[A-Z]", rest)
+            or re.search(r"\bby\b", rest, re.IGNORECASE)):
+        return None
+    return f"Who {verb.lower()} {rest.strip()}"
 
 
 def tested_name(question: str, asked: str) -> set[str]:

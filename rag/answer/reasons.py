@@ -20,6 +20,8 @@ REASONS = {
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
+    "place": "The question asks where, and the draft answer names a company that no passage "
+             "gives as a place, so it was withheld.",
     "option": "The draft answer named none of the question's options, so it was withheld.",
     "choice": "No option was likely enough by the passages (the likeliest, {option}, had "
               "{option_p}), so none was given.",

@@ -5,11 +5,13 @@ refuses at once (`weak`). After it, the draft is put in its kind's shape (a yes-
 with the verdict its own fact gives, `_fact_verdict`) and checked in order: the model's own
 refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or figures
 no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an
-answer made only of the question's words; then the judge's two questions (rag.answer.judge), whose
+answer made only of the question's words; a where-question answered with a company that no
+passage writes as a place (rag.answer.fits); then the judge's two questions (rag.answer.judge), whose
 P(yes) are weighed with the model's certainty of its answer's words (the lowest probability among
 them, where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
 "score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
-each have their own threshold. The first check that fails refuses; without `audit` the later ones
+each have their own threshold. A yes-or-no "No" whose fact is about another name stands without
+the judge where the name asked about is in no article (`_unjudged_no`). The first check that fails refuses; without `audit` the later ones
 are skipped, with it every check runs (what `rag eval --trade-off` replays). A multiple-choice
 question answered by its options' letters (rag.answer.options) has its own, shorter decision
 (`decide_choice`): the written draft must name an option, then the support check and the
@@ -26,7 +28,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from rag.answer.asking import asks_whose, kind_of, other_subject, possessor, yes_no_sentence
+from rag.answer import fits
+from rag.answer.asking import (asked_subject, asks_whose, kind_of, other_subject, possessor,
+                               yes_no_sentence)
 from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms,
                                   number_as_written, parse_answer, verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
@@ -51,6 +55,7 @@ class Draft:
     strength: float  # the best cosine of the query with any candidate chunk
     weak: bool = False  # retrieval was too weak (a draft then only comes from an audit)
     confidence: float | None = None  # the lowest probability among its words, if reported
+    absent: tuple[str, ...] = ()  # names the question writes that no passage of the index holds
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
         text = _in_shape(draft, parsed, kind, checks, failed, generator)
         v = _supported(draft, text, parsed, kind, checks, failed, config.min_support, audit)
         judge_ms = _weighed(draft, v, kind, checks, failed, config, generator, audit)
+        _unjudged_no(draft, checks, failed)
     checks["failed"] = failed
     checks["refused_by"] = failed[0] if failed else None
     if audit and v is not None:
@@ -244,6 +250,10 @@ def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed:
             unmarked(v.text), f"{draft.question} {draft.query}"):
         checks["echo"] = True
         failed.append("echo")
+    if v is not None and kind == "fact" and fits.no_place(
+            unmarked(v.text), draft.question, [h.chunk.text for h in draft.hits]):
+        checks["no_place"] = True
+        failed.append("place")
     return v
 
 
@@ -283,6 +293,19 @@ def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: 
     return judge_ms
 
 
+def _unjudged_no(draft: Draft, checks: dict, failed: list) -> None:
+    """A "No" whose fact is about another name (`other_subject`), where the name the question
+    asks about is in no passage of the index ("Did Sam Altman confirm the collaboration on
+    Twitter?", answered "No, Michael Dell ... confirmed the collaboration on Twitter"), stands
+    without the judge: the judge reads a "No" as a claim the text does not make, while the
+    supported fact and the name's absence from every article are what decide it."""
+    asked = asked_subject(draft.question)
+    if ("judge" in failed and checks.get("other_subject") and asked
+            and asked[1] in draft.absent):
+        failed.remove("judge")
+        checks["absent_subject"] = asked[1]
+
+
 def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: bool) -> float:
     """The judge's verdict, P(yes): two questions, both to be answered yes. Is the answer
     correct according to the cited text, and does that text answer the question at all? With
@@ -307,11 +330,13 @@ def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: boo
 
 
 def _echoes(answer: str, question: str) -> bool:
-    """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?")
-    answers nothing, unless the question offers the choice: "formal or informal?", or a list
-    of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or
-    C"), of which an answer picking one is an answer. (A yes-or-no question's answer restates
-    it by nature: the caller does not ask.)"""
+    """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?"),
+    or of a name the question writes in its full form (rag.answer.fits), answers nothing, unless
+    the question offers the choice: "formal or informal?", or a list of options ("(Options:
+    Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or C"), of which an answer
+    picking one is an answer. (A yes-or-no question's answer restates it by nature: the caller
+    does not ask.)"""
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
-    return content_words(answer) <= content_words(question)
+    return content_words(answer) <= content_words(question) or fits.names_itself(answer, question)
+

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+KIND = "small talk"  # the `kind` its answer's checks record, for a front end to tell it apart
+
 _POLITE = r"(?:\s+(?:there|again|all|everyone|so much|a lot|very much|you|guys))*"
 _REPLIES = [
     (re.compile(rf"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening))"

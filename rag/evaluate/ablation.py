@@ -7,7 +7,8 @@ only which drafts are shown, so one run gives, without the model again, the outc
 - every check on (the pipeline as configured);
 - each check off alone: "retrieval" (the `min_score` gate), "novel" (names or figures no passage
   holds), "support" (sentences no passage supports; off, the draft is shown unverified),
-  "echo" (an answer made only of the question's words), "option" (a multiple-choice answer
+  "echo" (an answer made only of the question's words), "place" (a where-question answered
+  with a company no passage gives as a place), "option" (a multiple-choice answer
   naming none of the options), "choice" (a multiple-choice answer by its options' letters whose
   probability is under `min_option`, rag.answer.options), "unsure" (the model's certainty, with
   `decision = "thresholds"`)
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from rag.evaluate.metrics import is_right
 
-CHECKS = ("retrieval", "novel", "support", "echo", "option", "choice", "unsure", "judge")
+CHECKS = ("retrieval", "novel", "support", "echo", "place", "option", "choice", "unsure", "judge")
 SECOND_LOOK = "second look"
 
 

@@ -17,11 +17,11 @@ pipeline would have answered under other settings:
   each;
 - `judge_below`: answers the model was at least this sure of are not judged, so their judge's
   verdict (recorded all the same in an audited run) does not count.
-The model's own refusal, the support check and the echo check (an answer made only of the
-question's words) always apply: without them an answer carries no checked citation; so do a
-multiple-choice answer's checks, that the written answer names an offered option and the
-letters' bar `min_option` (rag.answer.options), which stands in for the model's refusal and the
-judge there.
+The model's own refusal, the support check, the echo check (an answer made only of the
+question's words) and the place check (rag.answer.fits) always apply: without them an answer
+carries no checked citation, or is no answer; so do a multiple-choice answer's checks, that the
+written answer names an offered option and the letters' bar `min_option` (rag.answer.options),
+which stands in for the model's refusal and the judge there.
 
 For each setting: `answered` is the share of all questions answered, `wrong` the share answered
 wrongly (an unanswerable question answered, or an answerable one whose answer holds no accepted
@@ -41,7 +41,7 @@ POLICIES = {
     "+ confidence": ("unsure",),
     "all checks": ("novel", "unsure", "judge"),
 }
-ALWAYS = ("model", "support", "echo", "option", "choice")
+ALWAYS = ("model", "support", "echo", "place", "option", "choice")
 
 
 def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> list[dict]:

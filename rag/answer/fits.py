@@ -1,0 +1,63 @@
+"""Whether a short answer is the kind of thing its question asks for, where its words alone tell.
+
+- `names_itself`: the answer is a name the question writes, in its full form ("Dell Technologies"
+  for "What is Dell's expertise?"): it names what was asked about, not what was asked (the
+  refusal policy's echo check).
+- `no_place`: a where-question answered with an organisation's full name ("Dell Technologies" for
+  "Where will the AI factory be built?") that no passage writes after "in", "at" or the like: a
+  company is a place only where it is written as one ("she works at Dell Technologies").
+
+Left out: a type for every question word (a person for "who", a date for "when", a place for
+every "where"). The model's answers mostly have the right type already, and a place framed by a
+preposition in its passage holds for too few of SQuAD's own where-answers to refuse on
+(docs/eval.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.asking import asking_part
+from rag.answer.mention import names
+from rag.text import content_words
+
+# The words that end a company's or an institution's full name ("Dell Technologies", "Nvidia
+# Corporation"), stemmed: what such an answer adds to the name as a question writes it.
+FULL_NAME = content_words("Technologies Technology Inc Incorporated Corp Corporation Company Co "
+                          "Group Holdings Ltd Limited LLC PLC AG SA GmbH Industries Systems Labs "
+                          "Laboratories Enterprises")
+_WHERE = re.compile(r"\W*where\b", re.IGNORECASE)
+_AT = r"(?:in|at|inside|outside|near|into|within|from|to|on)"
+
+
+def names_itself(answer: str, question: str) -> bool:
+    """Whether the answer is a name the question writes, in its full form: "Dell Technologies"
+    for "What is Dell's expertise?". Only the name as the question writes it, whole, and only
+    a company's ending after it: "Dell Technologies" answers "Which company is Michael Dell the
+    CEO of?", whose name is "Michael Dell"."""
+    said = _bare(answer)
+    for name in names(question):
+        if said.lower().startswith(name.lower() + " "):
+            added = content_words(said[len(name):])
+            if added and added <= FULL_NAME:
+                return True
+    return False
+
+
+def no_place(answer: str, question: str, passages: list[str]) -> bool:
+    """Whether a where-question's answer is an organisation's full name (it ends with a
+    company's ending, `FULL_NAME`) that no passage writes as a place: after "in", "at", "near"
+    and the like, with or without "the"."""
+    if not _WHERE.match(asking_part(question)):
+        return False
+    said = _bare(answer)
+    last = content_words(said.split()[-1]) if said.split() else set()
+    if not last or not last <= FULL_NAME:
+        return False
+    placed = re.compile(rf"\b{_AT}\s+(?:the\s+)?{re.escape(said)}", re.IGNORECASE)
+    return not any(placed.search(p) for p in passages)
+
+
+def _bare(answer: str) -> str:
+    """The answer without a leading article or a closing stop."""
+    return re.sub(r"^(?:the|a|an)\s+", "", answer.strip(), flags=re.IGNORECASE).rstrip(" .")
