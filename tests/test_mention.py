@@ -4,7 +4,6 @@ only where a passage writes the words asked about, in a row."""
 import pytest
 
 from rag.answer.mention import answer_text, asked, find, is_name, names
-from rag.answer.reasons import why_refused
 from tests.conftest import hit
 
 
@@ -26,6 +25,10 @@ from tests.conftest import hit
     ("Is it mentioned?", None),  # a pronoun is no topic
     ("Was the CEO named?", None),  # appointed, not written
     ("Was the bill discussed in the article?", "the bill"),
+    ("Is Jensen Huang quoted in the article?", "Jensen Huang"),
+    ("Is Jensen Huang quoted?", "Jensen Huang"),
+    ("Was Elon Musk interviewed by the article?", "Elon Musk"),
+    ("Was he cited for speeding?", None),  # cited by whom: not the articles' words
 ])
 def test_the_topic_asked_about(question, topic):
     assert asked(question) == topic
@@ -61,17 +64,25 @@ def test_the_pipeline_looks_a_mention_up_without_the_generator(fake_pipeline):
     assert "mention" not in b.checks and fake_pipeline.generator.calls > calls
 
 
-def test_a_name_no_passage_holds_is_refused_with_that_finding(fake_pipeline):
+def test_a_name_no_passage_holds_is_not_mentioned(fake_pipeline):
+    """No passage of the index holds a word of "Jensen Huang": the articles mention him nowhere,
+    so the answer is "No", with nothing to cite, and nothing generated."""
     calls = fake_pipeline.generator.calls
-    a = fake_pipeline.ask("Does the article mention Jensen Huang?")
-    assert a.refused and a.text == "The articles don't mention Jensen Huang."
-    assert a.checks["refused_by"] == "mention" and fake_pipeline.generator.calls == calls
-    assert why_refused(a.checks) == "No passage of the articles holds any word of “Jensen Huang”."
+    for question in ("Does the article mention Jensen Huang?",
+                     "Is Jensen Huang quoted in the article?"):
+        a = fake_pipeline.ask(question)
+        assert not a.refused and a.text == "No: the articles don't mention Jensen Huang."
+        assert a.checks["absent"] == "Jensen Huang" and not a.citations
+    assert fake_pipeline.generator.calls == calls
     # a name the index holds a word of ("Nvidia"), or no name: asked of the model
     for question in ("Is Nvidia Huang mentioned?", "Does the article mention electric cars?"):
         b = fake_pipeline.ask(question)
-        assert b.checks.get("refused_by") != "mention" and fake_pipeline.generator.calls > calls
+        assert "absent" not in b.checks and fake_pipeline.generator.calls > calls
         calls = fake_pipeline.generator.calls
+    # whether a name the articles hold is quoted is more than whether it is named: the model's
+    quoted = fake_pipeline.ask("Is Elon Musk quoted in the article?")
+    assert "absent" not in quoted.checks and not quoted.text.startswith("Yes: “")
+    assert fake_pipeline.generator.calls > calls
     assert is_name("Does it mention the GPT-4 model?", "the GPT-4 model") is False
     assert is_name("Is the OpenAI deal mentioned?", "the OpenAI deal") is False
     assert is_name("Does the article mention the Super Bowl?", "the Super Bowl")

@@ -11,9 +11,11 @@ words (`rag.text.words`, stemmed, so "electric vehicle" finds "electric vehicles
 Dell, CEO of Dell Technologies, ... with Nvidia") are no mention.
 
 Where the topic is a name ("Google", "Jensen Huang": every word written with a capital or a
-digit) and no passage of the index holds any of its words (BM25 finds none), the question is
-refused with that finding: "The articles don't mention Google." A name is not written in other
-words, and an index that holds none of them says nothing of it.
+digit) and no passage of the index holds any of its words (BM25 finds none), the answer is "No"
+with that finding: "No: the articles don't mention Google." A name is not written in other words,
+and an index that holds none of them mentions it nowhere. The same holds for whether a name is
+quoted, cited or interviewed ("Is Jensen Huang quoted in the article?"), which a name the articles
+hold may or may not be: that question goes on to the model.
 
 Left out: a "No" to any other topic. Words that no passage writes may still be there in other
 words ("electric cars" for "electric vehicles"), so such a question goes on to be answered as any
@@ -32,6 +34,9 @@ _DOCUMENT = (r"(?:the |this |that |these |any |your |my )?"
              r"(?:article|passage|text|story|piece|document|source|news)s?")
 _MENTIONS = (r"(?:mention|name|discuss|cover|reference|refer to|talk about|say anything about|"
              r"say something about|include|contain)s?")
+# Whether someone's words are in the articles: more than a mention, so a passage that names them
+# does not answer it.
+_SAID = r"quoted|cited|interviewed"
 _ASKED = [
     # "Does the article mention Tesla?", "Do any of the articles talk about SpaceX?"
     re.compile(rf"(?:does|do|did) (?:any of )?{_DOCUMENT} (?:ever |also |even )?{_MENTIONS} "
@@ -42,6 +47,12 @@ _ASKED = [
                rf"referred to)(?: (?:in|by|anywhere in) {_DOCUMENT})?", re.IGNORECASE),
     re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:named|discussed|"
                rf"talked about) (?:in|by|anywhere in) {_DOCUMENT}", re.IGNORECASE),
+    # "Is Jensen Huang quoted in the article?": only a name in no article is answered (`_SAID`);
+    # "cited" or "interviewed" only with the articles said ("Was he cited for speeding?")
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?quoted"
+               rf"(?: (?:in|by|anywhere in) {_DOCUMENT})?", re.IGNORECASE),
+    re.compile(rf"(?:is|are|was|were) (?P<topic>.+?) (?:ever |also |even )?(?:{_SAID}) "
+               rf"(?:in|by|anywhere in) {_DOCUMENT}", re.IGNORECASE),
     # "Is there any mention of Tesla in the articles?"
     re.compile(rf"(?:is|are) there (?:any |a )?mentions? of (?P<topic>.+?)(?: in {_DOCUMENT})?",
                re.IGNORECASE),
@@ -129,18 +140,25 @@ def names(question: str) -> list[str]:
 
 
 def absent_text(topic: str) -> str:
-    """The refusal where no passage holds any word of the name asked about."""
+    """The refusal where no passage holds any word of the name a question writes."""
     return f"The articles don't mention {topic}."
+
+
+def absent_answer(topic: str) -> str:
+    """The answer to whether the articles mention a name no passage holds any word of."""
+    return f"No: the articles don't mention {topic}."
 
 
 def looked_up(question: str, query: str, topic: str, hits: tuple[Hit, ...], strength: float,
               unheld: Callable[[str], bool], timings: dict, audit: bool = False) -> Answer | None:
     """The answer to a question whether the articles mention `topic`, from the passages a
-    search for it found: "Yes" with the sentence that writes it, cited; a refusal that says so
-    where the topic is a name no passage of the index holds (`unheld`); None where neither (the
-    question is then answered as any other). Its search query is the topic."""
+    search for it found: "Yes" with the sentence that writes it, cited (not for whether it is
+    quoted, `_SAID`); "No" where the topic is a name no passage of the index holds (`unheld`),
+    with nothing to cite; None where neither (the question is then answered as any other). Its
+    search query is the topic."""
     checks: dict = {"kind": "yes-no", "mention": topic}
-    found = find(list(hits), topic)
+    said = re.search(rf"\b(?:{_SAID})\b", query, re.IGNORECASE) is not None
+    found = None if said else find(list(hits), topic)
     if found is not None:
         n, sentence = found
         text = answer_text(n, sentence)
@@ -152,6 +170,10 @@ def looked_up(question: str, query: str, topic: str, hits: tuple[Hit, ...], stre
         return Answer(question, text, False, (Citation(n, hits[n - 1], sentence),), hits,
                       timings, topic, checks)
     if is_name(query, topic) and unheld(topic):
-        checks |= {"failed": ["mention"], "refused_by": "mention"}
-        return Answer(question, absent_text(topic), True, (), hits, timings, topic, checks)
+        text = absent_answer(topic)
+        checks |= {"strength": round(strength, 4), "absent": topic, "failed": [],
+                   "refused_by": None, "lexical": False}
+        if audit:
+            checks["draft"] = text
+        return Answer(question, text, False, (), hits, timings, topic, checks)
     return None

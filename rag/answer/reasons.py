@@ -16,7 +16,6 @@ REASONS = {
                      "article about ...\").",
     "model": "The model found no answer in these passages.",
     "small talk": "A greeting or thanks asks nothing of the articles.",
-    "mention": "No passage of the articles holds any word of {mention}.",
     "novel": "The draft answer named things no passage holds ({terms}), so it was withheld.",
     "support": "No passage supports the draft answer's sentences, so it was withheld.",
     "echo": "The draft answer only repeated words of the question, so it was withheld.",
@@ -49,5 +48,4 @@ def why_refused(checks: dict | None) -> str:
                                confidence="unknown" if p is None else f"{p:.0%}",
                                certainty="unknown" if c is None else f"{c:.0%}",
                                option=checks.get("option"),
-                               option_p=f"{checks.get('option_p', 0.0):.0%}",
-                               mention=f"“{checks.get('mention')}”")
+                               option_p=f"{checks.get('option_p', 0.0):.0%}")
