@@ -333,7 +333,7 @@ class Pipeline:
         if not name:  # a rewrite that kept every name: the one that opens the question, by rule
             asked = detail.subject_question(draft.query)
             name = detail.tested_name(draft.query, asked) if asked else set()
-        if not name:
+        if not name or detail.acted_on(draft.query, name):
             return first
         first.checks["detail_question"] = asked
         found = self._redraft(draft, asked, asked, self.messages(asked, draft.hits), stop, audit,

@@ -364,3 +364,16 @@ def test_the_detail_question_of_a_question_that_opens_with_its_name(question, as
     from rag.answer.detail import subject_question
 
     assert subject_question(question) == asked
+
+
+@pytest.mark.parametrize("question, name, passive", [
+    ("Has Grok been fully described in public?", {"grok"}, True),
+    ("Was Grok written in Python?", {"grok"}, True),
+    ("Is Tesla developing Grok?", {"tesla"}, False),
+    ("Is Grok being developed by OpenAI?", {"openai"}, False),  # the name after "by" acts
+    ("Is Michael Dell known for his ventures in space exploration?", {"michael", "dell"}, False),
+])
+def test_a_passive_question_s_subject_is_acted_on(question, name, passive):
+    from rag.answer.detail import acted_on
+
+    assert acted_on(question, name) is passive

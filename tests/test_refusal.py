@@ -636,6 +636,10 @@ def test_a_detail_question_that_keeps_the_name_is_asked_by_rule(fake_pipeline):
     assert b.refused and b.checks["refused_by"] == "model"
     c = pipe("Who is Tesla developing Grok?", "Tesla [1]").ask("Is Tesla developing Grok?")
     assert c.refused and c.checks["refused_by"] == "model"  # the answer names Tesla itself
+    # a passive question's subject: "who has been described" says nothing of Grok
+    d = pipe("Who has been fully described in public?", "Michael Dell [1]").ask(
+        "Has Grok been fully described in public?")
+    assert d.refused and d.checks["refused_by"] == "model"
 
 
 def test_a_no_about_another_name_stands_where_the_asked_name_is_in_no_article(fake_pipeline):

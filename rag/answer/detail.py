@@ -70,6 +70,17 @@ def subject_question(question: str) -> str | None:
     return f"Who {verb.lower()} {rest.strip()}"
 
 
+def acted_on(question: str, name: set[str]) -> bool:
+    """Whether the tested name is the subject of a passive question ("Has Grok been fully
+    described in public?"): "who" in its place asks who was described, and an answer naming
+    anyone says nothing of the name ("No. Who has been fully described in public? Michael
+    Dell"). A name that acts ("Is Tesla developing Grok?"), or one after "by" ("Is Grok being
+    developed by OpenAI?"), is no such subject."""
+    asked = asked_subject(question)
+    return (asked is not None and content_words(asked[1]) == name
+            and re.match(r"(?:been|being)\b|\w+(?:ed|en)\b", asked[2]) is not None)
+
+
 def tested_name(question: str, asked: str) -> set[str]:
     """The content words (stemmed) of the name the yes-or-no question checks: its words that
     the detail question left out, where each is written with a capital. Empty where any left-out
