@@ -185,7 +185,7 @@ class Pipeline:
                 yield {"type": "token", "text": piece}
         timings.setdefault("first_token", _ms(t0))
         draft = refusal.Draft("".join(pieces), question, query, hits, messages, strength, weak,
-                              min(confidence) if confidence else None, self._absent(query))
+                              min(confidence) if confidence else None)
         scored = self._scored(question, query, messages)
         if scored is not None:  # a multiple-choice question: its options' letters decide
             decision = refusal.decide_choice(scored, draft, self.config, audit)
@@ -229,13 +229,6 @@ class Pipeline:
                 checks["unmentioned"] = name
                 return mention.absent_text(name)
         return REFUSAL
-
-    def _absent(self, query: str) -> tuple[str, ...]:
-        """The names a yes-or-no question writes that no passage of the index holds (what
-        `refusal` weighs a "No" about another name with); none for other questions."""
-        if kind_of(query) != "yes-no":
-            return ()
-        return tuple(n for n in mention.names(options.without_options(query)) if self._unheld(n))
 
     def _unheld(self, name: str) -> bool:
         """Whether no passage of the index holds any word of the name. Only a name the search
@@ -315,8 +308,7 @@ class Pipeline:
         bar = max(self.config.min_right, self.config.second_look_min_right)
         return refusal.decide(refusal.Draft(raw, question, query, draft.hits, messages,
                                             draft.strength, draft.weak,
-                                            min(confidence) if confidence else None,
-                                            draft.absent),
+                                            min(confidence) if confidence else None),
                               replace(self.config, min_right=bar), self.generator, audit)
 
     def _detail_look(self, draft: "refusal.Draft", first: "refusal.Decision",

@@ -642,22 +642,22 @@ def test_a_detail_question_that_keeps_the_name_is_asked_by_rule(fake_pipeline):
     assert d.refused and d.checks["refused_by"] == "model"
 
 
-def test_a_no_about_another_name_stands_where_the_asked_name_is_in_no_article(fake_pipeline):
+def test_a_no_about_another_name_stands_without_the_judge(fake_pipeline):
     """"Did Sam Altman confirm the collaboration on Twitter?", drafted with Michael Dell's
-    confirmation: the judge says no to the "No", but no article names Sam Altman, and the
-    supported fact is about another name: the "No" stands. For a name the articles hold
-    (Elon Musk), the judge's verdict stands."""
+    confirmation: the judge says no to the "No", but its fact is about another name, and the
+    passages support it: the "No" stands. A fact no passage supports is refused all the same,
+    and a "Yes" still needs the judge."""
     text = "Yes, Michael Dell confirmed the collaboration on Twitter [1]."
-    absent = _with(fake_pipeline, text, "No.").ask(
-        "Did Sam Altman confirm the collaboration on Twitter?")
-    assert not absent.refused and absent.text.startswith("No, Michael Dell confirmed")
-    assert absent.checks["absent_subject"] == "Sam Altman" and absent.citations
-    held = _with(fake_pipeline, text, "No.").ask(
-        "Did Elon Musk confirm the collaboration on Twitter?")
-    assert held.refused and held.checks["refused_by"] == "judge"
-    assert "absent_subject" not in held.checks
+    for question in ("Did Sam Altman confirm the collaboration on Twitter?",
+                     "Did Elon Musk confirm the collaboration on Twitter?"):
+        a = _with(fake_pipeline, text, "No.").ask(question)
+        assert not a.refused and a.text.startswith("No, Michael Dell confirmed"), question
+        assert a.checks["unjudged"] and a.checks["judge"] == "no" and a.citations
     unsupported = _with(fake_pipeline, "Yes, Tim Cook posted about it on Threads [1].", "No.")
     assert unsupported.ask("Did Sam Altman post about the collaboration?").refused
+    same = _with(fake_pipeline, text, "No.").ask(
+        "Did Michael Dell confirm the collaboration on Twitter?")
+    assert same.refused and same.checks["refused_by"] == "judge"
 
 
 def test_an_answer_that_is_the_question_s_own_name_in_full_is_an_echo(fake_pipeline):

@@ -11,7 +11,7 @@ P(yes) are weighed with the model's certainty of its answer's words (the lowest 
 them, where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
 "score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
 each have their own threshold. A yes-or-no "No" whose fact is about another name stands without
-the judge where the name asked about is in no article (`_unjudged_no`). The first check that fails refuses; without `audit` the later ones
+the judge (`_unjudged_no`). The first check that fails refuses; without `audit` the later ones
 are skipped, with it every check runs (what `rag eval --trade-off` replays). A multiple-choice
 question answered by its options' letters (rag.answer.options) has its own, shorter decision
 (`decide_choice`): the written draft must name an option, then the support check and the
@@ -29,8 +29,7 @@ import time
 from dataclasses import dataclass
 
 from rag.answer import fits
-from rag.answer.asking import (asked_subject, asks_whose, kind_of, other_subject, possessor,
-                               yes_no_sentence)
+from rag.answer.asking import asks_whose, kind_of, other_subject, possessor, yes_no_sentence
 from rag.answer.citations import (Verified, citations_for, is_refusal, novel_terms,
                                   number_as_written, parse_answer, verify)
 from rag.answer.judge import (answers_messages, dated, fact_messages, followup_messages,
@@ -55,7 +54,6 @@ class Draft:
     strength: float  # the best cosine of the query with any candidate chunk
     weak: bool = False  # retrieval was too weak (a draft then only comes from an audit)
     confidence: float | None = None  # the lowest probability among its words, if reported
-    absent: tuple[str, ...] = ()  # names the question writes that no passage of the index holds
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
         text = _in_shape(draft, parsed, kind, checks, failed, generator)
         v = _supported(draft, text, parsed, kind, checks, failed, config.min_support, audit)
         judge_ms = _weighed(draft, v, kind, checks, failed, config, generator, audit)
-        _unjudged_no(draft, checks, failed)
+        _unjudged_no(checks, failed)
     checks["failed"] = failed
     checks["refused_by"] = failed[0] if failed else None
     if audit and v is not None:
@@ -293,17 +291,15 @@ def _weighed(draft: Draft, v: Verified | None, kind: str, checks: dict, failed: 
     return judge_ms
 
 
-def _unjudged_no(draft: Draft, checks: dict, failed: list) -> None:
-    """A "No" whose fact is about another name (`other_subject`), where the name the question
-    asks about is in no passage of the index ("Did Sam Altman confirm the collaboration on
-    Twitter?", answered "No, Michael Dell ... confirmed the collaboration on Twitter"), stands
-    without the judge: the judge reads a "No" as a claim the text does not make, while the
-    supported fact and the name's absence from every article are what decide it."""
-    asked = asked_subject(draft.question)
-    if ("judge" in failed and checks.get("other_subject") and asked
-            and asked[1] in draft.absent):
+def _unjudged_no(checks: dict, failed: list) -> None:
+    """A "No" whose fact is about another name (`other_subject`: "Did Sam Altman confirm the
+    collaboration on Twitter?", answered "No, Michael Dell ... confirmed the collaboration on
+    Twitter") stands without the judge, its fact checked against the passages as any answer's:
+    the judge reads a "No" as a claim the text does not make, and refused such answers whose
+    fact was right (docs/eval.md)."""
+    if "judge" in failed and checks.get("other_subject"):
         failed.remove("judge")
-        checks["absent_subject"] = asked[1]
+        checks["unjudged"] = "a fact about another name"
 
 
 def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: bool) -> float:
