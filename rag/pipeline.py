@@ -330,6 +330,10 @@ class Pipeline:
         first.checks["detail_question"] = asked
         found = self._redraft(draft, asked, asked, self.messages(asked, draft.hits), stop, audit,
                               reports_confidence)
+        if found.checks.get("refused_by") == "echo":  # "Michael Dell [1]" for "Who is Michael
+            # Dell the CEO of?": the same passages under the rules for sentences, as an echo's
+            found = self._redraft(draft, asked, asked, self.messages(asked, draft.hits, "explain"),
+                                  stop, audit, reports_confidence)
         passages = [f"{h.title} {h.chunk.text}" for h in draft.hits]
         if found.refused or not detail.contradicts(name, found.text, passages):
             return first

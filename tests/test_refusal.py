@@ -675,3 +675,36 @@ def test_an_answer_that_is_the_question_s_own_name_in_full_is_an_echo(fake_pipel
                            Scripted("", "yes"))
         assert d.checks.get("echo", False) is echo, question
         assert d.refused is echo, question
+
+
+class EchoesThenWrites(RefusesYesOrNo):
+    """RefusesYesOrNo whose short answer to the detail question echoes it, and whose answer in
+    sentences (rag.answer.prompt.EXPLAIN) is `written`."""
+
+    def __init__(self, detail, echo, written):
+        super().__init__(detail, echo)
+        self.written = written
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None,
+               bar_refusal=False):
+        if messages[0]["content"] == EXPLAIN:
+            yield self.written
+        else:
+            yield from super().stream(messages, max_new_tokens, stop, confidence, bar_refusal)
+
+
+def test_a_detail_answer_that_echoes_its_question_is_written_out(fake_pipeline):
+    """"Who is Michael Dell the CEO of?" answered "Michael Dell [1]" echoes its question: the
+    same passages are asked under the rules for sentences, and "Michael Dell is the CEO of Dell
+    Technologies" names another company than Nvidia: "No"."""
+    def pipe(written):
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                        EchoesThenWrites("Who is Michael Dell the CEO of?", "Michael Dell [1]",
+                                         written))
+
+    q = "Is Michael Dell the CEO of Nvidia?"
+    a = pipe("Michael Dell is the CEO of Dell Technologies [1].").ask(q)
+    assert not a.refused and a.text.startswith("No. Who is Michael Dell the CEO of? Michael Dell")
+    assert "Dell Technologies" in a.text and a.citations
+    b = pipe(REFUSAL).ask(q)  # nothing in sentences either: the refusal stands
+    assert b.refused and b.checks["refused_by"] == "model"
