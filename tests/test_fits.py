@@ -49,3 +49,30 @@ def test_a_where_question_answered_with_a_company_is_refused(fake_pipeline):
                                         confidence=0.9), fake_pipeline.config,
                           Scripted("", "yes"))
     assert not kept.refused and "no_place" not in kept.checks
+
+
+@pytest.mark.parametrize("draft, shown", [
+    ("Nvidia's Crucial Role [1] Nvidia, a leader in GPUs, grew [1].",
+     "Nvidia, a leader in GPUs, grew [1]."),
+    ("Nvidia’s Crucial Role\n\nNvidia, a leader in GPUs, grew [1].",
+     "Nvidia, a leader in GPUs, grew [1]."),
+    ("The AI Arms Race Intensifies [1]", "The AI Arms Race Intensifies [1]"),  # nothing after it
+    ("Nvidia's Crucial Role: Nvidia grew [1].", "Nvidia's Crucial Role: Nvidia grew [1]."),
+    ("Nvidia grew [1]. The AI Arms Race Intensifies [2].",
+     "Nvidia grew [1]. The AI Arms Race Intensifies [2]."),  # only at the start
+])
+def test_a_section_heading_the_draft_opens_with_is_left_out(draft, shown):
+    passages = ["Nvidia’s Crucial Role\n\nNvidia, a leader in GPUs, grew.",
+                "The AI Arms Race Intensifies\n\nThis partnership marks a key moment."]
+    assert fits.without_heading(draft, passages) == shown
+
+
+def test_an_answer_opening_with_a_heading_is_shown_without_it(fake_pipeline):
+    q = "What is Nvidia's role?"
+    hits = fake_pipeline.retrieve(q, 3)
+    assert any("Nvidia’s Crucial Role" in h.chunk.text for h in hits)
+    raw = ("Nvidia’s Crucial Role [1] Nvidia, a leader in graphics processing units (GPUs) and "
+           "AI chips, has experienced a surge in market value [1].")
+    d = refusal.decide(refusal.Draft(raw, q, q, hits, [], 0.7, confidence=0.9),
+                       fake_pipeline.config, Scripted("", "yes"))
+    assert not d.refused and d.text.startswith("Nvidia, a leader in graphics processing units")

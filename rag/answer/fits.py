@@ -7,6 +7,9 @@
   "Where will the AI factory be built?") that no passage writes after "in", "at" or the like: a
   company is a place only where it is written as one ("she works at Dell Technologies").
 
+- `without_heading`: a draft that opens with a section heading its passage holds ("Nvidia's
+  Crucial Role [1] Nvidia, a leader in ...") loses the heading: a heading is no claim.
+
 Left out: a type for every question word (a person for "who", a date for "when", a place for
 every "where"). The model's answers mostly have the right type already, and a place framed by a
 preposition in its passage holds for too few of SQuAD's own where-answers to refuse on
@@ -19,7 +22,7 @@ import re
 
 from rag.answer.asking import asking_part
 from rag.answer.mention import names
-from rag.text import content_words
+from rag.text import MARKER, content_words
 
 # The words that end a company's or an institution's full name ("Dell Technologies", "Nvidia
 # Corporation"), stemmed: what such an answer adds to the name as a question writes it.
@@ -61,3 +64,25 @@ def no_place(answer: str, question: str, passages: list[str]) -> bool:
 def _bare(answer: str) -> str:
     """The answer without a leading article or a closing stop."""
     return re.sub(r"^(?:the|a|an)\s+", "", answer.strip(), flags=re.IGNORECASE).rstrip(" .")
+
+
+def without_heading(text: str, passages: list[str]) -> str:
+    """The draft without a section heading it opens with, where more follows: a line of a
+    passage that is short (at most eight words) and ends with no stop, written again at the
+    draft's start, with or without its markers."""
+    m = re.match(r"\s*([^\n\[]+?)[\s.:]*(?:\[[\d,\s]+\]\s*)*(?:\n+|(?<=\])\s+)(?=\S)", text)
+    if not m:
+        return text
+    head = _plain(m.group(1))
+    for passage in passages:
+        for line in passage.splitlines():
+            line = line.strip()
+            if (line and len(line.split()) <= 8 and line[-1] not in ".!?"
+                    and _plain(line) == head):
+                rest = text[m.end():]
+                return rest if MARKER.sub("", rest).strip() else text
+    return text
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).strip().lower()

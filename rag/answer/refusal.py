@@ -176,8 +176,11 @@ def _in_shape(draft: Draft, parsed, kind: str, checks: dict, failed: list, gener
     """The draft in the shape its kind asks for: a yes-or-no answer opening with its verdict,
     a bare figure as its passage spells it ("eight", `number_as_written`), a "whose" question's
     answer with its owner (`possessor`), a multiple-choice answer as the option it names
-    (which, naming none, answers another question)."""
+    (which, naming none, answers another question); any of them without a section heading it
+    opens with (`fits.without_heading`)."""
     text = parsed.text
+    if kind != "choice":
+        text = fits.without_heading(text, [h.chunk.text for h in draft.hits])
     if kind == "yes-no":
         text = yes_no_sentence(text, lambda: lean(generator, draft.messages),
                                lambda fact: _fact_verdict(draft.question, fact, checks, generator))
