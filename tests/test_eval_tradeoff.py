@@ -148,3 +148,18 @@ def test_a_multiple_choice_answer_under_its_own_bar_stays_refused_in_every_polic
     t = trade_off(questions, records, {"min_score": 0.15, "judge": 1})
     for name, steps in t["steps"].items():
         assert steps[0]["answered"] == pytest.approx(1 / 3), name
+
+
+def test_a_no_about_another_name_stays_unjudged_in_the_replay():
+    """A "No" whose fact is about another name stands without the judge (rag.answer.refusal):
+    replayed at any `min_right`, its low recorded P(right) does not refuse it."""
+    questions = [_q(1, ["No"]), _q(2, ["Yes"])]
+    records = [_rec(0.6, [], "No, Michael Dell confirmed it [1]."),
+               _rec(0.6, ["judge"], "Yes, it did [1].")]
+    records[0]["checks"].update(p_right=0.14, unjudged="a fact about another name")
+    records[1]["checks"]["p_right"] = 0.2
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1, "min_right": 0.35})
+    by = {p["min_right"]: p for p in t["right_steps"]}
+    assert by[0.35]["answered"] == 0.5 == t["operating_point"]["answered"]
+    assert by[0.8]["answered"] == 0.5 and by[0.8]["right"] == 0.5  # q1 stands at any bar
+    assert by[0.0]["answered"] == 1.0

@@ -6,7 +6,6 @@
 - `no_place`: a where-question answered with an organisation's full name ("Dell Technologies" for
   "Where will the AI factory be built?") that no passage writes after "in", "at" or the like: a
   company is a place only where it is written as one ("she works at Dell Technologies").
-
 - `without_heading`: a draft that opens with a section heading its passage holds ("Nvidia's
   Crucial Role [1] Nvidia, a leader in ...") loses the heading: a heading is no claim.
 

@@ -6,16 +6,16 @@ with the verdict its own fact gives, `_fact_verdict`) and checked in order: the 
 refusal; for a multiple-choice question, the option it names (rag.answer.asking); names or figures
 no passage holds (rag.answer.citations.novel_terms); sentences no passage supports (`verify`); an
 answer made only of the question's words; a where-question answered with a company that no
-passage writes as a place (rag.answer.fits); then the judge's two questions (rag.answer.judge), whose
-P(yes) are weighed with the model's certainty of its answer's words (the lowest probability among
-them, where the runtime reports it) and the retrieval strength (rag.answer.verdict, `decision =
-"score"`). With `decision = "thresholds"`, or without the certainty, the certainty and the judge
-each have their own threshold. A yes-or-no "No" whose fact is about another name stands without
-the judge (`_unjudged_no`). The first check that fails refuses; without `audit` the later ones
-are skipped, with it every check runs (what `rag eval --trade-off` replays). A multiple-choice
-question answered by its options' letters (rag.answer.options) has its own, shorter decision
-(`decide_choice`): the written draft must name an option, then the support check and the
-option's probability.
+passage writes as a place (rag.answer.fits); then the judge's two questions (rag.answer.judge),
+whose P(yes) are weighed with the model's certainty of its answer's words (the lowest
+probability among them, where the runtime reports it) and the retrieval strength
+(rag.answer.verdict, `decision = "score"`). With `decision = "thresholds"`, or without the
+certainty, the certainty and the judge each have their own threshold. A yes-or-no "No" whose fact
+is about another name stands without the judge (`_unjudged_no`). The first check that fails
+refuses; without `audit` the later ones are skipped, with it every check runs (what `rag eval
+--trade-off` replays). A multiple-choice question answered by its options' letters
+(rag.answer.options) has its own, shorter decision (`decide_choice`): the written draft must
+name an option, then the support check and the option's probability.
 
 `checks` records what each check found, `failed` the checks that failed and `refused_by` the
 first. Left out: the wording a person reads (rag.answer.reasons), and the numbers of the
@@ -338,4 +338,3 @@ def _echoes(answer: str, question: str) -> bool:
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
     return content_words(answer) <= content_words(question) or fits.names_itself(answer, question)
-

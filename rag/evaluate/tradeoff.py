@@ -61,6 +61,8 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
                     "p_right": None if p_right is None else float(p_right),
                     "confidence": None if sure is None else float(sure),
                     "sure": sure is not None and judge_below < 1.0 and float(sure) >= judge_below,
+                    # a "No" about another name: not the judge's to decide (rag.answer.refusal)
+                    "unjudged": bool(c.get("unjudged")),
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and is_right(draft, q),
                     "error": bool(r.get("error"))})
@@ -95,7 +97,7 @@ def _failed(row: dict, min_judge: float | None, min_confidence: float | None = N
                                   ("judge", "p_right", min_right)):
         if threshold is not None and row[key] is not None:
             failed = (failed - {check}) | ({check} if row[key] < threshold else set())
-    return failed - {"judge"} if row.get("sure") else failed
+    return failed - {"judge"} if row.get("sure") or row.get("unjudged") else failed
 
 
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
