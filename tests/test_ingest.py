@@ -13,7 +13,7 @@ def test_seed_date_marker_is_metadata_not_text():
     assert sorted((Path(s.source).name, s.reason.split(":")[0]) for s in skipped) == [
         (name, 'a question set (lines have "question", not "text")')
         for name in ("news-dev-open.jsonl", "news-dev-swaps.jsonl", "questions.jsonl",
-                     "shipped-chat.jsonl", "shipped-fresh.jsonl", "shipped-more.jsonl",
+                     "shipped-blind.jsonl", "shipped-chat.jsonl", "shipped-fresh.jsonl", "shipped-more.jsonl",
                      "shipped-probe.jsonl", "shipped-swaps.jsonl", "shipped-unseen.jsonl",
                      "shipped-whole.jsonl")]
     (a,) = [a for a in arts if a.id == SEED.name]
