@@ -287,6 +287,12 @@ class Pipeline:
         higher bar; a refusal is not barred there."""
         again = self._redraft(draft, draft.question, draft.query, messages or draft.messages,
                               stop, audit, reports_confidence, bar_refusal=messages is None)
+        if (messages is None and again.checks.get("heading") and again.refused
+                and style_for(self.config.answer_style, draft.query) not in WRITTEN_OUT):
+            # the refusal barred, the model copied a section heading ("The Future of AI [1]"):
+            # the heading's section is asked for in sentences, as an echo's is
+            return self._second_look(draft, first, stop, audit, reports_confidence,
+                                     self.messages(draft.query, draft.hits, "explain"))
         if again.checks.get("refused_by") == "model":
             first.checks["second_look"] = "refused"
             return first
@@ -318,7 +324,8 @@ class Pipeline:
         (rag.answer.detail): "Is Grok being developed by OpenAI?" becomes "Who is developing
         Grok?", answered over the same passages and checked as any draft, under
         `second_look_min_right`. Where that answer names something else and the passages name
-        the question's detail too, the answer is "No" with it; otherwise the refusal stands."""
+        the question's detail too, the answer is "No" with it; where it names the detail itself,
+        "Yes"; otherwise the refusal stands."""
         reply = "".join(self.generator.stream(detail.detail_messages(draft.query), 40, stop))
         asked = detail.detail_question(reply)
         name = detail.tested_name(draft.query, asked) if asked else set()
@@ -335,9 +342,14 @@ class Pipeline:
             found = self._redraft(draft, asked, asked, self.messages(asked, draft.hits, "explain"),
                                   stop, audit, reports_confidence)
         passages = [f"{h.title} {h.chunk.text}" for h in draft.hits]
-        if found.refused or not detail.contradicts(name, found.text, passages):
+        if found.refused:
             return first
-        text = f"No. {asked} {found.text}"
+        if detail.contradicts(name, found.text, passages):
+            text = f"No. {asked} {found.text}"
+        elif detail.confirms(name, found.text):
+            text = f"Yes. {asked} {found.text}"
+        else:
+            return first
         checks = {**found.checks, "kind": "yes-no", "detail_question": asked,
                   "second_look": "answered", "first_refused_by": "model"}
         if audit:

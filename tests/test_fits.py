@@ -76,3 +76,72 @@ def test_an_answer_opening_with_a_heading_is_shown_without_it(fake_pipeline):
     d = refusal.decide(refusal.Draft(raw, q, q, hits, [], 0.7, confidence=0.9),
                        fake_pipeline.config, Scripted("", "yes"))
     assert not d.refused and d.text.startswith("Nvidia, a leader in graphics processing units")
+
+
+@pytest.mark.parametrize("answer, heading", [
+    ("The Future of AI [1]", True),
+    ("the future of ai.", True),
+    ("Nvidia’s Crucial Role", True),
+    ("Future", False),  # one word: a name as often as a heading
+    ("Taylor Swift", False),  # a line of a list: the next line is short too
+    ("Travis Kelce", False),  # the list's last line
+    ("This collaboration highlights the growing importance", False),  # part of a paragraph
+])
+def test_an_answer_that_is_a_section_heading(answer, heading):
+    passages = ["The Future of AI\n\nThis collaboration highlights the growing importance of "
+                "strategic partnerships in the AI field.\n\nNvidia’s Crucial Role\n\nNvidia, a "
+                "leader in graphics processing units (GPUs) and AI chips, has grown.",
+                "Future\n\nThe winners, in order of the votes they received:\n\nTaylor Swift\n"
+                "Beyonce Knowles\nTravis Kelce"]
+    assert fits.is_heading(answer, passages) is heading
+
+
+class RefusesThenHeads(Scripted):
+    """Refuses under the short answer's rules; with the refusal barred (the second look), copies
+    a section heading; under the rules for sentences, writes `text`."""
+
+    def __init__(self, text, verdict="yes"):
+        super().__init__(text, verdict)
+        self.rules = []
+
+    def stream(self, messages, max_new_tokens=200, stop=None, confidence=None,
+               bar_refusal=False):
+        from rag.answer.prompt import EXPLAIN, REFUSAL, SHORT
+
+        system = messages[0]["content"]
+        if system in (SHORT, EXPLAIN):
+            self.rules.append((system, bar_refusal))
+        if system == SHORT:
+            yield "The Future of AI [1]" if bar_refusal else REFUSAL
+        else:  # the answer in sentences, or the judge's verdict
+            yield from super().stream(messages, max_new_tokens, stop, confidence)
+
+
+def test_a_section_heading_for_an_answer_is_asked_again_in_sentences(fake_pipeline):
+    """"What does this collaboration highlight for the AI field?": the model refuses, then, with
+    the refusal barred, copies the section heading "The Future of AI" (as the real model did for
+    "What could these developments mean for industries?"). A heading names a topic, not an
+    answer: its section is asked for in sentences, and that draft is checked as any other."""
+    from dataclasses import replace
+
+    from rag.answer.prompt import EXPLAIN, SHORT
+    from rag.pipeline import Pipeline
+
+    q = "What does this collaboration highlight for the AI field?"
+    said = ("It highlights the growing importance of strategic partnerships in the AI field "
+            "[1].")
+
+    def pipe(verdict="yes"):
+        cfg = replace(fake_pipeline.config, answer_style="short")
+        return Pipeline(fake_pipeline.index, fake_pipeline.embedder, cfg,
+                        RefusesThenHeads(said, verdict))
+
+    held = pipe()
+    hits = held.retrieve(q, 3)
+    assert any("The Future of AI\n" in h.chunk.text for h in hits)
+    a = held.ask(q)
+    assert not a.refused and a.text.startswith("It highlights the growing importance")
+    assert a.checks["second_look"] == "answered" and a.checks["first_refused_by"] == "model"
+    assert held._generator.rules == [(SHORT, False), (SHORT, True), (EXPLAIN, False)]
+    judged = pipe("No.").ask(q)  # the sentences turned down: refused, no heading shown
+    assert judged.refused and "Future of AI" not in judged.text

@@ -592,9 +592,10 @@ class RefusesYesOrNo(Scripted):
 
 def test_a_yes_or_no_question_the_model_will_not_answer_is_asked_for_its_detail(fake_pipeline):
     """"Is Grok being developed by OpenAI?": the model refuses; "Who is developing Grok?" gets
-    xAI, another name than OpenAI, which the passages name too: "No", with that fact. A name the
-    passages never mention ("Google"), a detail question that does not come back, or an answer
-    that names the question's own name leave the refusal standing."""
+    xAI, another name than OpenAI, which the passages name too: "No", with that fact; an answer
+    that names the question's own name, "Yes". A name the passages never mention ("Google"), a
+    detail question that does not come back, or an answer the judge turns down leave the refusal
+    standing."""
     q = "Is Grok being developed by OpenAI?"
 
     def pipe(detail, text, verdict="yes"):
@@ -610,12 +611,18 @@ def test_a_yes_or_no_question_the_model_will_not_answer_is_asked_for_its_detail(
             ("Who is developing Grok?", "Elon Musk's xAI startup [1]",
              "Did Google develop Grok?"),  # no passage names Google
             ("Sure!", "Elon Musk's xAI startup [1]", q),  # no question came back
-            ("Who is developing Grok?", "OpenAI [1]", q),  # the same name: no "No"
     ]:
         refused = pipe(detail, text).ask(asked)
         assert refused.refused and refused.checks["refused_by"] == "model", (detail, text)
     judged = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]", "No.").ask(q)
     assert judged.refused and judged.checks["refused_by"] == "model"
+    yes = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]").ask(
+        "Is Grok being developed by Elon Musk?")
+    assert not yes.refused and yes.text.startswith("Yes. Who is developing Grok? Elon Musk's xAI")
+    assert yes.citations and yes.checks["detail_question"] == "Who is developing Grok?"
+    turned_down = pipe("Who is developing Grok?", "Elon Musk's xAI startup [1]", "No.").ask(
+        "Is Grok being developed by Elon Musk?")
+    assert turned_down.refused and turned_down.checks["refused_by"] == "model"
 
 
 def test_a_detail_question_that_keeps_the_name_is_asked_by_rule(fake_pipeline):
@@ -635,7 +642,7 @@ def test_a_detail_question_that_keeps_the_name_is_asked_by_rule(fake_pipeline):
         "Is Grok being developed by OpenAI?")
     assert b.refused and b.checks["refused_by"] == "model"
     c = pipe("Who is Tesla developing Grok?", "Tesla [1]").ask("Is Tesla developing Grok?")
-    assert c.refused and c.checks["refused_by"] == "model"  # the answer names Tesla itself
+    assert not c.refused and c.text.startswith("Yes. Who is developing Grok? Tesla")  # the name
     # a passive question's subject: "who has been described" says nothing of Grok
     d = pipe("Who has been fully described in public?", "Michael Dell [1]").ask(
         "Has Grok been fully described in public?")

@@ -250,7 +250,8 @@ def other_subject(question: str, fact: str) -> str | None:
     the commonest near-miss a yes-or-no question makes, and the drafts say "Yes" to it).
 
     Only where nothing suggests the two are one: the names share no word, the fact's name is not
-    in the question, the question's name is nowhere in the fact outside its quotes ("Biden, the
+    in the question whole (a word of it may be: "Michael Dell, CEO of Dell Technologies, ..."
+    answers "Is Elon Musk the CEO of Dell Technologies?"), the question's name is nowhere in the fact outside its quotes ("Biden, the
     US president, signed" answers "Did the US president sign?"), and the question's next word,
     its verb or noun, is in the fact ("confirm" in "confirmed"), so that the fact is about the
     same act. None otherwise, for a name written with "'s" ("Musk's startup"), and for one
@@ -263,7 +264,7 @@ def other_subject(question: str, fact: str) -> str | None:
     name, rest = asked.group(2), asked.group(3)
     theirs, ours = _name_words(said.group(1)), _name_words(name)
     outside = set(words(QUOTED.sub(" ", fact)))
-    if not theirs or theirs & ours or theirs & set(words(question)) or ours & outside:
+    if not theirs or theirs & ours or theirs <= set(words(question)) or ours & outside:
         return None
     act = next((w for w in words(rest) if w not in STOPWORDS), None)
     if act is None or not set(stem([act])) & set(stem(words(fact))):

@@ -15,8 +15,11 @@ The generator's rewrite keeps the name as often as not ("Is Tesla developing Gro
 as "Who is Tesla developing Grok?"), so where it leaves out no name, a question that opens with
 its name is turned by rule (`subject_question`): "Who is developing Grok?".
 
-Left out: a "Yes" this way (the model's own drafts say "Yes" readily), and details that are no
-name ("Is Dell a software company?").
+Where the answer names the question's detail itself ("Is Michael Dell the head of Dell
+Technologies?", "Who is the head of Dell Technologies?", "Michael Dell [1]"), the answer is "Yes"
+with it (`confirms`): the detail question no longer holds the name, so the passages gave it.
+
+Left out: details that are no name ("Is Dell a software company?").
 """
 
 from __future__ import annotations
@@ -99,3 +102,9 @@ def contradicts(name: set[str], answer: str, passages: list[str]) -> bool:
         return False
     held = set().union(*(content_words(p) for p in passages)) if passages else set()
     return bool(name) and not (name & content_words(answer)) and name <= held
+
+
+def confirms(name: set[str], answer: str) -> bool:
+    """Whether `answer` (to the detail question) names every word of the tested name: the
+    passages, asked without it, gave it back."""
+    return bool(name) and name <= content_words(unmarked(answer))

@@ -8,6 +8,9 @@
   company is a place only where it is written as one ("she works at Dell Technologies").
 - `without_heading`: a draft that opens with a section heading its passage holds ("Nvidia's
   Crucial Role [1] Nvidia, a leader in ...") loses the heading: a heading is no claim.
+- `is_heading`: a draft that is nothing but such a heading ("The Future of AI [1]" for "What
+  could these developments mean for industries?") names a topic, not an answer: the refusal
+  policy counts it as an echo, whose second look asks for sentences.
 
 Left out: a type for every question word (a person for "who", a date for "when", a place for
 every "where"). The model's answers mostly have the right type already, and a place framed by a
@@ -73,14 +76,38 @@ def without_heading(text: str, passages: list[str]) -> str:
     if not m:
         return text
     head = _plain(m.group(1))
+    if any(_plain(line) == head for line in _short_lines(passages)):
+        rest = text[m.end():]
+        return rest if MARKER.sub("", rest).strip() else text
+    return text
+
+
+def is_heading(answer: str, passages: list[str]) -> bool:
+    """Whether the answer (without its markers) is a section heading of a passage and nothing
+    more: a short line, as `without_heading` reads one, of at least two words, that a longer
+    paragraph follows. A line of a list ("Taylor Swift" among other names, each on its own line)
+    is followed by another short line, and is no heading."""
+    said = _plain(MARKER.sub("", answer).rstrip(" .:"))
+    if len(said.split()) < 2:
+        return False
+    for passage in passages:
+        lines = [line.strip() for line in passage.splitlines() if line.strip()]
+        for line, after in zip(lines, lines[1:]):
+            if _short(line) and _plain(line) == said and len(after.split()) > 8:
+                return True
+    return False
+
+
+def _short_lines(passages: list[str]):
     for passage in passages:
         for line in passage.splitlines():
-            line = line.strip()
-            if (line and len(line.split()) <= 8 and line[-1] not in ".!?"
-                    and _plain(line) == head):
-                rest = text[m.end():]
-                return rest if MARKER.sub("", rest).strip() else text
-    return text
+            if _short(line.strip()):
+                yield line.strip()
+
+
+def _short(line: str) -> bool:
+    """A line short enough to be a heading: at most eight words, with no stop at its end."""
+    return bool(line) and len(line.split()) <= 8 and line[-1] not in ".!?"
 
 
 def _plain(text: str) -> str:

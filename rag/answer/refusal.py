@@ -124,7 +124,8 @@ def echoed(draft: Draft, decision: Decision) -> bool:
             or decision.checks.get("refused_by") not in ("echo", "support")):
         return False
     parsed = parse_answer(draft.raw, len(draft.hits))
-    return not parsed.refused and _echoes(unmarked(parsed.text), f"{draft.question} {draft.query}")
+    return not parsed.refused and _echoes(unmarked(parsed.text), f"{draft.question} {draft.query}",
+                                          [h.chunk.text for h in draft.hits])
 
 
 def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> Decision:
@@ -248,8 +249,10 @@ def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed:
         # (rag.evaluate.tradeoff) can say what the support check withholds.
         v = Verified(text, parsed.cited or [1], {}, [], 0) if audit else None
     if v is not None and kind not in ("choice", "yes-no") and _echoes(
-            unmarked(v.text), f"{draft.question} {draft.query}"):
+            unmarked(v.text), f"{draft.question} {draft.query}", [h.chunk.text for h in draft.hits]):
         checks["echo"] = True
+        if fits.is_heading(unmarked(v.text), [h.chunk.text for h in draft.hits]):
+            checks["heading"] = True
         failed.append("echo")
     if v is not None and kind == "fact" and fits.no_place(
             unmarked(v.text), draft.question, [h.chunk.text for h in draft.hits]):
@@ -328,13 +331,15 @@ def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: boo
     return p_yes
 
 
-def _echoes(answer: str, question: str) -> bool:
+def _echoes(answer: str, question: str, passages: list[str] = ()) -> bool:
     """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?"),
-    or of a name the question writes in its full form (rag.answer.fits), answers nothing, unless
-    the question offers the choice: "formal or informal?", or a list of options ("(Options:
-    Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or C"), of which an answer
-    picking one is an answer. (A yes-or-no question's answer restates it by nature: the caller
-    does not ask.)"""
+    of a name the question writes in its full form, or of a passage's section heading
+    (rag.answer.fits) answers nothing, unless the question offers the choice: "formal or
+    informal?", or a list of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the
+    following ...: A, B or C"), of which an answer picking one is an answer. (A yes-or-no
+    question's answer restates it by nature: the caller does not ask.)"""
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
+    if fits.is_heading(answer, list(passages)):
+        return True
     return content_words(answer) <= content_words(question) or fits.names_itself(answer, question)
