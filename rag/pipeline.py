@@ -287,7 +287,8 @@ class Pipeline:
         higher bar; a refusal is not barred there."""
         again = self._redraft(draft, draft.question, draft.query, messages or draft.messages,
                               stop, audit, reports_confidence, bar_refusal=messages is None)
-        if (messages is None and again.checks.get("heading") and again.refused
+        if (messages is None and again.checks.get("heading")
+                and again.checks.get("refused_by") == "echo"
                 and style_for(self.config.answer_style, draft.query) not in WRITTEN_OUT):
             # the refusal barred, the model copied a section heading ("The Future of AI [1]"):
             # the heading's section is asked for in sentences, as an echo's is

@@ -121,7 +121,8 @@ def test_a_section_heading_for_an_answer_is_asked_again_in_sentences(fake_pipeli
     """"What does this collaboration highlight for the AI field?": the model refuses, then, with
     the refusal barred, copies the section heading "The Future of AI" (as the real model did for
     "What could these developments mean for industries?"). A heading names a topic, not an
-    answer: its section is asked for in sentences, and that draft is checked as any other."""
+    answer: where every other check passes it, its section is asked for in sentences, and that
+    draft is checked as any other."""
     from dataclasses import replace
 
     from rag.answer.prompt import EXPLAIN, SHORT
@@ -143,5 +144,9 @@ def test_a_section_heading_for_an_answer_is_asked_again_in_sentences(fake_pipeli
     assert not a.refused and a.text.startswith("It highlights the growing importance")
     assert a.checks["second_look"] == "answered" and a.checks["first_refused_by"] == "model"
     assert held._generator.rules == [(SHORT, False), (SHORT, True), (EXPLAIN, False)]
-    judged = pipe("No.").ask(q)  # the sentences turned down: refused, no heading shown
+    # a heading the judge turns down is refused as it was, not asked again: that only costs time
+    turned_down = pipe("No.")
+    judged = turned_down.ask(q)
     assert judged.refused and "Future of AI" not in judged.text
+    assert judged.checks["refused_by"] == "judge" and judged.checks["second_look"] == "checked"
+    assert turned_down._generator.rules == [(SHORT, False), (SHORT, True)]

@@ -9,8 +9,9 @@
 - `without_heading`: a draft that opens with a section heading its passage holds ("Nvidia's
   Crucial Role [1] Nvidia, a leader in ...") loses the heading: a heading is no claim.
 - `is_heading`: a draft that is nothing but such a heading ("The Future of AI [1]" for "What
-  could these developments mean for industries?") names a topic, not an answer: the refusal
-  policy counts it as an echo, whose second look asks for sentences.
+  could these developments mean for industries?") names a topic, not an answer: where every
+  other check passes it, the refusal policy counts it as an echo, whose second look asks for
+  sentences.
 
 Left out: a type for every question word (a person for "who", a date for "when", a place for
 every "where"). The model's answers mostly have the right type already, and a place framed by a

@@ -102,6 +102,7 @@ def decide(draft: Draft, config, generator, audit: bool = False) -> Decision:
         v = _supported(draft, text, parsed, kind, checks, failed, config.min_support, audit)
         judge_ms = _weighed(draft, v, kind, checks, failed, config, generator, audit)
         _unjudged_no(checks, failed)
+        _heading_echo(checks, failed)
     checks["failed"] = failed
     checks["refused_by"] = failed[0] if failed else None
     if audit and v is not None:
@@ -123,9 +124,10 @@ def echoed(draft: Draft, decision: Decision) -> bool:
     if (not decision.refused or kind in ("choice", "yes-no")
             or decision.checks.get("refused_by") not in ("echo", "support")):
         return False
+    if decision.checks.get("heading") and decision.checks.get("refused_by") == "echo":
+        return True
     parsed = parse_answer(draft.raw, len(draft.hits))
-    return not parsed.refused and _echoes(unmarked(parsed.text), f"{draft.question} {draft.query}",
-                                          [h.chunk.text for h in draft.hits])
+    return not parsed.refused and _echoes(unmarked(parsed.text), f"{draft.question} {draft.query}")
 
 
 def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> Decision:
@@ -249,11 +251,12 @@ def _supported(draft: Draft, text: str, parsed, kind: str, checks: dict, failed:
         # (rag.evaluate.tradeoff) can say what the support check withholds.
         v = Verified(text, parsed.cited or [1], {}, [], 0) if audit else None
     if v is not None and kind not in ("choice", "yes-no") and _echoes(
-            unmarked(v.text), f"{draft.question} {draft.query}", [h.chunk.text for h in draft.hits]):
+            unmarked(v.text), f"{draft.question} {draft.query}"):
         checks["echo"] = True
-        if fits.is_heading(unmarked(v.text), [h.chunk.text for h in draft.hits]):
-            checks["heading"] = True
         failed.append("echo")
+    if v is not None and kind not in ("choice", "yes-no") and fits.is_heading(
+            unmarked(v.text), [h.chunk.text for h in draft.hits]):
+        checks["heading"] = True  # an echo only where it would be shown (`_heading_echo`)
     if v is not None and kind == "fact" and fits.no_place(
             unmarked(v.text), draft.question, [h.chunk.text for h in draft.hits]):
         checks["no_place"] = True
@@ -308,6 +311,16 @@ def _unjudged_no(checks: dict, failed: list) -> None:
         checks["unjudged"] = "a fact about another name"
 
 
+def _heading_echo(checks: dict, failed: list) -> None:
+    """A draft that is nothing but a section heading (`fits.is_heading`: "The Future of AI [1]")
+    names a topic, not an answer: an echo, whose second look asks for sentences. Only where
+    every other check passed it: one they refuse is refused all the same, and asking again would
+    only cost time."""
+    if checks.get("heading") and not failed:
+        checks["echo"] = True
+        failed.append("echo")
+
+
 def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: bool) -> float:
     """The judge's verdict, P(yes): two questions, both to be answered yes. Is the answer
     correct according to the cited text, and does that text answer the question at all? With
@@ -331,15 +344,13 @@ def _judge(draft: Draft, v: Verified, checks: dict, config, generator, both: boo
     return p_yes
 
 
-def _echoes(answer: str, question: str, passages: list[str] = ()) -> bool:
+def _echoes(answer: str, question: str) -> bool:
     """An answer made only of the question's words ("Nvidia" for "Who is the CEO of Nvidia?"),
-    of a name the question writes in its full form, or of a passage's section heading
-    (rag.answer.fits) answers nothing, unless the question offers the choice: "formal or
-    informal?", or a list of options ("(Options: Sudan; Israel; Egypt; Iran)", "Which of the
-    following ...: A, B or C"), of which an answer picking one is an answer. (A yes-or-no
-    question's answer restates it by nature: the caller does not ask.)"""
+    or of a name the question writes in its full form (rag.answer.fits), answers nothing, unless
+    the question offers the choice: "formal or informal?", or a list of options ("(Options:
+    Sudan; Israel; Egypt; Iran)", "Which of the following ...: A, B or C"), of which an answer
+    picking one is an answer. (A yes-or-no question's answer restates it by nature: the caller
+    does not ask.)"""
     if re.search(r"\bor\b", question, re.IGNORECASE) or offered_options(question):
         return False
-    if fits.is_heading(answer, list(passages)):
-        return True
     return content_words(answer) <= content_words(question) or fits.names_itself(answer, question)
