@@ -163,3 +163,18 @@ def test_a_no_about_another_name_stays_unjudged_in_the_replay():
     assert by[0.35]["answered"] == 0.5 == t["operating_point"]["answered"]
     assert by[0.8]["answered"] == 0.5 and by[0.8]["right"] == 0.5  # q1 stands at any bar
     assert by[0.0]["answered"] == 1.0
+
+
+def test_a_heading_for_the_whole_answer_stays_an_echo_in_the_replay():
+    """A draft that is nothing but a section heading is an echo wherever nothing else refuses it
+    (rag.answer.refusal): replayed at a lower `min_right` than the one that refused it, it is
+    still not shown, while a plain draft refused by the same bar is."""
+    questions = [_q(1, ["transform"]), _q(2, ["transform"])]
+    records = [_rec(0.6, ["judge"], "The Future of AI [1]"),
+               _rec(0.6, ["judge"], "They could transform industries [1].")]
+    records[0]["checks"].update(p_right=0.3, heading=True)
+    records[1]["checks"]["p_right"] = 0.3
+    t = trade_off(questions, records, {"min_score": 0.15, "judge": 1, "min_right": 0.35})
+    by = {p["min_right"]: p for p in t["right_steps"]}
+    assert by[0.35]["answered"] == 0.0 == t["operating_point"]["answered"]
+    assert by[0.0]["answered"] == 0.5 and by[0.0]["right"] == 0.5  # the heading never shown

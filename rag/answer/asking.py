@@ -251,10 +251,10 @@ def other_subject(question: str, fact: str) -> str | None:
 
     Only where nothing suggests the two are one: the names share no word, the fact's name is not
     in the question whole (a word of it may be: "Michael Dell, CEO of Dell Technologies, ..."
-    answers "Is Elon Musk the CEO of Dell Technologies?"), the question's name is nowhere in the fact outside its quotes ("Biden, the
-    US president, signed" answers "Did the US president sign?"), and the question's next word,
-    its verb or noun, is in the fact ("confirm" in "confirmed"), so that the fact is about the
-    same act. None otherwise, for a name written with "'s" ("Musk's startup"), and for one
+    answers "Is Elon Musk the CEO of Dell Technologies?"), the question's name is nowhere in the
+    fact outside its quotes ("Biden, the US president, signed" answers "Did the US president
+    sign?"), and the question's next word, its verb or noun, is in the fact ("confirm" in
+    "confirmed"), so that the fact is about the same act. None otherwise, for a name written with "'s" ("Musk's startup"), and for one
     after "the", which an institution's other names take too ("the GOP", "the Republican
     Party")."""
     asked = _ASKED_NAME.match(asking_part(question).replace("’", "'"))

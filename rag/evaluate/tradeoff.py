@@ -63,6 +63,9 @@ def replay(questions: list, records: list[dict], judge_below: float = 1.0) -> li
                     "sure": sure is not None and judge_below < 1.0 and float(sure) >= judge_below,
                     # a "No" about another name: not the judge's to decide (rag.answer.refusal)
                     "unjudged": bool(c.get("unjudged")),
+                    # a section heading for the whole answer: an echo wherever nothing else
+                    # refuses it (rag.answer.refusal._heading_echo)
+                    "heading": bool(c.get("heading")),
                     "draft": draft is not None,
                     "right": bool(draft) and q.answerable and is_right(draft, q),
                     "error": bool(r.get("error"))})
@@ -97,7 +100,9 @@ def _failed(row: dict, min_judge: float | None, min_confidence: float | None = N
                                   ("judge", "p_right", min_right)):
         if threshold is not None and row[key] is not None:
             failed = (failed - {check}) | ({check} if row[key] < threshold else set())
-    return failed - {"judge"} if row.get("sure") or row.get("unjudged") else failed
+    if row.get("sure") or row.get("unjudged"):
+        failed = failed - {"judge"}
+    return failed | {"echo"} if row.get("heading") and not failed else failed
 
 
 STEPS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
