@@ -224,7 +224,13 @@ class Pipeline:
         """A refusal's words: where the question names something that no passage of the index
         holds any word of ("Did Google join the collaboration?"), that finding, "The articles
         don't mention Google." (rag.answer.mention); otherwise "The articles don't say."."""
-        for name in mention.names(options.without_options(query)):  # not an option's name
+        offered = options.offered_options(query)
+        # an option's name only where the articles hold none of the options ("by Sundar Pichai
+        # or Satya Nadella?"): one missing option does not say why another was refused
+        held = [o for o in offered if not self._unheld(o)]
+        for name in mention.names(options.without_options(query)):  # not a listed option's
+            if held and any(_same_words(name, o) for o in offered):
+                continue
             if self._unheld(name):
                 checks["unmentioned"] = name
                 return mention.absent_text(name)
@@ -421,6 +427,12 @@ def _check_embedder(index: Index, embedder) -> None:
                 f"index {index.path} was built with embedder {want.get('name')} "
                 f"({key} {want.get(key)}), but the loaded one has {key} {have.get(key)}: "
                 f"rebuild it with `rag index PATH --index {index.path} --rebuild`")
+
+
+def _same_words(name: str, option: str) -> bool:
+    """Whether a name the question writes is one of its options, or part of one."""
+    a, b = set(tokenize([name])[0]), set(tokenize([option])[0])
+    return bool(a) and a <= b
 
 
 def _said(answer: Answer, t0: float) -> Iterator[dict]:

@@ -382,3 +382,53 @@ def test_a_passive_question_s_subject_is_acted_on(question, name, passive):
     from rag.answer.detail import acted_on
 
     assert acted_on(question, name) is passive
+
+
+@pytest.mark.parametrize("question,options,stem", [
+    # a list at the end, after ":", "?", a dash or a comma
+    ("Which company provides the server racks: Dell, Nvidia, xAI or OpenAI?",
+     ["Dell", "Nvidia", "xAI", "OpenAI"], "Which company provides the server racks?"),
+    ("Who confirmed it on Twitter - Elon Musk, Michael Dell or Jensen Huang?",
+     ["Elon Musk", "Michael Dell", "Jensen Huang"], "Who confirmed it on Twitter?"),
+    ("Which AI model will the factory power? Grok, Gemini, or Claude",
+     ["Grok", "Gemini", "Claude"], "Which AI model will the factory power?"),
+    ("Which company is a leader in GPUs, Dell or Nvidia?", ["Dell", "Nvidia"],
+     "Which company is a leader in GPUs?"),
+    # two alternatives inside a question that asks which: names, figures, or phrases that open
+    # with the same small word, which is left out
+    ("Was it announced on Twitter or on Facebook?", ["Twitter", "Facebook"], None),
+    ("Was it announced on Twitter or on Facebook last week?", ["Twitter", "Facebook"], None),
+    ("Did Dell or Nvidia confirm the collaboration?", ["Dell", "Nvidia"], None),
+    ("According to the article, did Michael Dell or Elon Musk confirm it?",
+     ["Michael Dell", "Elon Musk"], None),
+    ("Is Grok a generative AI model or a search engine?",
+     ["generative AI model", "search engine"], None),
+    ("Did the factory cost $1 billion or $5 billion?", ["$1 billion", "$5 billion"], None),
+    ("Was it published in 2023 or 2024?", ["2023", "2024"], None),
+    ("Is the Bank of America or Wells Fargo older?", ["Bank of America", "Wells Fargo"], None),
+    ("Which is older the British Empire or the Ethiopian Empire?",
+     ["British Empire", "Ethiopian Empire"], None),
+    # no alternatives: lower case without a shared word, "or not", "or" inside what a wh-question
+    # describes, a list that runs on after its "or"
+    ("Is the tone formal or informal?", [], None),
+    ("Did Nvidia's market value rise or fall?", [], None),
+    ("Is Grok available or not?", [], None),
+    ("Did it cost $1 billion or more?", [], None),
+    ("What machine does not define BQP or QMA?", [], None),
+    ("Who showed that problems not in P or NP-complete exist?", [], None),
+    ("Why did the government, or the army, act?", [], None),
+    ("Which company, Dell or Nvidia, makes the GPUs?", [], None),
+])
+def test_options_written_with_or_are_read(question, options, stem):
+    assert offered_options(question) == options
+    assert kind_of(question) == ("choice" if options else kind_of(question))
+    if stem:  # a list at the end is left out of the question the letters ask
+        assert without_options(question) == stem
+    elif options:  # alternatives inside it are part of its words
+        assert without_options(question) == question
+
+
+def test_or_not_asks_yes_or_no():
+    assert kind_of("Is Grok available or not?") == "yes-no"
+    assert kind_of("Was the deal signed, or no?") == "yes-no"
+    assert kind_of("Is the tone formal or informal?") == "fact"

@@ -171,3 +171,31 @@ def test_a_draft_written_without_the_options_in_view_vetoes_nothing(fake_pipelin
     assert not refusal.decide_choice(scored, draft, pipe.config).refused
     asked = refusal.Draft("Foxconn [1]", QUIZ, QUIZ, hits, [], 0.6)
     assert refusal.decide_choice(scored, asked, pipe.config).checks["refused_by"] == "option"
+
+
+def test_options_written_with_or_are_answered_by_their_letters(fake_pipeline):
+    gen = Counting()
+    listed = ("Which company will provide the server racks for the AI factory: Dell Technologies, "
+              "Intel, AMD or Arm?")
+    a = _pipe(fake_pipeline, gen).ask(listed)
+    assert not a.refused and a.text.startswith("Dell Technologies [")
+    user = str(gen.scored[0][-1]["content"])
+    assert ("Question: Which company will provide the server racks for the AI factory?\nOptions:\n"
+            "A. Dell Technologies\nB. Intel\nC. AMD\nD. Arm\n") in user
+    gen = Counting()
+    b = _pipe(fake_pipeline, gen).ask(
+        "Will Dell Technologies or Qualcomm provide the server racks for the AI factory?")
+    assert not b.refused and b.checks["option"] == "Dell Technologies"
+    assert re.findall(r"^[A-Z]\. (.*)$", str(gen.scored[0][-1]["content"]), re.M)[:2] == [
+        "Dell Technologies", "Qualcomm"]
+
+
+def test_a_refused_choice_names_a_missing_option_only_where_none_is_held(fake_pipeline):
+    """"The articles don't mention Qualcomm." would say why, were Qualcomm the only option; where
+    another option is held, the refusal has another reason."""
+    held = _pipe(fake_pipeline, Picks("Qualcomm", 0.97)).ask(
+        "Will Dell Technologies or Qualcomm provide the server racks for the AI factory?")
+    assert held.refused and held.checks["refused_by"] == "support" and held.text == REFUSAL
+    neither = _pipe(fake_pipeline, Picks("Qualcomm", 0.97)).ask(
+        "Will Qualcomm or Intel provide the server racks for the AI factory?")
+    assert neither.refused and neither.text == "The articles don't mention Qualcomm."

@@ -111,7 +111,8 @@ def kind_of(question: str) -> str:
     for part in starts:
         words = part.split()
         if words and words[0] in _AUX:
-            return "fact" if re.search(r"\bor\b", part) else "yes-no"
+            # "Is it Dell or Nvidia?" asks which; "Is it true or not?" asks yes or no
+            return "fact" if re.search(r"\bor\b(?! (?:not|no)\b)", part) else "yes-no"
     words = re.findall(r"[a-z0-9'-]+", q)
     wh = next((i for i, w in enumerate(words) if w in _WH), None)
     if wh is None:

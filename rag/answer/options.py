@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.answer import alternatives
 from rag.answer.prompt import pieced
 from rag.text import words
 
@@ -62,10 +63,11 @@ def _lettered(question: str) -> tuple[int, list[str]]:
 
 def offered_options(question: str) -> list[str]:
     """The options a question lists for the answer to pick from (empty when it lists none):
-    after a label ("(Options: Sudan; Israel)") or after letters ("A) Sudan B) Israel")."""
+    after a label ("(Options: Sudan; Israel)"), after letters ("A) Sudan B) Israel"), or
+    written with "or" (rag.answer.alternatives: "on Twitter or on Facebook?")."""
     m = _OPTIONS.search(question)
     if not m:
-        return _lettered(question)[1]
+        return _lettered(question)[1] or alternatives.written_in(question)[1]
     listed = m.group(1)
     # The strongest separator the list uses splits it, so an option may hold a weaker one:
     # "Meghan, Duchess of Sussex; Harry, Duke of Sussex", "6,000; 6 million".
@@ -83,10 +85,14 @@ def _unquoted(option: str) -> str:
 
 
 def without_options(question: str) -> str:
-    """The question with the list of options it offers taken out: "Which country ...?"."""
+    """The question with the list of options it offers taken out: "Which country ...?". Options
+    written inside it ("Did Dell or Nvidia confirm it?") stay: they are part of its words."""
     if not _OPTIONS.search(question):
         at = _lettered(question)[0]
-        return question[:at].strip() if at > 0 else question.strip()
+        if at > 0:
+            return question[:at].strip()
+        end, listed = alternatives.trailing(question)
+        return question[:end].strip() + "?" if listed and end is not None else question.strip()
     return re.sub(r"\(\s*\)", "", _OPTIONS.sub("", question)).strip()
 
 
