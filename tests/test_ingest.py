@@ -14,7 +14,7 @@ def test_seed_date_marker_is_metadata_not_text():
         (name, 'a question set (lines have "question", not "text")')
         for name in ("news-dev-open.jsonl", "news-dev-swaps.jsonl", "questions.jsonl",
                      "shipped-blind.jsonl", "shipped-chat.jsonl", "shipped-fresh.jsonl", "shipped-more.jsonl",
-                     "shipped-or.jsonl", "shipped-probe.jsonl", "shipped-swaps.jsonl", "shipped-unseen.jsonl",
+                     "shipped-or.jsonl", "shipped-probe.jsonl", "shipped-swaps.jsonl", "shipped-tf.jsonl", "shipped-unseen.jsonl",
                      "shipped-whole.jsonl")]
     (a,) = [a for a in arts if a.id == SEED.name]
     assert a.date == "2024-06-20"
