@@ -35,8 +35,8 @@ from typing import Iterator
 
 from rag import registry, retrieval
 from rag.answer import denial, detail, mention, options, refusal, small_talk
-from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, kind_of, valid_k,
-                               validate_question)
+from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, in_true_or_false, kind_of,
+                               true_or_false, valid_k, validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
                                rewrite_messages, standalone, style_for)
 from rag.config import Config
@@ -216,6 +216,8 @@ class Pipeline:
         # a refusal in the model's own words ("... don't say when the factory opens.") stays
         text = (self._refusal(query, decision.checks) if decision.refused
                 and decision.text == REFUSAL else decision.text)
+        if true_or_false(question) and not decision.refused:
+            text = in_true_or_false(text)
         yield {"type": "answer", "answer": Answer(
             question, text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}

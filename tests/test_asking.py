@@ -154,6 +154,9 @@ def test_is_right_by_kind():
     assert is_right("No, it is developed by xAI [1].", no)
     assert not is_right("Yes, although no rival was named [1].", no)  # "no" further on
     assert is_right("Yes, it was [2].", yes) and not is_right("It was not.", yes)
+    false = _q(["False"])
+    assert is_right("False, it is developed by xAI [1].", false)
+    assert not is_right("True, although false reports spread [1].", false)
     listed = _q(["Dell and Nvidia"], items=["Dell", "Nvidia"])
     assert is_right("Dell [1], Nvidia [1]", listed)
     assert not is_right("Dell [1]", listed)  # every item is needed
@@ -394,6 +397,8 @@ def test_a_passive_question_s_subject_is_acted_on(question, name, passive):
      ["Grok", "Gemini", "Claude"], "Which AI model will the factory power?"),
     ("Which company is a leader in GPUs, Dell or Nvidia?", ["Dell", "Nvidia"],
      "Which company is a leader in GPUs?"),
+    ("How many GPUs will it use, 1,000 or 10,000?", ["1,000", "10,000"],
+     "How many GPUs will it use?"),
     # two alternatives inside a question that asks which: names, figures, or phrases that open
     # with the same small word, which is left out
     ("Was it announced on Twitter or on Facebook?", ["Twitter", "Facebook"], None),
@@ -412,6 +417,7 @@ def test_a_passive_question_s_subject_is_acted_on(question, name, passive):
     # describes, a list that runs on after its "or"
     ("Is the tone formal or informal?", [], None),
     ("Did Nvidia's market value rise or fall?", [], None),
+    ("Was Grok made by xAI? Or by OpenAI?", ["xAI", "OpenAI"], None),
     ("Is Grok available or not?", [], None),
     ("Did it cost $1 billion or more?", [], None),
     ("What machine does not define BQP or QMA?", [], None),
@@ -431,4 +437,23 @@ def test_options_written_with_or_are_read(question, options, stem):
 def test_or_not_asks_yes_or_no():
     assert kind_of("Is Grok available or not?") == "yes-no"
     assert kind_of("Was the deal signed, or no?") == "yes-no"
+    assert kind_of("Is it true or false that Dell builds the racks?") == "yes-no"
     assert kind_of("Is the tone formal or informal?") == "fact"
+
+
+@pytest.mark.parametrize("question", [
+    "True or false: Dell will provide the server racks.", "True or false? Nvidia makes GPUs.",
+    "true or false - Grok is made by xAI", "Dell will provide the server racks, right?",
+    "Grok is made by xAI, isn't it?", "Dell and Nvidia built it, didn't they?"])
+def test_a_statement_to_confirm_asks_yes_or_no(question):
+    assert kind_of(question) == "yes-no"
+
+
+def test_true_or_false_is_answered_in_its_words():
+    from rag.answer.asking import in_true_or_false, true_or_false
+
+    assert true_or_false("True or false: Dell builds the racks.")
+    assert not true_or_false("Is it true that Dell builds the racks?")
+    assert in_true_or_false("Yes, Dell builds them [1].") == "True, Dell builds them [1]."
+    assert in_true_or_false("No. Who builds them? Dell [1]") == "False. Who builds them? Dell [1]"
+    assert in_true_or_false("Dell builds them [1].") == "Dell builds them [1]."

@@ -715,3 +715,33 @@ def test_a_detail_answer_that_echoes_its_question_is_written_out(fake_pipeline):
     assert "Dell Technologies" in a.text and a.citations
     b = pipe(REFUSAL).ask(q)  # nothing in sentences either: the refusal stands
     assert b.refused and b.checks["refused_by"] == "model"
+
+
+def test_true_or_false_is_answered_true_or_false(fake_pipeline):
+    """"True or false: ..." is asked as a yes-or-no question, and its verdict is given in its
+    own words: "False, ..." where the checked answer says "No, ..."."""
+    from rag.answer.judge import VERDICT_SYSTEM
+
+    class FactReader(Scripted):
+        def __init__(self, text, fact_says):
+            super().__init__(text)
+            self.fact_says = fact_says
+
+        def word_probabilities(self, messages, words):
+            if messages[0]["content"] == VERDICT_SYSTEM:
+                return {w: 0.8 if w == self.fact_says else 0.2 for w in words}
+            return {"yes": 0.95, "no": 0.05, "Yes": 0.9, "No": 0.1}
+
+    def ask(draft, fact_says, question):
+        pipe = Pipeline(fake_pipeline.index, fake_pipeline.embedder, fake_pipeline.config,
+                        FactReader(draft, fact_says))
+        return pipe.ask(question)
+
+    fact = "Michael Dell confirmed the collaboration on Twitter [1]."
+    a = ask(f"Yes, {fact}", "Yes", "True or false: Michael Dell confirmed the collaboration.")
+    assert not a.refused and a.text.startswith("True, Michael Dell confirmed")
+    assert a.checks["kind"] == "yes-no"
+    b = ask(f"Yes, {fact}", "No", "True or false: Michael Dell denied the collaboration.")
+    assert not b.refused and b.text.startswith("False, Michael Dell confirmed")
+    c = ask(f"Yes, {fact}", "Yes", "Michael Dell confirmed the collaboration, right?")
+    assert not c.refused and c.text.startswith("Yes, Michael Dell confirmed")

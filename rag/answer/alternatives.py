@@ -38,8 +38,9 @@ _QUESTION_WORDS = frozenset("who whom whose what which when where why how".split
 _ASKS_WHICH = re.compile(rf"(?:[^,?]*,\s*)?(?:{'|'.join(_AUX)})\b|which (?:is|was|are|were)\b",
                          re.IGNORECASE)
 _WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+_COMMA = re.compile(r",(?!\d{3}\b)")  # a comma that parts items, not the one of "1,000"
 # Where a list at the end of the question may start: after ":", "?", a dash or a comma.
-_SEP = re.compile(r"\?|:|\s[-–—]\s|,")
+_SEP = re.compile(rf"\?|:|\s[-–—]\s|{_COMMA.pattern}")
 # A word of a name or a figure: a capital or a digit first ("Dell", "$5", "2024"), or "xAI".
 _NAMED = re.compile(r"(?:[A-Z0-9$£€]|x[A-Z])[\w.&'’%$-]*")
 _JOINS = frozenset("of de da del la le van von der al".split())  # "Bank of America"
@@ -65,13 +66,13 @@ def trailing(question: str) -> tuple[int | None, list[str]]:
     for m in _SEP.finditer(text):
         stem, listed = text[:m.start()].strip(), text[m.end():].strip().rstrip("?.").strip()
         parts = re.split(r"\s+or\s+", listed)
-        if len(parts) < 2 or re.search(r"[?;()]", listed) or "," in parts[-1]:
+        if len(parts) < 2 or re.search(r"[?;()]", listed) or _COMMA.search(parts[-1]):
             continue
         first = stem.split()[0].lower() if stem.split() else ""
         if not (_WH.search(stem) or first in _QUESTION_WORDS):
             continue
         items = [_unshared(_unquoted(i).split())
-                 for i in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", listed)]
+                 for i in re.split(rf"\s*{_COMMA.pattern}\s*(?:or\s+)?|\s+or\s+", listed)]
         longest = 4 if m.group() == "," else MAX_WORDS if len(items) < 3 else MAX_LISTED
         if (any(not i or len(i.split()) > longest for i in items)
                 or items[-1].lower() in _NOT_ALTERNATIVE
@@ -139,4 +140,4 @@ def _unshared(tokens: list[str]) -> str:
     without a leading article; possessive endings and quotes left as written."""
     while tokens and (tokens[0].lower() in _SHARED):
         tokens = tokens[1:]
-    return " ".join(tokens).strip(" .")
+    return " ".join(tokens).strip(" .?,")

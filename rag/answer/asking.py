@@ -5,8 +5,9 @@ whole (`about_the_article`). The options a question offers are read in rag.answe
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)", "A) Sudan
   B) Israel"); the answer is one of them, as the user wrote it (rag.answer.options).
-- "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or": the answer is yes
-  or no with the fact that decides it.
+- "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or", or it asks "True
+  or false: ...", or it ends in a tag (", right?", ", isn't it?"): the answer is yes or no (true
+  or false, for "True or false") with the fact that decides it.
 - "explain": why, how (not how many, how much ...), explain, describe, what caused, a summary,
   who or what a bare name is ("Who is Michael Dell?"), "tell me about ...": one to three
   sentences.
@@ -94,8 +95,28 @@ def unwrapped(asked: str) -> str:
     return asked[m.end():] if m else asked
 
 
+# "True or false: Dell builds the racks.", "Dell builds the racks, right?": a statement to
+# confirm, asked without the verb that opens a yes-or-no question.
+_TRUE_OR_FALSE = re.compile(r"\s*true\s+or\s+false\b", re.IGNORECASE)
+_TAG = re.compile(r",\s*(?:right|correct|true|(?:is|are|was|were|do|does|did|has|have|had|can|"
+                  r"could|will|would|should)n['’]?t\s+\w+)\s*\?\s*$", re.IGNORECASE)
+
+
+def true_or_false(question: str) -> bool:
+    """Whether the question asks "True or false: ...", whose verdict is true or false."""
+    return bool(_TRUE_OR_FALSE.match(question))
+
+
+def in_true_or_false(text: str) -> str:
+    """A yes-or-no answer's verdict as "True or false" asks for it: "Yes, ..." is "True, ..."."""
+    return re.sub(r"^(\W*)(yes|no)\b", lambda m: m.group(1) + (
+        "True" if m.group(2).lower() == "yes" else "False"), text, count=1, flags=re.IGNORECASE)
+
+
 def kind_of(question: str) -> str:
     """One of KINDS (see the module docstring)."""
+    if true_or_false(question) or _TAG.search(question):
+        return "yes-no"
     if offered_options(question):
         return "choice"
     asked = asking_part(question).replace("’", "'")
@@ -112,7 +133,7 @@ def kind_of(question: str) -> str:
         words = part.split()
         if words and words[0] in _AUX:
             # "Is it Dell or Nvidia?" asks which; "Is it true or not?" asks yes or no
-            return "fact" if re.search(r"\bor\b(?! (?:not|no)\b)", part) else "yes-no"
+            return "fact" if re.search(r"\bor\b(?! (?:not|no|false)\b)", part) else "yes-no"
     words = re.findall(r"[a-z0-9'-]+", q)
     wh = next((i for i, w in enumerate(words) if w in _WH), None)
     if wh is None:

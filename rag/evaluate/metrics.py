@@ -77,12 +77,12 @@ def contains(text: str, golds: list[str] | tuple[str, ...]) -> bool:
 
 def is_right(text: str, q) -> bool:
     """Whether an answer to question `q` is right: it names every item of a list question; a
-    yes-or-no question's answer starts with the right word ("No, ..." holds "no" and may hold
-    "yes" further on); otherwise it contains an accepted answer (`contains`)."""
+    yes-or-no (or true-or-false) question's answer starts with the right word ("No, ..." holds
+    "no" and may hold "yes" further on); otherwise it contains an accepted answer (`contains`)."""
     if getattr(q, "items", ()):
         return all(contains(text, [item]) for item in q.items)
     golds = {normalize_answer(g) for g in q.answers}
-    if golds and golds <= {"yes", "no"}:
+    if golds and (golds <= {"yes", "no"} or golds <= {"true", "false"}):
         words = normalize_answer(strip_markers(text)).split()
         return bool(words) and words[0] in golds
     return contains(text, q.answers)
