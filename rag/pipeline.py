@@ -35,8 +35,9 @@ from typing import Iterator
 
 from rag import registry, retrieval
 from rag.answer import denial, detail, mention, options, refusal, small_talk
-from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, in_true_or_false, kind_of,
-                               true_or_false, valid_k, validate_question)
+from rag.answer.asking import (MAX_QUESTION_CHARS, about_the_article, as_question,
+                               in_true_or_false, kind_of, true_or_false, valid_k,
+                               validate_question)
 from rag.answer.prompt import (REFUSAL, WRITTEN_OUT, build_messages, passage_sentences,
                                rewrite_messages, standalone, style_for)
 from rag.config import Config
@@ -126,7 +127,10 @@ class Pipeline:
         check does not skip the later ones) and keep the checked draft in `checks["draft"]`; the
         answer itself is decided exactly as without it. This is what `rag eval --trade-off` uses
         to find how many questions each threshold would answer, and how many wrongly."""
-        question = validate_question(question)
+        shown = question = validate_question(question)
+        # "True or false: Grok is made by xAI." is asked as "Is Grok made by xAI?", which the
+        # yes-or-no rules read (the answer still names the question as the user wrote it)
+        question = as_question(question) or question
         k = valid_k(self.config.k if k is None else k)
         self.refresh()
         t0 = time.perf_counter()
@@ -134,7 +138,7 @@ class Pipeline:
         said = small_talk.reply(question)
         if said is not None:  # "hi", "thanks!": a reply of its own, nothing searched
             timings["retrieve"] = 0.0
-            yield from _said(Answer(question, said, True, (), (), timings, "", {
+            yield from _said(Answer(shown, said, True, (), (), timings, "", {
                 "kind": small_talk.KIND, "failed": [small_talk.KIND],
                 "refused_by": small_talk.KIND}), t0)
             return
@@ -167,7 +171,7 @@ class Pipeline:
             timings["total"] = _ms(t0)
             if about:  # which article, of several, is not known
                 checks["articles"] = self.index.article_count
-            yield {"type": "answer", "answer": Answer(question, said, True, (), tuple(hits),
+            yield {"type": "answer", "answer": Answer(shown, said, True, (), tuple(hits),
                                                       timings, query, checks)}
             return
 
@@ -216,10 +220,10 @@ class Pipeline:
         # a refusal in the model's own words ("... don't say when the factory opens.") stays
         text = (self._refusal(query, decision.checks) if decision.refused
                 and decision.text == REFUSAL else decision.text)
-        if true_or_false(question) and not decision.refused:
+        if true_or_false(shown) and not decision.refused:
             text = in_true_or_false(text)
         yield {"type": "answer", "answer": Answer(
-            question, text, decision.refused, decision.citations, tuple(hits), timings,
+            shown, text, decision.refused, decision.citations, tuple(hits), timings,
             query, decision.checks)}
 
     def _refusal(self, query: str, checks: dict) -> str:

@@ -457,3 +457,22 @@ def test_true_or_false_is_answered_in_its_words():
     assert in_true_or_false("Yes, Dell builds them [1].") == "True, Dell builds them [1]."
     assert in_true_or_false("No. Who builds them? Dell [1]") == "False. Who builds them? Dell [1]"
     assert in_true_or_false("Dell builds them [1].") == "Dell builds them [1]."
+
+
+@pytest.mark.parametrize("question,asked", [
+    ("True or false: Elon Musk is the CEO of Dell Technologies.",
+     "Is Elon Musk the CEO of Dell Technologies?"),
+    ("True or false? Nvidia's market value has fallen.", "Has Nvidia's market value fallen?"),
+    ("True or false: the details of Grok have been made public.",
+     "Have the details of Grok been made public?"),
+    ("Grok is being developed by xAI, right?", "Is Grok being developed by xAI?"),
+    ("Michael Dell is the CEO of Nvidia, isn't he?", "Is Michael Dell the CEO of Nvidia?"),
+    ("True or false: Michael Dell confirmed it on Twitter.",
+     "Is it true that Michael Dell confirmed it on Twitter?"),
+    ("Who is the CEO of Dell Technologies?", None),
+    ("Is Grok made by xAI?", None),
+])
+def test_a_statement_to_confirm_is_asked_as_a_question(question, asked):
+    from rag.answer.asking import as_question
+
+    assert as_question(question) == asked

@@ -107,6 +107,32 @@ def true_or_false(question: str) -> bool:
     return bool(_TRUE_OR_FALSE.match(question))
 
 
+_CONFIRM_AUX = r"is|are|was|were|will|would|can|could|has|have|had|should"
+# The statement a "True or false" or a tag question asks to confirm, split at its first verb:
+# "Elon Musk | is | the CEO of Dell".
+_STATEMENT = re.compile(rf"(?P<subject>\S+(?:\s+\S+){{0,6}}?)\s+(?P<aux>{_CONFIRM_AUX})\s+"
+                        r"(?P<rest>.+)", re.IGNORECASE)
+
+
+def as_question(question: str) -> str | None:
+    """A statement to confirm as the yes-or-no question it asks, for the rules that read one
+    ("True or false: Elon Musk is the CEO of Dell." is "Is Elon Musk the CEO of Dell?", "Grok is
+    made by xAI, right?" is "Is Grok made by xAI?"; with no such verb, "Is it true that ...?");
+    None for any other question."""
+    if not (true_or_false(question) or _TAG.search(question)):
+        return None
+    said = _TAG.sub("", _TRUE_OR_FALSE.sub("", question, count=1)).strip(" \t\n:?,.-–—")
+    if not said:
+        return None
+    m = _STATEMENT.fullmatch(said)
+    if not m:
+        return f"Is it true that {said}?"
+    subject = m.group("subject")
+    if subject.split()[0] in ("The", "A", "An", "This", "That", "These", "Those", "Its"):
+        subject = subject[0].lower() + subject[1:]
+    return f"{m.group('aux').capitalize()} {subject} {m.group('rest')}?"
+
+
 def in_true_or_false(text: str) -> str:
     """A yes-or-no answer's verdict as "True or false" asks for it: "Yes, ..." is "True, ..."."""
     return re.sub(r"^(\W*)(yes|no)\b", lambda m: m.group(1) + (
