@@ -199,3 +199,22 @@ def test_a_refused_choice_names_a_missing_option_only_where_none_is_held(fake_pi
     neither = _pipe(fake_pipeline, Picks("Qualcomm", 0.97)).ask(
         "Will Qualcomm or Intel provide the server racks for the AI factory?")
     assert neither.refused and neither.text == "The articles don't mention Qualcomm."
+
+
+def test_the_bar_for_two_or_three_options_is_as_far_from_an_even_share(fake_pipeline):
+    """0.5 of four options is a third of the way from an even share (0.25) to certainty; two
+    options split what four would, so half of two is no lean: 0.67 is the same distance."""
+    from rag.answer.refusal import option_bar
+
+    assert option_bar(0.5, 4) == 0.5
+    assert option_bar(0.5, 2) == pytest.approx(2 / 3)
+    assert option_bar(0.5, 3) == pytest.approx(5 / 9)
+    assert option_bar(0.5, 8) == pytest.approx(0.125 + 0.875 / 3)
+    # the same lean of the letters: 0.52 of four options' share, 0.62 of two options'
+    four = _pipe(fake_pipeline, Picks("Dell Technologies", 0.45)).ask(QUIZ)
+    assert not four.refused and four.checks["option_p"] == pytest.approx(0.5217, abs=1e-3)
+    two = _pipe(fake_pipeline, Picks("Dell Technologies", 0.45)).ask(
+        "Will Dell Technologies or Intel provide the server racks for the AI factory?")
+    assert two.refused and two.checks["refused_by"] == "choice"
+    assert two.checks["option_p"] == pytest.approx(0.6207, abs=1e-3)
+    assert two.checks["option_bar"] == pytest.approx(0.6667, abs=1e-3)

@@ -138,8 +138,8 @@ def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> 
     the letters do not tell; where no passage supports the option (the support check, which
     also finds its citation; an option's words may be written there in another form,
     `citations.held`); or where the option's probability among those offered is under
-    `min_option` ("choice"). The model's own refusal in the draft is no veto: the letters have
-    their own bar."""
+    `min_option` for four options (`option_bar` for another number: "choice"). The model's own
+    refusal in the draft is no veto: the letters have their own bar."""
     failed = ["retrieval"] if draft.weak else []
     parsed = parse_answer(draft.raw, len(draft.hits))
     offered = list(scored.probabilities)
@@ -156,7 +156,10 @@ def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> 
     checks["dropped_sentences"] = len(v.dropped)
     if not v.cited:
         failed.append("support")
-    if scored.p < config.min_option:
+    bar = option_bar(config.min_option, len(offered))
+    if bar != config.min_option:
+        checks["option_bar"] = round(bar, 4)
+    if scored.p < bar:
         failed.append("choice")
     checks["failed"] = failed
     checks["refused_by"] = failed[0] if failed else None
@@ -165,6 +168,18 @@ def decide_choice(scored: Scored, draft: Draft, config, audit: bool = False) -> 
     if failed:
         return Decision(REFUSAL, True, (), checks)
     return Decision(v.text, False, tuple(citations_for(v, draft.hits)), checks)
+
+
+def option_bar(min_option: float, offered: int) -> float:
+    """The bar for the likeliest option's share where `offered` options are offered:
+    `min_option` for four, the number a quiz offers and the bar was chosen on; for any other
+    number, as far from an even share (1/n) toward certainty as `min_option` is for four: 0.67
+    for two, 0.56 for three with the default 0.5. Two options share out between them what four
+    would, so a bare half is no lean at all (docs/eval.md, "Options written with 'or'")."""
+    if offered < 2 or offered == 4:
+        return min_option
+    even = 1.0 / offered
+    return even + (min_option - 0.25) / 0.75 * (1.0 - even)
 
 
 def _refusal_text(text: str) -> str:
