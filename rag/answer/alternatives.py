@@ -7,9 +7,10 @@ rag.answer.options), and is answered the same way, by the options' letters. Two 
 
 - a list at the end, after ":", "?", a dash or a comma that follows a question
   (`trailing`): its items are the options, and the question before it is the stem;
-- two alternatives inside the question (`inside`): names or figures on either side of "or"
-  ("Dell or Nvidia", "2023 or 2024"), or phrases that open with the same small word ("by xAI
-  or by OpenAI", "a generative AI model or a search engine"), which is left out of the options.
+- two alternatives inside a question that asks which of them (`inside`: one that opens with
+  its verb, or "Which is older ...?"): names or figures on either side of "or" ("Dell or
+  Nvidia", "2023 or 2024"), or phrases that open with the same small word ("by xAI or by
+  OpenAI", "a generative AI model or a search engine"), which is left out of the options.
 
 Left out: alternatives in lower case that open with no shared word ("rise or fall", "formal or
 informal"). The passages often say them in other words ("a surge"), and an option no passage
@@ -48,8 +49,8 @@ _UNITS = frozenset("million billion trillion thousand hundred percent %".split()
 
 
 def written_in(question: str) -> tuple[int | None, list[str]]:
-    """The options a question writes with "or", and where its stem ends: (the offset after the
-    stem, the options) for a list at the end, (None, the options) for alternatives inside the
+    """The options a question writes with "or", and where its stem ends: (the offset where the
+    stem ends, the options) for a list at the end, (None, the options) for alternatives inside the
     question, whose stem is the whole question; (None, []) where it writes none."""
     found = trailing(question)
     if found[1]:
