@@ -72,7 +72,7 @@ def trailing(question: str) -> tuple[int | None, list[str]]:
         first = stem.split()[0].lower() if stem.split() else ""
         if not (_WH.search(stem) or first in _QUESTION_WORDS):
             continue
-        items = [_unshared(_unquoted(i).split())
+        items = [_unshared(unquoted(i).split())
                  for i in re.split(rf"\s*{_COMMA.pattern}\s*(?:or\s+)?|\s+or\s+", listed)]
         longest = 4 if m.group() == "," else MAX_WORDS if len(items) < 3 else MAX_LISTED
         if (any(not i or len(i.split()) > longest for i in items)
@@ -83,8 +83,9 @@ def trailing(question: str) -> tuple[int | None, list[str]]:
     return None, []
 
 
-def _unquoted(item: str) -> str:
-    """An option without the quotes around it ("“Barbie”" is Barbie)."""
+def unquoted(item: str) -> str:
+    """An option without the quotes around it ("“Oppenheimer”" is Oppenheimer), but with those
+    inside it ("“Mona Lisa” by Leonardo da Vinci" keeps both of its quotes)."""
     item = item.strip(" .")
     m = re.fullmatch(r"[\"“]([^\"“”]*)[\"”]", item)
     return m.group(1).strip() if m else item

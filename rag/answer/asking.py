@@ -4,7 +4,8 @@ for, read from its wording alone (`kind_of`), and a draft answer put in that kin
 whole (`about_the_article`). The options a question offers are read in rag.answer.options.
 
 - "choice": the question lists options to pick from ("(Options: Sudan; Israel; Egypt)", "A) Sudan
-  B) Israel"); the answer is one of them, as the user wrote it (rag.answer.options).
+  B) Israel", "on Twitter or on Facebook?"); the answer is one of them, as the user wrote it
+  (rag.answer.options).
 - "yes-no": it opens with a verb ("Is", "Did", "Has" ...) and offers no "or", or it asks "True
   or false: ...", or it ends in a tag (", right?", ", isn't it?"): the answer is yes or no (true
   or false, for "True or false") with the fact that decides it.
@@ -107,6 +108,12 @@ def true_or_false(question: str) -> bool:
     return bool(_TRUE_OR_FALSE.match(question))
 
 
+def _to_confirm(question: str) -> bool:
+    """Whether the question is a statement to confirm ("True or false: ...", "..., right?")."""
+    return true_or_false(question) or bool(_TAG.search(question))
+
+
+# Not "may" or "might": "Theresa May is ..." would be split at a name.
 _CONFIRM_AUX = r"is|are|was|were|will|would|can|could|has|have|had|should"
 # The statement a "True or false" or a tag question asks to confirm, split at its first verb:
 # "Elon Musk | is | the CEO of Dell".
@@ -119,7 +126,7 @@ def as_question(question: str) -> str | None:
     ("True or false: Elon Musk is the CEO of Dell." is "Is Elon Musk the CEO of Dell?", "Grok is
     made by xAI, right?" is "Is Grok made by xAI?"; with no such verb, "Is it true that ...?");
     None for any other question."""
-    if not (true_or_false(question) or _TAG.search(question)):
+    if not _to_confirm(question):
         return None
     said = _TAG.sub("", _TRUE_OR_FALSE.sub("", question, count=1)).strip(" \t\n:?,.-–—")
     if not said:
@@ -141,7 +148,7 @@ def in_true_or_false(text: str) -> str:
 
 def kind_of(question: str) -> str:
     """One of KINDS (see the module docstring)."""
-    if true_or_false(question) or _TAG.search(question):
+    if _to_confirm(question):
         return "yes-no"
     if offered_options(question):
         return "choice"
@@ -302,9 +309,9 @@ def other_subject(question: str, fact: str) -> str | None:
     answers "Is Elon Musk the CEO of Dell Technologies?"), the question's name is nowhere in the
     fact outside its quotes ("Biden, the US president, signed" answers "Did the US president
     sign?"), and the question's next word, its verb or noun, is in the fact ("confirm" in
-    "confirmed"), so that the fact is about the same act. None otherwise, for a name written with "'s" ("Musk's startup"), and for one
-    after "the", which an institution's other names take too ("the GOP", "the Republican
-    Party")."""
+    "confirmed"), so that the fact is about the same act. None otherwise, for a name written
+    with "'s" ("Musk's startup"), and for one after "the", which an institution's other names
+    take too ("the GOP", "the Republican Party")."""
     asked = _ASKED_NAME.match(asking_part(question).replace("’", "'"))
     said = _FACT_NAME.match(fact.replace("’", "'"))
     if not asked or not said or said.group(1).split()[0] in _PLAIN_OPENERS:

@@ -72,16 +72,9 @@ def offered_options(question: str) -> list[str]:
     # The strongest separator the list uses splits it, so an option may hold a weaker one:
     # "Meghan, Duchess of Sussex; Harry, Duke of Sussex", "6,000; 6 million".
     sep = next((re.escape(s) for s in ";|/" if s in listed), r",\s*(?!\d{3}\b)")
-    items = [_unquoted(o.strip(" .?")) for o in re.split(sep, listed)]
+    items = [alternatives.unquoted(o.strip(" .?")) for o in re.split(sep, listed)]
     items = [o for o in items if o]
     return items if len(items) >= 2 else []
-
-
-def _unquoted(option: str) -> str:
-    """An option without the quotes around it ("“Oppenheimer”" is Oppenheimer), but with those
-    inside it ("“Mona Lisa” by Leonardo da Vinci" keeps both of its quotes)."""
-    m = re.fullmatch(r"[\"“]([^\"“”]*)[\"”]", option)
-    return m.group(1).strip() if m else option
 
 
 def without_options(question: str) -> str:

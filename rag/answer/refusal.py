@@ -176,7 +176,7 @@ def option_bar(min_option: float, offered: int) -> float:
     number, as far from an even share (1/n) toward certainty as `min_option` is for four: 0.67
     for two, 0.56 for three with the default 0.5. Two options share out between them what four
     would, so a bare half is no lean at all (docs/eval.md, "Options written with 'or'")."""
-    if offered < 2 or offered == 4:
+    if offered < 2 or offered == 4:  # four: the number it was chosen on, as set
         return min_option
     even = 1.0 / offered
     return even + (min_option - 0.25) / 0.75 * (1.0 - even)
